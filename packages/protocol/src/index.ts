@@ -1,0 +1,16 @@
+export {
+  EgressError,
+  type EgressErrorJson,
+  ERROR_CODES,
+  type ErrorCode,
+  egressErrorCodeOf,
+  GO_MESSAGES,
+  httpStatusOf,
+} from './errors.js';
+export {
+  type CreateLoggerOptions,
+  createLogger,
+  type Logger,
+  REDACTED_LOG_PATHS,
+} from './logger.js';
+export { type HandleShutdownOptions, handleShutdown } from './shutdown.js';
