@@ -13,4 +13,13 @@ export {
   type Logger,
   REDACTED_LOG_PATHS,
 } from './logger.js';
+export {
+  type AudioCodecName,
+  type EgressRequest,
+  OUTPUT_FILE_TYPES,
+  type OutputFileType,
+  REQUEST_TYPES,
+  type RequestType,
+  type VideoCodecName,
+} from './request-types.js';
 export { type HandleShutdownOptions, handleShutdown } from './shutdown.js';
