@@ -8,6 +8,12 @@ export {
   httpStatusOf,
 } from './errors.js';
 export {
+  type HealthReport,
+  type HealthServer,
+  type StartHealthServerOptions,
+  startHealthServer,
+} from './health-server.js';
+export {
   type CreateLoggerOptions,
   createLogger,
   type Logger,
