@@ -19,6 +19,29 @@ export {
   type Logger,
   REDACTED_LOG_PATHS,
 } from './logger.js';
+export { expandTemplate } from './naming/expand-template.js';
+export { type FileOutputNameInput, fileOutputName } from './naming/file-output-name.js';
+export {
+  type ImageOutputNames,
+  type ImageOutputNamesInput,
+  imageOutputNames,
+} from './naming/image-output-names.js';
+export {
+  MAX_LOCAL_PATH_BYTES,
+  MAX_PATH_COMPONENT_BYTES,
+  resolveLocalPath,
+} from './naming/local-path.js';
+export type { NamingTrackSource, NamingTrackType, NamingVars } from './naming/naming-vars.js';
+export {
+  NON_RETRYABLE_OUTPUT_MESSAGE,
+  nonRetryableOutputError,
+} from './naming/non-retryable-output-error.js';
+export { outputIdentifier } from './naming/output-identifier.js';
+export {
+  type SegmentOutputNames,
+  type SegmentOutputNamesInput,
+  segmentOutputNames,
+} from './naming/segment-output-names.js';
 export {
   type AudioCodecName,
   type EgressRequest,
