@@ -25,7 +25,7 @@ export function withPrefix(prefix: string | undefined, storagePath: string): str
 }
 
 /**
- * The uploader a `storage` (or `backup`) config slice selects: S3, Azure, GCS in Go's order,
+ * The uploader a `storage` (or `backup`) config slice selects: the first of S3, GCS, Azure (Go's order),
  * local disk when none is set. It prepends `prefix` and returns a presigned URL when
  * `generatePresignedUrl` is set. Options are validated here.
  * @throws EgressError invalid_argument naming the bad key

@@ -34,7 +34,7 @@ export class GcsUploader implements Uploader {
   constructor(options: GcsUploaderOptions) {
     const c = options.config;
     if (!c.bucket) throw EgressError.invalidArgument('storage.gcp.bucket: expected a bucket name');
-    if (c.proxyConfig) {
+    if (c.proxy) {
       // The JS SDK has no per-client proxy; Go swaps the process-wide transport, which we won't.
       throw EgressError.invalidArgument('storage.gcp.proxy_config is not supported yet');
     }

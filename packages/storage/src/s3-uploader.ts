@@ -64,17 +64,21 @@ export class S3Uploader implements Uploader {
       maxAttempts:
         c.maxRetries && c.maxRetries > 0 ? c.maxRetries : DEFAULT_RETRY_POLICY.maxAttempts,
       minDelayMs:
-        c.minRetryDelay && c.minRetryDelay > 0 ? c.minRetryDelay : DEFAULT_RETRY_POLICY.minDelayMs,
+        c.minRetryDelayMs && c.minRetryDelayMs > 0
+          ? c.minRetryDelayMs
+          : DEFAULT_RETRY_POLICY.minDelayMs,
       maxDelayMs:
-        c.maxRetryDelay && c.maxRetryDelay > 0 ? c.maxRetryDelay : DEFAULT_RETRY_POLICY.maxDelayMs,
+        c.maxRetryDelayMs && c.maxRetryDelayMs > 0
+          ? c.maxRetryDelayMs
+          : DEFAULT_RETRY_POLICY.maxDelayMs,
     };
     const requestHandler: Record<string, unknown> = {
       requestTimeout: options.requestTimeoutMs ?? 60_000,
       connectionTimeout: 10_000,
     };
-    if (c.proxyConfig) {
-      requireUrl(c.proxyConfig.url, 'storage.s3.proxy_config.url');
-      Object.assign(requestHandler, createProxyAgents(c.proxyConfig));
+    if (c.proxy) {
+      requireUrl(c.proxy.url, 'storage.s3.proxy_config.url');
+      Object.assign(requestHandler, createProxyAgents(c.proxy));
     }
     if (c.endpoint) requireUrl(withScheme(c.endpoint), 'storage.s3.endpoint');
     this.#client = new S3Client({

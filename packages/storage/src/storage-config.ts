@@ -1,9 +1,10 @@
 import { EgressError } from '@egress/protocol';
 
 /**
- * Storage options, named as the camelCase of the Go YAML keys (`access_key` → `accessKey`) so
- * the config loader's `storage` and `backup` slices can be passed in unchanged. Durations are
- * milliseconds (Go reads `5s`-style strings; the loader converts them).
+ * Storage options, named as the camelCase of the Go YAML keys (`access_key` → `accessKey`) the
+ * way protocol's config loader names them (`proxy_config` → `proxy`, durations as `...Ms`,
+ * `alioss` → `aliOss`), so its `storage` and `backup` slices can be passed in unchanged. Fields
+ * are optional here and an empty string counts as unset, as in Go.
  */
 
 /** An HTTP(S) proxy that upload traffic goes through (Go `proxy_config`). */
@@ -30,13 +31,14 @@ export interface S3Config {
   bucket: string;
   /** `<endpoint>/<bucket>/<key>` addressing instead of `<bucket>.<endpoint>/<key>`. */
   forcePathStyle?: boolean;
-  proxyConfig?: ProxyConfig;
+  /** Go `proxy_config`. */
+  proxy?: ProxyConfig | undefined;
   /** Attempts per upload, the first included (Go passes it as the AWS `MaxAttempts`). @defaultValue 5 */
   maxRetries?: number;
-  /** Upper bound of one backoff delay, in ms. @defaultValue 5000 */
-  maxRetryDelay?: number;
-  /** First backoff delay, in ms. @defaultValue 100 */
-  minRetryDelay?: number;
+  /** Go `max_retry_delay`: upper bound of one backoff delay, in ms. @defaultValue 5000 */
+  maxRetryDelayMs?: number;
+  /** Go `min_retry_delay`: first backoff delay, in ms. @defaultValue 100 */
+  minRetryDelayMs?: number;
   /** Object metadata (`x-amz-meta-*`). */
   metadata?: Record<string, string>;
   /** URL-encoded tag set, `k1=v1&k2=v2`. */
@@ -62,7 +64,8 @@ export interface GcpConfig {
   /** Service-account key file contents (JSON). Without it, application default credentials. */
   credentialsJson?: string;
   bucket: string;
-  proxyConfig?: ProxyConfig;
+  /** Go `proxy_config`. */
+  proxy?: ProxyConfig | undefined;
   /** JSON API base URL for fakes and emulators (`http://127.0.0.1:4443`). Not a Go key. */
   apiEndpoint?: string;
 }
@@ -75,16 +78,16 @@ export interface AliOssConfig {
   bucket: string;
 }
 
-/** Go `storage` / `backup`: at most one provider; none means local disk. */
+/** Go `storage` / `backup`: one provider (the first of s3, gcp, azure, alioss); none means local disk. */
 export interface StorageConfig {
   /** Prepended to every storage path. */
   prefix?: string;
   /** Also return a 7-day GET URL (Go reports it as the location). */
   generatePresignedUrl?: boolean;
-  s3?: S3Config;
-  azure?: AzureConfig;
-  gcp?: GcpConfig;
-  alioss?: AliOssConfig;
+  s3?: S3Config | undefined;
+  azure?: AzureConfig | undefined;
+  gcp?: GcpConfig | undefined;
+  aliOss?: AliOssConfig | undefined;
 }
 
 /** Backend names as they appear in error messages (Go: "<Provider> upload failed"). */
@@ -97,12 +100,12 @@ export const STORAGE_BACKENDS = {
 
 export type StorageBackend = keyof typeof STORAGE_BACKENDS;
 
-/** Which provider a config selects, in Go's order (s3, azure, gcp, alioss), or `local`. */
+/** Which provider a config selects, in Go's order (s3, gcp, azure, alioss: pkg/config/storage.go), or `local`. */
 export function storageBackendOf(config: StorageConfig | undefined): StorageBackend | 'alioss' {
   if (config?.s3) return 's3';
-  if (config?.azure) return 'azure';
   if (config?.gcp) return 'gcp';
-  if (config?.alioss) return 'alioss';
+  if (config?.azure) return 'azure';
+  if (config?.aliOss) return 'alioss';
   return 'local';
 }
 
@@ -111,10 +114,10 @@ export function storageBackendOf(config: StorageConfig | undefined): StorageBack
  * converted to these option names). Exactly one field is expected.
  */
 export interface RequestUpload {
-  s3?: S3Config;
-  azure?: AzureConfig;
-  gcp?: GcpConfig;
-  alioss?: AliOssConfig;
+  s3?: S3Config | undefined;
+  azure?: AzureConfig | undefined;
+  gcp?: GcpConfig | undefined;
+  aliOss?: AliOssConfig | undefined;
 }
 
 /**
@@ -128,22 +131,22 @@ export function resolveStorageConfig(
 ): StorageConfig | undefined {
   if (!request || storageBackendOf(request) === 'local') return server;
   const out: StorageConfig = {};
-  if (server?.prefix !== undefined) out.prefix = server.prefix;
+  if (server?.prefix) out.prefix = server.prefix;
   if (server?.generatePresignedUrl !== undefined)
     out.generatePresignedUrl = server.generatePresignedUrl;
   if (request.s3) {
     const s3: S3Config = { ...request.s3 };
     const base = server?.s3;
-    if (base?.maxRetries !== undefined) s3.maxRetries = base.maxRetries;
-    if (base?.maxRetryDelay !== undefined) s3.maxRetryDelay = base.maxRetryDelay;
-    if (base?.minRetryDelay !== undefined) s3.minRetryDelay = base.minRetryDelay;
+    if (base?.maxRetries) s3.maxRetries = base.maxRetries;
+    if (base?.maxRetryDelayMs) s3.maxRetryDelayMs = base.maxRetryDelayMs;
+    if (base?.minRetryDelayMs) s3.minRetryDelayMs = base.minRetryDelayMs;
     out.s3 = s3;
   } else if (request.azure) {
     out.azure = { ...request.azure };
   } else if (request.gcp) {
     out.gcp = { ...request.gcp };
-  } else if (request.alioss) {
-    out.alioss = { ...request.alioss };
+  } else if (request.aliOss) {
+    out.aliOss = { ...request.aliOss };
   }
   return out;
 }

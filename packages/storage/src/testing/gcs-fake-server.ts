@@ -29,6 +29,11 @@ export interface GcsFakeServer {
   getObject(bucket: string, name: string): GcsFakeObject | undefined;
   /** Requests seen, as `METHOD uploadType` (`POST multipart`, `PUT resumable`), for assertions. */
   readonly requests: readonly string[];
+  /**
+   * Resolves when a request labelled as in `requests` (`PUT resumable`) arrives, before its body
+   * is read: the moment to `stop()` for a mid-upload failure.
+   */
+  waitForRequest(label: string): Promise<void>;
   /** Stops listening and cuts open connections; objects stay. */
   stop(): Promise<void>;
   /** Listens again on the same port. */
@@ -94,6 +99,7 @@ export async function startGcsFakeServer(
   for (const b of options.buckets ?? ['egress-test']) buckets.set(b, new Map());
   const sessions = new Map<string, ResumableSession>();
   const requests: string[] = [];
+  const waiters = new Set<{ label: string; resolve: () => void }>();
   let port = options.port ?? 0;
   let server: Server | undefined;
   let generation = 1;
@@ -130,7 +136,14 @@ export async function startGcsFakeServer(
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', base());
     const uploadType = url.searchParams.get('uploadType') ?? '';
-    requests.push(`${req.method} ${uploadType}`.trim());
+    const label = `${req.method} ${uploadType}`.trim();
+    requests.push(label);
+    for (const w of waiters) {
+      if (w.label === label) {
+        waiters.delete(w);
+        w.resolve();
+      }
+    }
     const upload = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(url.pathname);
     const object = /^\/(?:download\/)?storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(url.pathname);
     const bucketName = decodeURIComponent((upload ?? object)?.[1] ?? '');
@@ -260,6 +273,10 @@ export async function startGcsFakeServer(
     config: (bucket) => ({ bucket, apiEndpoint: base() }),
     getObject: (bucket, name) => buckets.get(bucket)?.get(name),
     requests,
+    waitForRequest: (label) =>
+      new Promise<void>((resolve) => {
+        waiters.add({ label, resolve });
+      }),
     stop,
     restart: listen,
     close: stop,

@@ -5,6 +5,7 @@ export {
   type StartAzuriteOptions,
   startAzurite,
 } from './azurite-emulator.js';
+export { type CapturedLogger, captureLogger } from './capture-logger.js';
 export {
   type GcsFakeObject,
   type GcsFakeServer,

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
@@ -14,6 +15,11 @@ export interface S3rverEmulator {
   readonly port: number;
   /** Path-style S3 options for `bucket` with s3rver's credentials and quick retries. */
   config(bucket: string): S3Config;
+  /**
+   * Resolves when a request matching `predicate` (method and URL path with query) arrives,
+   * before its body is read: the moment to `stop()` for a mid-upload failure.
+   */
+  waitForRequest(predicate: (method: string, url: string) => boolean): Promise<void>;
   /** Stops listening and cuts open connections (uploads in flight fail); data stays. */
   stop(): Promise<void>;
   /** Listens again on the same port with the same data. */
@@ -35,6 +41,7 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3r
   const buckets = (options.buckets ?? ['egress-test']).map((name) => ({ name }));
   let server: S3rver | undefined;
   let port = options.port ?? 0;
+  const waiters = new Set<{ predicate: (m: string, u: string) => boolean; resolve: () => void }>();
 
   const listen = async (): Promise<void> => {
     const s = new S3rver({
@@ -46,6 +53,14 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3r
       configureBuckets: buckets,
     });
     const address = await s.run();
+    s.httpServer?.on('request', (req: IncomingMessage) => {
+      for (const w of waiters) {
+        if (w.predicate(req.method ?? '', req.url ?? '')) {
+          waiters.delete(w);
+          w.resolve();
+        }
+      }
+    });
     port = address.port;
     server = s;
   };
@@ -70,9 +85,13 @@ export async function startS3rver(options: StartS3rverOptions = {}): Promise<S3r
       bucket,
       forcePathStyle: true,
       maxRetries: 5,
-      minRetryDelay: 50,
-      maxRetryDelay: 500,
+      minRetryDelayMs: 50,
+      maxRetryDelayMs: 500,
     }),
+    waitForRequest: (predicate) =>
+      new Promise<void>((resolve) => {
+        waiters.add({ predicate, resolve });
+      }),
     stop,
     restart: listen,
     close: async () => {
