@@ -6,12 +6,14 @@ export {
   startAzurite,
 } from './azurite-emulator.js';
 export { type CapturedLogger, captureLogger } from './capture-logger.js';
+export { type ConnectProxy, startConnectProxy } from './connect-proxy.js';
 export {
   type GcsFakeObject,
   type GcsFakeServer,
   type StartGcsFakeServerOptions,
   startGcsFakeServer,
 } from './gcs-fake-server.js';
+export { md5Of, writeRandomFile } from './random-file.js';
 export {
   S3RVER_ACCESS_KEY,
   S3RVER_SECRET,
