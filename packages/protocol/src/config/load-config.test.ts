@@ -875,6 +875,11 @@ g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
     want: ['too many YAML alias expansions'],
   },
   {
+    name: 'rejects YAML nested too deeply',
+    input: { yaml: `foo: ${'['.repeat(5000)}${']'.repeat(5000)}\n` },
+    want: ['EGRESS_CONFIG_BODY: YAML syntax error at line 1', 'nested too deeply'],
+  },
+  {
     name: 'rejects a config body above 1 MiB',
     input: { yaml: `api_key: ${'k'.repeat(1024 * 1024)}\n` },
     want: ['EGRESS_CONFIG_BODY: the config is larger than 1048576 bytes'],
@@ -1108,6 +1113,22 @@ describe('loadConfig', () => {
       /health_port: expected a port number/,
     );
     assert.deepEqual(warnings, ['foo: unknown key, ignored']);
+  });
+
+  it('summarises unknown keys after the first 50', () => {
+    const yaml = Array.from({ length: 60 }, (_, i) => `key${i}: 1`).join('\n');
+    const { warnings } = load({ yaml });
+    assert.equal(warnings.length, 51);
+    assert.equal(warnings[0], 'key0: unknown key, ignored');
+    assert.equal(warnings[50], '10 more unknown keys, ignored');
+  });
+
+  it('lists at most 20 problems and counts the rest', () => {
+    const flags = Array.from({ length: 25 }, (_, i) => `  k${i}: [x]`).join('\n');
+    const err = loadError({ yaml: `chrome_flags:\n${flags}\n` });
+    assert.equal(err.message.split('; ').length, 21);
+    assert.ok(err.message.endsWith('; and 5 more'), err.message);
+    assert.equal(Object.keys(err.details ?? {}).length, 25);
   });
 
   it('puts each problem in the error details, keyed by path', () => {

@@ -14,6 +14,9 @@ const MAX_ALIAS_COUNT = 100;
 /** Most problems listed in one error message; the rest are counted. */
 const MAX_LISTED_PROBLEMS = 20;
 
+/** Most unknown keys warned about one by one; the rest get one summary line. */
+const MAX_UNKNOWN_KEY_WARNINGS = 50;
+
 /**
  * Keys the Go service reads that we accept and ignore, with a warning that says so instead of
  * "unknown key".
@@ -76,15 +79,22 @@ export function loadConfig(
   const first = createConfigSchema({ env: schemaEnv, cwd }).safeParse(tree);
   if (!first.success) {
     const problems: z.core.$ZodIssue[] = [];
+    let unknownKeys = 0;
     for (const issue of first.error.issues) {
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
-          onWarning(unknownKeyWarning([...issue.path, key]));
+          unknownKeys += 1;
+          if (unknownKeys <= MAX_UNKNOWN_KEY_WARNINGS) {
+            onWarning(unknownKeyWarning([...issue.path, key]));
+          }
           removeKey(tree, issue.path, key);
         }
       } else {
         problems.push(issue);
       }
+    }
+    if (unknownKeys > MAX_UNKNOWN_KEY_WARNINGS) {
+      onWarning(`${unknownKeys - MAX_UNKNOWN_KEY_WARNINGS} more unknown keys, ignored`);
     }
     if (problems.length > 0) throw toError(problems);
   }
@@ -163,6 +173,7 @@ const YAML_CODE_TEXT: Readonly<Record<string, string>> = {
   UNEXPECTED_TOKEN: 'unexpected token',
   BAD_ALIAS: 'bad alias',
   MULTILINE_IMPLICIT_KEY: 'a key cannot span lines (missing colon?)',
+  RESOURCE_EXHAUSTION: 'nested too deeply',
 };
 
 function yamlProblem(
