@@ -1,4 +1,26 @@
 export {
+  type AssertServiceConfigOptions,
+  assertServiceConfig,
+  type ServiceConfigNeed,
+} from './config/assert-service-config.js';
+export type {
+  AdminConfig,
+  AliOssStorageConfig,
+  AzureStorageConfig,
+  Config,
+  CpuCostConfig,
+  GcpStorageConfig,
+  LogLevel,
+  RedisConfig,
+  S3StorageConfig,
+  SessionLimitsConfig,
+  StorageConfig,
+  StorageProxyConfig,
+  WebhookConfig,
+} from './config/config-schema.js';
+export { type LoadConfigOptions, loadConfig } from './config/load-config.js';
+export { CONFIG_SECRET_KEYS, redactConfig } from './config/redact-config.js';
+export {
   EgressError,
   type EgressErrorJson,
   ERROR_CODES,
@@ -42,6 +64,7 @@ export {
   type SegmentOutputNamesInput,
   segmentOutputNames,
 } from './naming/segment-output-names.js';
+export { createRedis, type RedisRole, redisOptionsOf } from './redis-connection.js';
 export {
   type AudioCodecName,
   type EgressRequest,

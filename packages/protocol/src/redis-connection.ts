@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisConfig } from './config/config-schema.js';
+import { EgressError } from './errors.js';
+
+/**
+ * How a connection behaves when Redis is away: a `producer` (request paths) fails fast so a
+ * caller gets an error instead of hanging; a `worker` (BullMQ workers, subscribers) waits and
+ * reconnects for as long as it takes (CONVENTIONS §12).
+ */
+export type RedisRole = 'producer' | 'worker';
+
+function hostPort(address: string, key: string): { host: string; port: number } {
+  const at = address.lastIndexOf(':');
+  const hasPort = at >= 0 && !address.endsWith(']');
+  const host = hasPort ? address.slice(0, at) : address;
+  const port = hasPort ? Number(address.slice(at + 1)) : 6379;
+  if (host === '' || !Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw EgressError.invalidArgument(`${key}: expected host:port`);
+  }
+  return { host: host.replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+function tlsOptions(config: RedisConfig): ConnectionOptions | undefined {
+  const tls = config.tls;
+  if (tls?.enabled) {
+    return {
+      rejectUnauthorized: !tls.insecure,
+      ...(tls.serverName ? { servername: tls.serverName } : {}),
+      ...(tls.caCertFile ? { ca: readFileSync(tls.caCertFile) } : {}),
+      ...(tls.clientCertFile ? { cert: readFileSync(tls.clientCertFile) } : {}),
+      ...(tls.clientKeyFile ? { key: readFileSync(tls.clientKeyFile) } : {}),
+    };
+  }
+  return config.useTls ? {} : undefined;
+}
+
+/**
+ * ioredis options for the `redis` config block (single node or sentinel), per role. BullMQ
+ * needs `maxRetriesPerRequest: null` on worker connections.
+ */
+export function redisOptionsOf(config: RedisConfig, role: RedisRole): RedisOptions {
+  const tls = tlsOptions(config);
+  const common: RedisOptions = {
+    db: config.db,
+    ...(config.username ? { username: config.username } : {}),
+    ...(config.password ? { password: config.password } : {}),
+    ...(tls ? { tls } : {}),
+    ...(config.dialTimeoutMs > 0 ? { connectTimeout: config.dialTimeoutMs } : {}),
+    lazyConnect: true,
+    ...(role === 'producer'
+      ? { maxRetriesPerRequest: 1, enableOfflineQueue: false }
+      : { maxRetriesPerRequest: null }),
+  };
+  if (config.sentinelAddresses.length > 0) {
+    return {
+      ...common,
+      name: config.sentinelMasterName,
+      sentinels: config.sentinelAddresses.map((a) => hostPort(a, 'redis.sentinel_addresses')),
+      ...(config.sentinelUsername ? { sentinelUsername: config.sentinelUsername } : {}),
+      ...(config.sentinelPassword ? { sentinelPassword: config.sentinelPassword } : {}),
+    };
+  }
+  return { ...common, ...hostPort(config.address, 'redis.address') };
+}
+
+/**
+ * A Redis client for the `redis` config block: a Cluster when `cluster_addresses` is set, else a
+ * single node or sentinel connection. It connects lazily, on first use or `connect()`.
+ */
+export function createRedis(config: RedisConfig, role: RedisRole): Redis | Cluster {
+  if (config.clusterAddresses.length > 0) {
+    const { db: _db, ...redisOptions } = redisOptionsOf(
+      { ...config, address: config.clusterAddresses[0] ?? '' },
+      role,
+    );
+    return new Cluster(
+      config.clusterAddresses.map((a) => hostPort(a, 'redis.cluster_addresses')),
+      { redisOptions, maxRedirections: config.maxRedirects, lazyConnect: true },
+    );
+  }
+  return new Redis(redisOptionsOf(config, role));
+}
