@@ -10,8 +10,9 @@ import {
   StreamProtocol,
 } from '@livekit/protocol';
 import type { EgressRequest } from '../request-types.js';
+import { redactStreamUrl } from '../validation/stream-url.js';
 import { msToNs } from './ns-time.js';
-import { type RedactUrl, redactRequest, redactUrlConservatively } from './redact-request.js';
+import { type RedactUrl, redactRequest } from './redact-request.js';
 import { egressSourceTypeOf } from './source-type.js';
 
 /** Options of {@link createEgressInfo}. */
@@ -28,7 +29,7 @@ export interface CreateEgressInfoOptions {
   retryCount?: number;
   /**
    * Redacts stream and WebSocket URLs in the copied request and in `stream_results`.
-   * @defaultValue `redactUrlConservatively`
+   * @defaultValue `redactStreamUrl` (validation/stream-url.ts)
    */
   redactUrl?: RedactUrl;
 }
@@ -117,7 +118,7 @@ function roomNameOf(request: EgressRequest): string {
  */
 export function createEgressInfo(options: CreateEgressInfoOptions): EgressInfo {
   const nowNs = msToNs(options.nowMs ?? Date.now());
-  const redactUrl = options.redactUrl ?? redactUrlConservatively;
+  const redactUrl = options.redactUrl ?? redactStreamUrl;
   const redacted = redactRequest(options.request, { redactUrl });
   const planned = plannedOutputs(options.request);
 

@@ -20,7 +20,7 @@ import {
   WebhookConfig,
 } from '@livekit/protocol';
 import type { EgressRequest } from '../request-types.js';
-import { redactRequest, redactUrlConservatively } from './redact-request.js';
+import { redactRequest } from './redact-request.js';
 
 const SECRETS = {
   s3Key: 'AKIAS3SECRETKEY0001',
@@ -217,50 +217,4 @@ describe('redactRequest', () => {
     assert.equal(redacted.case, 'roomComposite');
     assert.deepEqual(redacted.value.streamOutputs[0]?.urls, ['hidden']);
   });
-});
-
-describe('redactUrlConservatively', () => {
-  const cases: { name: string; input: string; want: string }[] = [
-    {
-      name: 'keeps 3 characters at each end of an rtmp stream key',
-      input: 'rtmp://live.example.com/app/abcdefghijkl',
-      want: 'rtmp://live.example.com/app/{abc...jkl}',
-    },
-    {
-      name: 'keeps the live=1 suffix of an rtmps url',
-      input: 'rtmps://host:443/x/app/abcdefghijkl live=1',
-      want: 'rtmps://host:443/x/app/{abc...jkl} live=1',
-    },
-    {
-      name: 'redacts a short rtmp key completely',
-      input: 'rtmp://host/app/ab',
-      want: 'rtmp://host/app/{...}',
-    },
-    {
-      name: 'redacts the key of an rtmp url without an app',
-      input: 'rtmp://host/abcdefghijkl',
-      want: 'rtmp://host/{abc...jkl}',
-    },
-    { name: 'redacts a mux shorthand key', input: 'mux://abcdefghi', want: 'mux://{abc...ghi}' },
-    {
-      name: 'redacts srt query values',
-      input: 'srt://host:9000?streamid=abc&passphrase=secret',
-      want: 'srt://host:9000?streamid={...}&passphrase={...}',
-    },
-    {
-      name: 'redacts a websocket token and a user info password',
-      input: 'wss://user:pw@host/path?token=t',
-      want: 'wss://user:{...}@host/path?token={...}',
-    },
-    {
-      name: 'leaves a url without secrets alone',
-      input: 'srt://host:9000',
-      want: 'srt://host:9000',
-    },
-  ];
-  for (const c of cases) {
-    it(c.name, () => {
-      assert.equal(redactUrlConservatively(c.input), c.want);
-    });
-  }
 });

@@ -10,6 +10,7 @@ import type {
   WebhookConfig,
 } from '@livekit/protocol';
 import type { EgressRequest } from '../request-types.js';
+import { redactStreamUrl } from '../validation/stream-url.js';
 
 /** Turns a URL that may hold a secret (stream key, passphrase, token) into a safe one. */
 export type RedactUrl = (url: string) => string;
@@ -18,65 +19,9 @@ export type RedactUrl = (url: string) => string;
 export interface RedactRequestOptions {
   /**
    * Redacts stream and WebSocket URLs.
-   * @defaultValue {@link redactUrlConservatively}
+   * @defaultValue `redactStreamUrl` (validation/stream-url.ts)
    */
   redactUrl?: RedactUrl;
-}
-
-// Go's utils.RedactIdentifier: keep up to 3 characters at each end of a long enough key.
-function redactIdentifier(identifier: string): string {
-  for (let i = 3; i > 0; i--) {
-    if (identifier.length >= i * 3) {
-      return `{${identifier.slice(0, i)}...${identifier.slice(-i)}}`;
-    }
-  }
-  return '{...}';
-}
-
-// Go's utils.RedactUrlQueryValues: every query value becomes `{...}`, names stay.
-function redactQueryValues(url: string): string {
-  const at = url.indexOf('?');
-  if (at < 0 || at === url.length - 1) return url;
-  const params = url
-    .slice(at + 1)
-    .split('&')
-    .map((p) => {
-      const eq = p.indexOf('=');
-      return eq >= 0 && eq < p.length - 1 ? `${p.slice(0, eq)}={...}` : p;
-    });
-  return `${url.slice(0, at)}?${params.join('&')}`;
-}
-
-// `scheme://user:password@host` → `scheme://user:{...}@host`; Go leaves these, we do not.
-function redactUserInfo(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@?#:]*):[^/@?#]*@/i, '$1:{...}@');
-}
-
-const SHORTHAND_STREAM = /^(mux|twitch):\/\/(\S+)$/;
-const RTMP_URL = /^(rtmps?:\/\/)(.*\/)(.*\/)(\S*?)( live=1)?$/;
-const RTMP_SHORT_URL = /^(rtmps?:\/\/[^/]*\/)(.+)$/i;
-
-/**
- * The fallback URL redaction of {@link redactRequest}, following Go's `utils.RedactStreamKey`:
- * an RTMP stream key (the last path segment, query included) and a mux/twitch shorthand key
- * become `{abc...xyz}`; any other URL has its query values replaced with `{...}`. On top of
- * Go, a password in the URL's user info is replaced, and so is the path of an RTMP URL too
- * short to have an app and a key.
- */
-export function redactUrlConservatively(url: string): string {
-  const withoutPassword = redactUserInfo(url);
-  const shorthand = SHORTHAND_STREAM.exec(withoutPassword);
-  if (shorthand) return `${shorthand[1]}://${redactIdentifier(shorthand[2] ?? '')}`;
-  const rtmp = RTMP_URL.exec(withoutPassword);
-  if (rtmp) {
-    return `${rtmp[1]}${rtmp[2]}${rtmp[3]}${redactIdentifier(rtmp[4] ?? '')}${rtmp[5] ?? ''}`;
-  }
-  const rtmpWithoutApp = RTMP_SHORT_URL.exec(withoutPassword);
-  if (rtmpWithoutApp) {
-    // Validation rejects these, but a key must not leak even from a malformed URL.
-    return `${rtmpWithoutApp[1]}${redactIdentifier(rtmpWithoutApp[2] ?? '')}`;
-  }
-  return redactQueryValues(withoutPassword);
 }
 
 // Go's utils.Redact: a set secret becomes its placeholder, an empty one stays empty.
@@ -190,7 +135,7 @@ export function redactRequest(
   request: EgressRequest,
   options: RedactRequestOptions = {},
 ): EgressRequest {
-  const redactUrl = options.redactUrl ?? redactUrlConservatively;
+  const redactUrl = options.redactUrl ?? redactStreamUrl;
   switch (request.case) {
     case 'roomComposite': {
       const value = request.value.clone();
