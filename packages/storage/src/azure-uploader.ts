@@ -25,6 +25,8 @@ export interface AzureUploaderOptions {
   blockSizeBytes?: number;
   /** Blocks in flight. @defaultValue 16 (Go) */
   concurrency?: number;
+  /** Files up to this size go in one Put Blob, larger ones in blocks. @defaultValue 256 MiB (Go, SDK) */
+  maxSingleShotBytes?: number;
 }
 
 const PRESIGN_EXPIRY_MS = 7 * 24 * 3600 * 1000;
@@ -39,6 +41,7 @@ export class AzureUploader implements Uploader {
   readonly #presign: boolean;
   readonly #blockSize: number;
   readonly #concurrency: number;
+  readonly #maxSingleShot: number;
 
   constructor(options: AzureUploaderOptions) {
     const c = options.config;
@@ -74,6 +77,7 @@ export class AzureUploader implements Uploader {
     this.#presign = options.generatePresignedUrl ?? false;
     this.#blockSize = options.blockSizeBytes ?? 4 * 1024 * 1024;
     this.#concurrency = options.concurrency ?? 16;
+    this.#maxSingleShot = options.maxSingleShotBytes ?? 256 * 1024 * 1024;
   }
 
   async upload(params: UploadParams): Promise<UploadResult> {
@@ -86,6 +90,7 @@ export class AzureUploader implements Uploader {
           await blob.uploadFile(params.localPath, {
             blockSize: this.#blockSize,
             concurrency: this.#concurrency,
+            maxSingleShotSize: this.#maxSingleShot,
             blobHTTPHeaders: { blobContentType: contentType },
           });
           return size;

@@ -21,9 +21,12 @@ export interface AzuriteEmulator {
   config(containerName: string): AzureConfig;
   /** A client for checking what was stored. */
   serviceClient(): BlobServiceClient;
-  /** Kills Azurite (SIGKILL, uploads in flight fail); data stays. */
+  /**
+   * Kills Azurite (SIGKILL, like a crash: uploads in flight fail). Azurite saves its metadata
+   * lazily, so what it stored recently, containers included, may be gone after this.
+   */
   stop(): Promise<void>;
-  /** Starts Azurite again on the same port with the same data. */
+  /** Starts Azurite again on the same port and data directory and re-creates the containers. */
   restart(): Promise<void>;
   /** Kills Azurite and deletes its data directory. */
   close(): Promise<void>;
@@ -116,10 +119,13 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<A
       new StorageSharedKeyCredential(AZURITE_ACCOUNT_NAME, AZURITE_ACCOUNT_KEY),
     );
   let running = true;
-  try {
+  const createContainers = async (): Promise<void> => {
     for (const name of options.containers ?? ['egress-test']) {
       await serviceClient().getContainerClient(name).createIfNotExists();
     }
+  };
+  try {
+    await createContainers();
   } catch (err) {
     await killAndWait(child);
     await rm(location, { recursive: true, force: true });
@@ -147,6 +153,7 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<A
       if (running) await killAndWait(child);
       ({ child } = await spawnAzurite(location, port, startTimeoutMs));
       running = true;
+      await createContainers();
     },
     close: async () => {
       await stop();
