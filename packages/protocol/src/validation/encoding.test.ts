@@ -67,8 +67,22 @@ const cases: Case[] = [
     input: { preset: EncodingOptionsPreset.PASSTHROUGH },
     want: {},
   },
-  { name: 'rejects an unknown preset', input: { preset: 42 as EncodingOptionsPreset }, want: { error: 'preset' } },
+  {
+    name: 'rejects an unknown preset',
+    input: { preset: 42 as EncodingOptionsPreset },
+    want: { error: 'preset' },
+  },
   { name: 'keeps defaults for an all-zero advanced block', input: adv({}), want: {} },
+  {
+    name: 'treats absent fields of a plain object as defaults',
+    input: { advanced: { width: 640, height: 360 } as unknown as EncodingOptions },
+    want: { width: 640, height: 360 },
+  },
+  {
+    name: 'rejects a width given as a string',
+    input: { advanced: { width: '640' } as unknown as EncodingOptions },
+    want: { error: 'advanced.width' },
+  },
   {
     name: 'takes every advanced field',
     input: adv({

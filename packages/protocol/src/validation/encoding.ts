@@ -221,6 +221,28 @@ function checkRange(field: string, value: number, min: number, max: number, unit
 }
 
 /**
+ * The advanced block with absent fields as zero, so a plain object (not a protobuf instance)
+ * reads like the message it stands for.
+ */
+function withZeroDefaults(advanced: EncodingOptions): EncodingOptions {
+  const num = (value: unknown): number =>
+    value === undefined || value === null ? 0 : (value as number);
+  return {
+    ...advanced,
+    width: num(advanced.width),
+    height: num(advanced.height),
+    depth: num(advanced.depth),
+    framerate: num(advanced.framerate),
+    audioCodec: advanced.audioCodec ?? AudioCodec.DEFAULT_AC,
+    audioBitrate: num(advanced.audioBitrate),
+    audioFrequency: num(advanced.audioFrequency),
+    videoCodec: advanced.videoCodec ?? VideoCodec.DEFAULT_VC,
+    videoBitrate: num(advanced.videoBitrate),
+    keyFrameInterval: num(advanced.keyFrameInterval),
+  } as EncodingOptions;
+}
+
+/**
  * Resolves a request's encoding options to plain settings: Go's defaults, then the preset, then
  * the non-zero advanced fields. `audioCodec` is the requested codec, or `opus` when none is
  * requested (output planning may change it to fit the outputs).
@@ -241,60 +263,49 @@ export function resolveEncoding(options: ResolveEncodingOptions = {}): EncodingS
     Object.assign(settings, size);
   }
 
-  if (advanced) {
-    const audioCodec = requestedAudioCodec(advanced);
+  const a = advanced ? withZeroDefaults(advanced) : undefined;
+  if (a) {
+    const audioCodec = requestedAudioCodec(a);
     if (audioCodec) settings.audioCodec = audioCodec;
-    settings.h264Profile = h264ProfileOf(advanced.videoCodec);
+    settings.h264Profile = h264ProfileOf(a.videoCodec);
 
     const limits = ENCODING_LIMITS;
-    if (advanced.width !== 0) {
-      checkDimension('advanced.width', advanced.width);
-      settings.width = advanced.width;
+    if (a.width !== 0) {
+      checkDimension('advanced.width', a.width);
+      settings.width = a.width;
     }
-    if (advanced.height !== 0) {
-      checkDimension('advanced.height', advanced.height);
-      settings.height = advanced.height;
+    if (a.height !== 0) {
+      checkDimension('advanced.height', a.height);
+      settings.height = a.height;
     }
-    if (advanced.depth !== 0) {
-      if (advanced.depth !== 8 && advanced.depth !== 16 && advanced.depth !== 24) {
+    if (a.depth !== 0) {
+      if (a.depth !== 8 && a.depth !== 16 && a.depth !== 24) {
         throw invalidField('advanced.depth', 'use 8, 16 or 24, or 0 for the default (24)');
       }
-      settings.depth = advanced.depth;
+      settings.depth = a.depth;
     }
-    if (advanced.framerate !== 0) {
-      checkRange('advanced.framerate', advanced.framerate, 1, limits.maxFramerate, 'fps');
-      settings.framerate = advanced.framerate;
+    if (a.framerate !== 0) {
+      checkRange('advanced.framerate', a.framerate, 1, limits.maxFramerate, 'fps');
+      settings.framerate = a.framerate;
     }
-    if (advanced.videoBitrate !== 0) {
-      checkRange(
-        'advanced.video_bitrate',
-        advanced.videoBitrate,
-        1,
-        limits.maxVideoBitrateKbps,
-        'kbps',
-      );
-      settings.videoBitrateKbps = advanced.videoBitrate;
+    if (a.videoBitrate !== 0) {
+      checkRange('advanced.video_bitrate', a.videoBitrate, 1, limits.maxVideoBitrateKbps, 'kbps');
+      settings.videoBitrateKbps = a.videoBitrate;
     }
-    if (advanced.audioBitrate !== 0) {
-      checkRange(
-        'advanced.audio_bitrate',
-        advanced.audioBitrate,
-        1,
-        limits.maxAudioBitrateKbps,
-        'kbps',
-      );
-      settings.audioBitrateKbps = advanced.audioBitrate;
+    if (a.audioBitrate !== 0) {
+      checkRange('advanced.audio_bitrate', a.audioBitrate, 1, limits.maxAudioBitrateKbps, 'kbps');
+      settings.audioBitrateKbps = a.audioBitrate;
     }
-    if (advanced.audioFrequency !== 0) {
+    if (a.audioFrequency !== 0) {
       checkRange(
         'advanced.audio_frequency',
-        advanced.audioFrequency,
+        a.audioFrequency,
         limits.minAudioFrequencyHz,
         limits.maxAudioFrequencyHz,
         'Hz',
       );
     }
-    const kfi = advanced.keyFrameInterval;
+    const kfi = a.keyFrameInterval;
     if (!Number.isFinite(kfi) || kfi < 0 || kfi > limits.maxKeyFrameIntervalSec) {
       throw invalidField(
         'advanced.key_frame_interval',
@@ -306,7 +317,7 @@ export function resolveEncoding(options: ResolveEncodingOptions = {}): EncodingS
 
   settings.audioFrequencyHz = audioFrequencyFor(
     settings.audioCodec,
-    advanced && advanced.audioFrequency !== 0 ? advanced.audioFrequency : undefined,
+    a && a.audioFrequency !== 0 ? a.audioFrequency : undefined,
   );
   return settings;
 }

@@ -372,7 +372,7 @@ function streamProtocolOf(protocol: StreamProtocol, field: string): StreamUrlPro
   }
 }
 
-/** Applies a stream output; returns whether it became a websocket output. */
+/** Applies a stream output: RTMP/SRT go to `plan.stream`, a websocket to `plan.websocket`. */
 function planStream(plan: Plan, raw: RawStream, apiVersion: 1 | 2, field: string): void {
   const urls: unknown[] = Array.isArray(raw.urls) ? raw.urls : [];
   let protocol = streamProtocolOf(raw.protocol, field);
@@ -611,10 +611,10 @@ function planCodecs(plan: Plan): void {
 
   // RTMP and SRT force AAC + H.264 whatever was requested, as in Go.
   const forcedAudio: AudioCodecName | undefined = plan.stream ? 'aac' : undefined;
-  const outputs: { container: OutputContainer | undefined; field: string }[] = [];
-  if (plan.file) outputs.push({ container: plan.file.fileType, field: 'file' });
-  if (plan.segments) outputs.push({ container: 'hls', field: 'segments' });
-  if (plan.stream) outputs.push({ container: plan.stream.protocol, field: 'stream' });
+  const outputs: { container: OutputContainer | undefined }[] = [];
+  if (plan.file) outputs.push({ container: plan.file.fileType });
+  if (plan.segments) outputs.push({ container: 'hls' });
+  if (plan.stream) outputs.push({ container: plan.stream.protocol });
 
   let audio: AudioCodecName[] = [];
   if (plan.hasAudio) {
@@ -631,7 +631,13 @@ function planCodecs(plan: Plan): void {
             'no supported codec is compatible with all outputs (use outputs that share an audio codec)',
           );
         }
-        throw codecError(container, wanted, audioHint(container));
+        throw codecError(
+          container,
+          wanted,
+          forcedAudio
+            ? `rtmp and srt streams need aac, which ${container} cannot carry: use file_type MP4 or DEFAULT_FILETYPE`
+            : audioHint(container),
+        );
       }
     }
   }
@@ -1342,7 +1348,7 @@ function validatePassthrough(
 /**
  * Validates an egress request and plans its outputs: every rule of Go's `PipelineConfig.Update`
  * (pkg/config/pipeline.go, output*.go, encoding.go, urls.go; egress-go-behavior.md §3), with the
- * differences listed in this package's README. File names are not computed here.
+ * differences listed in ./README.md. File names are not computed here.
  *
  * @throws EgressError `invalid_argument` with a message naming the field and what to change;
  * `failed_precondition` when a retry would overwrite an explicit output path.
