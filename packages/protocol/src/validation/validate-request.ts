@@ -478,7 +478,7 @@ function planSegments(plan: Plan, raw: RawSegments, field: string): SegmentOutpu
     filenamePrefix,
     playlistName,
     livePlaylistName,
-    segmentDurationSec: duration === 0 ? 4 : duration,
+    segmentDurationSec: duration === 0 ? DEFAULT_SEGMENT_DURATION_SEC : duration,
     filenameSuffix,
     disableManifest: raw.disableManifest === true,
   };
