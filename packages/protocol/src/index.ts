@@ -18,8 +18,68 @@ export type {
   StorageProxyConfig,
   WebhookConfig,
 } from './config/config-schema.js';
-export { type LoadConfigOptions, loadConfig } from './config/load-config.js';
+export {
+  type AudioTempoControllerConfig,
+  type ConfigEnv,
+  type ConfigSchemaOptions,
+  createConfigSchema,
+  type DebugConfig,
+  type LatencyConfig,
+  LOG_LEVELS,
+  type LoggingConfig,
+  MEMORY_SOURCES,
+  type MemorySource,
+  type RedisTlsConfig,
+} from './config/config-schema.js';
+export { parseGoDuration } from './config/go-duration.js';
+export { type LoadConfigOptions, loadConfig, MAX_CONFIG_BYTES } from './config/load-config.js';
 export { CONFIG_SECRET_KEYS, redactConfig } from './config/redact-config.js';
+export { type CpuCosts, cpuCostOf, DEFAULT_CPU_COSTS } from './egress-info/cpu-cost.js';
+export {
+  type CreateEgressInfoOptions,
+  createEgressInfo,
+} from './egress-info/create-egress-info.js';
+export {
+  EGRESS_ID_PATTERN,
+  EGRESS_ID_PREFIX,
+  GUID_ALPHABET,
+  GUID_SIZE,
+  newEgressId,
+  newGuid,
+} from './egress-info/egress-id.js';
+export {
+  EGRESS_TOKEN_TTL_SEC,
+  type MintEgressTokenOptions,
+  mintEgressToken,
+} from './egress-info/egress-token.js';
+export { syncLegacyResult } from './egress-info/legacy-result.js';
+export { msToNs } from './egress-info/ns-time.js';
+export {
+  type RedactRequestOptions,
+  type RedactUrl,
+  redactRequest,
+} from './egress-info/redact-request.js';
+export { queueOf, requestTypeOf } from './egress-info/request-type.js';
+export { egressSourceTypeOf, isSdkSourceRequest } from './egress-info/source-type.js';
+export {
+  applyClose,
+  applyLimitReached,
+  applyStop,
+  type CloseOptions,
+  canTransition,
+  END_REASONS,
+  type EndingOptions,
+  type EndReason,
+  endReasonDetails,
+  isFinalStatus,
+  markAborted,
+  markActive,
+  markComplete,
+  markEnding,
+  markFailed,
+  markLimitReached,
+  type TransitionOptions,
+} from './egress-info/transitions.js';
 export {
   EgressError,
   type EgressErrorJson,
@@ -35,6 +95,63 @@ export {
   type StartHealthServerOptions,
   startHealthServer,
 } from './health-server.js';
+export {
+  type ControlMessage,
+  type ControlMessageInput,
+  type ControlMessageType,
+  type ControlReply,
+  controlMessageSchema,
+  controlReplyResult,
+  controlReplySchema,
+  encodeControlMessage,
+  encodeControlReplyError,
+  encodeControlReplyOk,
+  parseControlMessage,
+  parseControlReply,
+} from './jobs/control-messages.js';
+export {
+  decodeJobInfo,
+  decodeJobRequest,
+  type EncodeJobPayloadInput,
+  egressInfoFromJson,
+  egressInfoToJson,
+  encodeJobPayload,
+  type JobPayload,
+  jobPayloadSchema,
+  parseJobPayload,
+  REQUEST_CASES,
+  type RequestJson,
+  requestFromJson,
+  requestJsonSchema,
+  requestToJson,
+} from './jobs/job-payload.js';
+export { MESSAGE_VERSION, parseVersioned } from './jobs/parse-versioned.js';
+export {
+  egressCapacityKey,
+  egressCapacityPattern,
+  egressControlChannel,
+  egressInfoKey,
+  egressReplyChannel,
+  POOLS,
+  type Pool,
+  poolOf,
+  QUEUE_NAMES,
+  type QueueName,
+  queueForRequestType,
+} from './jobs/queue-names.js';
+export {
+  AFFINITY,
+  type AffinityOptions,
+  affinityFor,
+  encodeWorkerCapacity,
+  encodeWorkerStatus,
+  parseWorkerCapacity,
+  parseWorkerStatus,
+  type WorkerCapacity,
+  type WorkerStatusMessage,
+  workerCapacitySchema,
+  workerStatusSchema,
+} from './jobs/worker-messages.js';
 export {
   type CreateLoggerOptions,
   createLogger,
@@ -74,4 +191,60 @@ export {
   type RequestType,
   type VideoCodecName,
 } from './request-types.js';
+export {
+  loadServiceConfigOrExit,
+  type ServiceBase,
+  type StartServiceBaseOptions,
+  startServiceBase,
+} from './service-boot.js';
 export { type HandleShutdownOptions, handleShutdown } from './shutdown.js';
+export {
+  CODEC_COMPATIBILITY,
+  type ContainerCodecs,
+  ENCODABLE_AUDIO_CODECS,
+  ENCODABLE_VIDEO_CODECS,
+  fileTypeForTrackCodec,
+  isCodecCompatible,
+  type OutputContainer,
+  selectDefaultFileType,
+  type TrackCodecName,
+} from './validation/codecs.js';
+export {
+  audioFrequencyFor,
+  DEFAULT_AUDIO_FREQUENCY_HZ,
+  DEFAULT_ENCODING,
+  ENCODING_LIMITS,
+  ENCODING_PRESETS,
+  type EncodingSettings,
+  type H264Profile,
+  OPUS_AUDIO_FREQUENCY_HZ,
+  type ResolveEncodingOptions,
+  resolveEncoding,
+} from './validation/encoding.js';
+export {
+  MAX_STREAM_URL_CHARS,
+  MUX_INGEST_PREFIX,
+  type ParsedStreamUrl,
+  parseStreamUrl,
+  redactIdentifier,
+  redactStreamUrl,
+  type StreamUrlProtocol,
+  TWITCH_INGEST_PREFIX,
+} from './validation/stream-url.js';
+export {
+  type AudioRoutePlan,
+  DEFAULT_CAPTURE_INTERVAL_SEC,
+  DEFAULT_SEGMENT_DURATION_SEC,
+  type EgressSource,
+  type FileOutputPlan,
+  type ImageOutputPlan,
+  REQUEST_LIMITS,
+  type SegmentOutputPlan,
+  STREAM_KEYFRAME_INTERVAL_SEC,
+  type StreamOutputPlan,
+  type UploadConfig,
+  type ValidatedEgress,
+  type ValidateRequestOptions,
+  validateRequest,
+  type WebsocketOutputPlan,
+} from './validation/validate-request.js';
