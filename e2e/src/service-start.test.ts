@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { skipWithoutRedis, testRedisAddress } from './test-env.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const APPS = ['bridge', 'composite-worker', 'track-worker'] as const;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  assert.ok(address && typeof address === 'object');
+  server.close();
+  return address.port;
+}
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startApp(app: string, configBody: string): Started {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'apps', app, 'dist', 'main.js')], {
+    env: { PATH: process.env.PATH, EGRESS_CONFIG_BODY: configBody },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, output: () => output, exited };
+}
+
+async function waitForHealth(port: number): Promise<Response> {
+  for (let i = 0; i < 100; i++) {
+    const res = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
+    if (res) return res;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no health answer on port ${port}`);
+}
+
+describe('service start', () => {
+  const started: Started[] = [];
+  after(async () => {
+    for (const s of started) if (s.child.exitCode === null) s.child.kill('SIGKILL');
+    await Promise.all(started.map((s) => s.exited));
+  });
+
+  for (const app of APPS) {
+    it(`starts ${app}, reports Redis healthy, and exits 0 on SIGTERM`, {
+      skip: skipWithoutRedis(),
+    }, async () => {
+      const port = await freePort();
+      const s = startApp(
+        app,
+        `redis: { address: "${testRedisAddress()}" }\nhealth_port: ${port}\n`,
+      );
+      started.push(s);
+      const res = await waitForHealth(port);
+      assert.equal(res.status, 200, s.output());
+      assert.deepEqual(await res.json(), { isHealthy: true, redis: 'up' });
+      s.child.kill('SIGTERM');
+      assert.equal(await s.exited, 0, s.output());
+      assert.match(s.output(), /"msg":"shutdown complete"/);
+    });
+
+    it(`refuses to start ${app} with a bad config, naming the key and not the value`, async () => {
+      const s = startApp(app, 'redis: { address: 12 }\napi_secret: [hunter2-secret]\n');
+      started.push(s);
+      assert.equal(await s.exited, 1);
+      assert.match(s.output(), /^config error: .*redis\.address/m);
+      assert.match(s.output(), /api_secret/);
+      assert.doesNotMatch(s.output(), /hunter2-secret/);
+      assert.doesNotMatch(s.output(), /\n\s+at /, 'no stack trace');
+    });
+
+    it(`refuses to start ${app} without Redis configured`, async () => {
+      const s = startApp(app, 'health_port: 0\n');
+      started.push(s);
+      assert.equal(await s.exited, 1);
+      assert.match(s.output(), /config error: redis\.address: required/);
+    });
+  }
+});
