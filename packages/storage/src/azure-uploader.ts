@@ -65,7 +65,12 @@ export class AzureUploader implements Uploader {
     }
     // SDK retries off: one policy for all backends lives in withRetries.
     const pipeline = newPipeline(credential, {
-      retryOptions: { maxTries: 1, retryPolicyType: StorageRetryPolicyType.FIXED },
+      // One try may carry a 256 MiB single-shot blob: allow it 10 minutes before giving up.
+      retryOptions: {
+        maxTries: 1,
+        retryPolicyType: StorageRetryPolicyType.FIXED,
+        tryTimeoutInMs: 600_000,
+      },
     });
     this.#container = new ContainerClient(
       `${base}/${encodeURIComponent(c.containerName)}`,
