@@ -1,1 +1,14 @@
-export {};
+export { COUNTER_BITS, PatternRenderer, readFrameCounter } from './bots/pattern-renderer.js';
+export type { Bot, BotKind, BotOptions, BotStep, BotTrack } from './bots/start-bot.js';
+export { startBot } from './bots/start-bot.js';
+export { SYNC_PULSE_MS, ToneGenerator } from './bots/tone-generator.js';
+export type { TestSfuLogger } from './logger.js';
+export type {
+  AudioMeasurement,
+  SubscribedTrack,
+  TestTokenOptions,
+  VideoMeasurement,
+} from './rtc-node-probe.js';
+export { createTestToken, measureAudio, measureVideo, RtcNodeProbe } from './rtc-node-probe.js';
+export type { TestSfu, TestSfuOptions, TestSfuRooms } from './test-sfu.js';
+export { startTestSfu } from './test-sfu.js';

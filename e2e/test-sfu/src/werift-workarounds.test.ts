@@ -17,6 +17,7 @@ import { createPeerConnection } from './peer-connection.js';
 import {
   applyWeriftWorkarounds,
   pinSenderCodec,
+  rebaseSender,
   sendTranslatedSenderReport,
   setSenderMsid,
   suppressSenderReports,
@@ -160,6 +161,14 @@ describe('werift 0.24.4 without the workarounds', () => {
     assert.equal(sender.codec?.mimeType, 'video/VP8');
   });
 
+  it('corrupts the timestamp offset when replaceRTP marks a discontinuity', async () => {
+    const sender = senderWithFakeTransport('audio', [opus()]);
+    await sender.sendRtp(publisherPacket(10, 5000));
+    sender.replaceRTP({ sequenceNumber: 500, timestamp: 4_000_000 }, true);
+    await sender.sendRtp(publisherPacket(500, 4_000_000));
+    assert.notEqual(sender.sentHeaders[1]?.timestamp, 5001);
+  });
+
   it('sends sender reports from its own clock once it forwards', async () => {
     const sender = senderWithFakeTransport('audio', [opus()]);
     await sender.sendRtp(publisherPacket(1, 1000));
@@ -210,6 +219,20 @@ describe('applyWeriftWorkarounds', () => {
     assert.equal(pinSenderCodec(sender, [vp8(), h264()], 'video/h264'), true);
     assert.equal(sender.codec?.payloadType, 102);
     assert.equal(pinSenderCodec(sender, [vp8()], 'video/H264'), false);
+  });
+
+  it('continues sequence numbers and timestamps across a source switch', async () => {
+    const sender = senderWithFakeTransport('video', [vp8()]);
+    await sender.sendRtp(publisherPacket(65535, 4_294_967_000));
+    rebaseSender(sender, { sequenceNumber: 700, timestamp: 4_000_000 }, 3000);
+    await sender.sendRtp(publisherPacket(700, 4_000_000));
+    await sender.sendRtp(publisherPacket(701, 4_003_000));
+    const sent = sender.sentHeaders.map((h) => [h.sequenceNumber, h.timestamp]);
+    assert.deepEqual(sent, [
+      [65535, 4_294_967_000],
+      [0, (4_294_967_000 + 3000) % 2 ** 32],
+      [1, (4_294_967_000 + 6000) % 2 ** 32],
+    ]);
   });
 
   it('sends no sender reports of its own once suppressed', async () => {

@@ -4,9 +4,11 @@ import {
   type RTCRtpSender,
   RtcpSenderInfo,
   RtcpSrPacket,
+  type RtpHeader,
   type RtpPacket,
   SDPManager,
   TransceiverManager,
+  uint16Add,
   uint32Add,
 } from 'werift';
 
@@ -176,6 +178,23 @@ export async function sendTranslatedSenderReport(
     }),
   });
   await transport.sendRtcp([report]);
+}
+
+/**
+ * Continues `sender`'s outgoing stream with a new source (another simulcast layer) whose first
+ * packet has `header`: the next sequence number follows on, and the timestamp advances by
+ * `gapTicks`. werift's `replaceRTP(header, true)` would do this, but it adds its discontinuity
+ * step to the 32-bit timestamp offset with 16-bit arithmetic, which corrupts it.
+ */
+export function rebaseSender(
+  sender: RTCRtpSender,
+  header: Pick<RtpHeader, 'sequenceNumber' | 'timestamp'>,
+  gapTicks: number,
+): void {
+  sender.replaceRTP({
+    sequenceNumber: uint16Add(header.sequenceNumber, -1),
+    timestamp: uint32Add(header.timestamp, -gapTicks),
+  });
 }
 
 /**

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { dispose } from '@livekit/rtc-node';
+import { type Bot, startBot } from './bots/start-bot.js';
+import { createTestToken, measureAudio, measureVideo, RtcNodeProbe } from './rtc-node-probe.js';
+import { startTestSfu, type TestSfu } from './test-sfu.js';
+
+const apiKey = 'test-key';
+const apiSecret = 'test-secret-test-secret-test-secret-0123';
+
+describe('test SFU forwarding media between rtc-node participants', { timeout: 120_000 }, () => {
+  let sfu: TestSfu;
+  const bots: Bot[] = [];
+  const probes: RtcNodeProbe[] = [];
+
+  before(async () => {
+    sfu = await startTestSfu({ apiKey, apiSecret });
+  });
+
+  after(async () => {
+    for (const bot of bots) await bot.leave();
+    for (const probe of probes) await probe.disconnect();
+    await sfu.close();
+    await dispose();
+  });
+
+  const cases = [
+    { name: 'Opus audio and VP8 video', input: { videoCodec: 'vp8' as const }, want: 'video/vp8' },
+    {
+      name: 'Opus audio and H264 video',
+      input: { videoCodec: 'h264' as const },
+      want: 'video/h264',
+    },
+  ];
+  for (const c of cases) {
+    it(`forwards ${c.name} from a publisher to a subscriber`, async () => {
+      const room = `room-${randomUUID()}`;
+      const probe = new RtcNodeProbe();
+      probes.push(probe);
+      await probe.connect(
+        sfu.url,
+        await createTestToken({ apiKey, apiSecret, room, identity: 'sub' }),
+      );
+      const bot = await startBot({
+        url: sfu.url,
+        apiKey,
+        apiSecret,
+        room,
+        identity: 'pub',
+        kind: 'audio-video',
+        videoCodec: c.input.videoCodec,
+      });
+      bots.push(bot);
+
+      const audio = await probe.waitForTrack('pub', 'audio');
+      const video = await probe.waitForTrack('pub', 'video');
+      assert.equal(audio.publication.mimeType?.toLowerCase(), 'audio/opus');
+      assert.equal(video.publication.mimeType?.toLowerCase(), c.want);
+      const heard = await measureAudio(audio.track, 100);
+      const seen = await measureVideo(video.track, 30);
+
+      assert.equal(heard.frames, 100);
+      // A 440 Hz tone of peak 8000 has a mean absolute value of 2·8000/π ≈ 5093; silence is 0.
+      assert.ok(heard.meanAbs > 3500 && heard.meanAbs < 6500, `meanAbs ${heard.meanAbs}`);
+      assert.deepEqual(seen, { frames: 30, width: 320, height: 240 });
+      await bot.leave();
+      await probe.disconnect();
+    });
+  }
+});
