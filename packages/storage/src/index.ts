@@ -25,7 +25,6 @@ export {
   type RecordingUploadParams,
   type RecordingUploadResult,
 } from './recording-uploader.js';
-export { resolveWithin } from './resolve-within.js';
 export {
   backoffDelayMs,
   DEFAULT_RETRY_POLICY,

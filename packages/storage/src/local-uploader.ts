@@ -1,7 +1,6 @@
 import { copyFile, mkdir, realpath, rename, stat } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
-import { EgressError, type Logger } from '@egress/protocol';
-import { resolveWithin } from './resolve-within.js';
+import { EgressError, type Logger, resolveLocalPath } from '@egress/protocol';
 import { uploadFailedError } from './upload-error.js';
 import type { Uploader, UploadParams, UploadResult } from './uploader.js';
 
@@ -30,7 +29,10 @@ export class LocalUploader implements Uploader {
   }
 
   async upload(params: UploadParams): Promise<UploadResult> {
-    const target = resolveWithin(this.#directory, params.storagePath);
+    const target = resolveLocalPath(this.#directory, params.storagePath);
+    if (target === this.#directory) {
+      throw EgressError.invalidArgument('filepath: expected a file name, got the output directory');
+    }
     try {
       const source = await stat(params.localPath);
       if (!source.isFile()) {

@@ -1,4 +1,4 @@
-import { EgressError } from '@egress/protocol';
+import { EgressError, type StorageConfig as LoadedStorageConfig } from '@egress/protocol';
 
 /**
  * Storage options, named as the camelCase of the Go YAML keys (`access_key` → `accessKey`) the
@@ -159,3 +159,7 @@ export function requireUrl(value: string, key: string): URL {
     throw EgressError.invalidArgument(`${key}: expected a URL such as https://host:port`);
   }
 }
+
+// Compile-time guard: the config loader's `storage` / `backup` slices must stay passable to
+// `createUploader` as they are. If protocol's shape drifts, this line stops the build.
+const _loaderSlicesFit: LoadedStorageConfig extends StorageConfig ? true : never = true;
