@@ -1,0 +1,298 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { Empty } from '@bufbuild/protobuf';
+import {
+  claimRequestChannel,
+  claimResponseChannel,
+  decodeEnvelope,
+  encodeEnvelope,
+  PsrpcClaimRequest,
+  PsrpcClaimResponse,
+  PsrpcRequest,
+  PsrpcResponse,
+  RpcListActiveEgressRequest,
+  RpcListActiveEgressResponse,
+  RpcStartEgressRequest,
+  requestChannel,
+  responseChannel,
+} from '@egress/protocol/psrpc';
+import {
+  EgressInfo,
+  EgressStatus,
+  EncodedFileOutput,
+  EncodedFileType,
+  FileInfo,
+  RoomCompositeEgressRequest,
+  StopEgressRequest,
+} from '@livekit/protocol';
+import { PsrpcBus } from './psrpc-bus.js';
+import { PsrpcClient } from './psrpc-client.js';
+import { PsrpcServer } from './psrpc-server.js';
+import { FakeLivekitServer } from './testing/fake-livekit-server.js';
+import { RawRedisTap } from './testing/raw-redis-tap.js';
+import { startTestRedis, type TestRedis } from './testing/start-redis.js';
+import { testLogger } from './testing/test-logger.js';
+
+const logger = testLogger();
+
+// psrpc-wire.md §8 V5: the UpdateEgress argument (ACTIVE EgressInfo).
+const V5_PAYLOAD =
+  '0a0745475f746573741207524d5f746573741801222e0a076d792d726f6f6d1207737065616b65725a1a080112167265636f7264696e67732f45475f746573742e6d70345080ca9ddea0ca9cc3186a076d792d726f6f6d8201180a167265636f7264696e67732f45475f746573742e6d7034900180e4ffbfb1ca9cc318';
+
+function uniqueTopic(): string {
+  return `test_${randomUUID().replaceAll('-', '')}`;
+}
+
+function v5Info(): EgressInfo {
+  return new EgressInfo({
+    egressId: 'EG_test',
+    roomId: 'RM_test',
+    roomName: 'my-room',
+    status: EgressStatus.EGRESS_ACTIVE,
+    startedAt: 1767225600500000000n,
+    updatedAt: 1767225605000000000n,
+    request: {
+      case: 'roomComposite',
+      value: new RoomCompositeEgressRequest({
+        roomName: 'my-room',
+        layout: 'speaker',
+        fileOutputs: [
+          new EncodedFileOutput({
+            fileType: EncodedFileType.MP4,
+            filepath: 'recordings/EG_test.mp4',
+          }),
+        ],
+      }),
+    },
+    fileResults: [new FileInfo({ filename: 'recordings/EG_test.mp4' })],
+  });
+}
+
+describe('PsrpcClient', () => {
+  let redis: TestRedis;
+  const closers: (() => Promise<void>)[] = [];
+
+  before(async () => {
+    redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
+  });
+
+  after(async () => {
+    for (const close of closers.reverse()) await close();
+    await redis.close();
+  });
+
+  async function newBus(): Promise<PsrpcBus> {
+    const bus = new PsrpcBus({ redis: redis.url, logger });
+    closers.push(() => bus.close());
+    await bus.start();
+    return bus;
+  }
+
+  async function newClient(service: string, clientId?: string): Promise<PsrpcClient> {
+    const client = new PsrpcClient({
+      bus: await newBus(),
+      service,
+      logger,
+      ...(clientId ? { clientId } : {}),
+    });
+    closers.push(() => client.close());
+    await client.start();
+    return client;
+  }
+
+  async function newServer(service: string): Promise<PsrpcServer> {
+    const server = new PsrpcServer({ bus: await newBus(), service, logger });
+    closers.push(() => server.close());
+    return server;
+  }
+
+  it('delivers IOInfo CreateEgress and UpdateEgress to the fake livekit-server', async () => {
+    const topic = uniqueTopic();
+    const fake = new FakeLivekitServer({ redis: redis.url, logger, ioInfoTopic: [topic] });
+    closers.push(() => fake.close());
+    await fake.start();
+    const client = await newClient('IOInfo');
+    const egressId = `EG_${topic}`;
+    for (const [method, status] of [
+      ['CreateEgress', EgressStatus.EGRESS_STARTING],
+      ['UpdateEgress', EgressStatus.EGRESS_ACTIVE],
+    ] as const) {
+      const result = await client.call({
+        method,
+        topic: [topic],
+        request: new EgressInfo({ egressId, status }),
+        responseType: Empty,
+        timeoutMs: 3000,
+      });
+      assert.ok(result instanceof Empty);
+    }
+    assert.deepEqual(
+      fake.ioInfoCalls.map((c) => [c.method, c.info.status]),
+      [
+        ['CreateEgress', EgressStatus.EGRESS_STARTING],
+        ['UpdateEgress', EgressStatus.EGRESS_ACTIVE],
+      ],
+    );
+    assert.equal(fake.egressInfo(egressId)?.status, EgressStatus.EGRESS_ACTIVE);
+  });
+
+  it('publishes byte-exact request and claim response envelopes for UpdateEgress', async () => {
+    const topic = uniqueTopic();
+    const client = await newClient('IOInfo', 'CLI_egressbridge');
+    const tap = await newTap();
+    const reqChannel = requestChannel('IOInfo', 'UpdateEgress', [topic]);
+    const rclaimChannel = claimResponseChannel('IOInfo', 'UpdateEgress', [topic]);
+    await tap.tap(reqChannel, rclaimChannel);
+    const call = client.call({
+      method: 'UpdateEgress',
+      topic: [topic],
+      request: v5Info(),
+      responseType: Empty,
+      timeoutMs: 30_000,
+    });
+
+    const published = await tap.next(reqChannel);
+    const envelope = decodeEnvelope(published.payload);
+    assert.ok(envelope?.message instanceof PsrpcRequest);
+    const request = envelope.message;
+    assert.equal(request.clientId, 'CLI_egressbridge');
+    assert.match(request.requestId, /^REQ_[A-Za-z0-9]{12}$/);
+    assert.equal(request.expiry - request.sentAt, 30_000_000_000n);
+    assert.equal(request.multi, false);
+    assert.equal(Buffer.from(request.rawRequest).toString('hex'), V5_PAYLOAD);
+    // V5 step 1 with this call's ids and times.
+    const expectedRequest = encodeEnvelope(
+      new PsrpcRequest({
+        requestId: request.requestId,
+        clientId: 'CLI_egressbridge',
+        sentAt: request.sentAt,
+        expiry: request.expiry,
+        rawRequest: Buffer.from(V5_PAYLOAD, 'hex'),
+      }),
+    );
+    assert.equal(published.payload.toString('hex'), expectedRequest.toString('hex'));
+
+    // V5 steps 3 to 5, played by the tap as livekit-server.
+    await tap.publish(
+      claimRequestChannel('IOInfo', 'CLI_egressbridge'),
+      encodeEnvelope(
+        new PsrpcClaimRequest({
+          requestId: request.requestId,
+          serverId: 'SRV_lkioserver01',
+          affinity: 1,
+        }),
+      ),
+    );
+    const claimResponse = await tap.next(rclaimChannel);
+    assert.equal(
+      claimResponse.payload.toString('hex'),
+      encodeEnvelope(
+        new PsrpcClaimResponse({ requestId: request.requestId, serverId: 'SRV_lkioserver01' }),
+      ).toString('hex'),
+    );
+    await tap.publish(
+      responseChannel('IOInfo', 'CLI_egressbridge'),
+      encodeEnvelope(
+        new PsrpcResponse({
+          requestId: request.requestId,
+          serverId: 'SRV_lkioserver01',
+          sentAt: 1767225605010000000n,
+        }),
+      ),
+    );
+    assert.ok((await call) instanceof Empty);
+  });
+
+  it('times out with request timed out when the picked server never answers', async () => {
+    const topic = uniqueTopic();
+    const server = await newServer('EgressHandler');
+    await server.registerQueueMethod({
+      method: 'StopEgress',
+      topic: [topic],
+      requestType: StopEgressRequest,
+      handler: async (_request, context) => {
+        await new Promise((resolve) => context.signal.addEventListener('abort', resolve));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return new EgressInfo();
+      },
+    });
+    const client = await newClient('EgressHandler');
+    await assert.rejects(
+      client.call({
+        method: 'StopEgress',
+        topic: [topic],
+        request: new StopEgressRequest({ egressId: topic }),
+        responseType: EgressInfo,
+        timeoutMs: 300,
+      }),
+      { code: 'deadline_exceeded', message: 'request timed out' },
+    );
+  });
+
+  it('never picks an affinity of 0: no servers available (received 1 responses)', async () => {
+    const clusterId = uniqueTopic();
+    const server = await newServer('EgressInternal');
+    await server.registerAffinityMethod({
+      method: 'StartEgress',
+      topic: [clusterId],
+      requestType: RpcStartEgressRequest,
+      affinity: () => 0,
+      handler: async () => new EgressInfo(),
+    });
+    const client = await newClient('EgressInternal');
+    await assert.rejects(
+      client.call({
+        method: 'StartEgress',
+        topic: [clusterId],
+        request: new RpcStartEgressRequest({ egressId: 'EG_zero' }),
+        responseType: EgressInfo,
+        timeoutMs: 2000,
+        selection: { maximumAffinity: 1, affinityTimeoutMs: 300, shortCircuitMs: 100 },
+      }),
+      { code: 'unavailable', message: 'no servers available (received 1 responses)' },
+    );
+  });
+
+  it('returns an empty list from a multi call nobody serves', async () => {
+    const client = await newClient('EgressInternal');
+    const results = await client.multiCall({
+      method: 'ListActiveEgress',
+      topic: [uniqueTopic()],
+      request: new RpcListActiveEgressRequest(),
+      responseType: RpcListActiveEgressResponse,
+      timeoutMs: 200,
+    });
+    assert.deepEqual(results, []);
+  });
+
+  it('fails calls in flight with unavailable when closed, and refuses new ones', async () => {
+    const client = await newClient('EgressHandler');
+    const call = client.call({
+      method: 'StopEgress',
+      topic: [uniqueTopic()],
+      request: new StopEgressRequest({ egressId: 'EG_closed' }),
+      responseType: EgressInfo,
+      timeoutMs: 10_000,
+    });
+    const rejected = assert.rejects(call, { code: 'unavailable', message: 'psrpc client closed' });
+    await client.close();
+    await rejected;
+    await assert.rejects(
+      client.call({
+        method: 'StopEgress',
+        request: new StopEgressRequest(),
+        responseType: EgressInfo,
+        timeoutMs: 100,
+      }),
+      { code: 'failed_precondition' },
+    );
+  });
+
+  async function newTap(): Promise<RawRedisTap> {
+    const tap = new RawRedisTap(redis.url);
+    closers.push(() => tap.close());
+    await tap.start();
+    return tap;
+  }
+});
