@@ -254,6 +254,35 @@ describe('PsrpcClient', () => {
     );
   });
 
+  it('times out when the call ends while a claim is still being weighed', async () => {
+    const clusterId = uniqueTopic();
+    const server = await newServer('EgressInternal');
+    let handled = 0;
+    await server.registerAffinityMethod({
+      method: 'StartEgress',
+      topic: [clusterId],
+      requestType: RpcStartEgressRequest,
+      affinity: () => 0.5,
+      handler: async () => {
+        handled++;
+        return new EgressInfo();
+      },
+    });
+    const client = await newClient('EgressInternal');
+    await assert.rejects(
+      client.call({
+        method: 'StartEgress',
+        topic: [clusterId],
+        request: new RpcStartEgressRequest({ egressId: 'EG_slow_pick' }),
+        responseType: EgressInfo,
+        timeoutMs: 300,
+        selection: { maximumAffinity: 1, shortCircuitMs: 5000 },
+      }),
+      { code: 'deadline_exceeded', message: 'request timed out' },
+    );
+    assert.equal(handled, 0);
+  });
+
   it('returns an empty list from a multi call nobody serves', async () => {
     const client = await newClient('EgressInternal');
     const results = await client.multiCall({

@@ -245,7 +245,8 @@ export class PsrpcClient {
       });
       timers.push(
         setTimeout(() => {
-          if (isSelecting) endSelection(bestServerId);
+          // With a server already chosen there is no time left for its response, as in Go.
+          if (isSelecting && bestServerId === '') endSelection('');
           else finish(EgressError.deadlineExceeded(TIMED_OUT_MESSAGE));
         }, options.timeoutMs),
       );
