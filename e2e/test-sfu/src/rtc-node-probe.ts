@@ -38,7 +38,7 @@ export async function createTestToken(options: TestTokenOptions): Promise<string
     canSubscribe: true,
     ...options.grants,
   });
-  if (options.kind) (token as { kind?: string }).kind = options.kind;
+  if (options.kind) token.kind = options.kind;
   return token.toJwt();
 }
 
@@ -150,7 +150,11 @@ export class RtcNodeProbe {
 export interface AudioMeasurement {
   frames: number;
   sampleRate: number;
-  /** Mean absolute sample value (a 440 Hz tone of peak A gives about 2A/π). */
+  /**
+   * The median over frames of each frame's mean absolute sample value: a 440 Hz tone of peak A
+   * gives about 2A/π, silence 0. The median ignores the few silent or concealed frames a
+   * stream starts with.
+   */
   meanAbs: number;
 }
 
@@ -161,24 +165,24 @@ export async function measureAudio(
   timeoutMs = 15_000,
 ): Promise<AudioMeasurement> {
   const stream = new AudioStream(track, { sampleRate: 48000, numChannels: 1 });
-  let count = 0;
-  let sum = 0;
-  let samples = 0;
+  const levels: number[] = [];
   const reader = stream.getReader();
   const timer = setTimeout(() => void reader.cancel(), timeoutMs);
   try {
-    while (count < frames) {
+    while (levels.length < frames) {
       const { value, done } = await reader.read();
       if (done || !value) break;
-      count += 1;
+      let sum = 0;
       for (const s of value.data) sum += Math.abs(s);
-      samples += value.data.length;
+      levels.push(value.data.length ? sum / value.data.length : 0);
     }
   } finally {
     clearTimeout(timer);
     await reader.cancel();
   }
-  return { frames: count, sampleRate: 48000, meanAbs: samples ? sum / samples : 0 };
+  const sorted = [...levels].sort((a, b) => a - b);
+  const meanAbs = sorted[Math.floor(sorted.length / 2)] ?? 0;
+  return { frames: levels.length, sampleRate: 48000, meanAbs };
 }
 
 /** What {@link measureVideo} saw. */

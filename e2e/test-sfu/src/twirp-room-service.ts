@@ -37,8 +37,9 @@ export const ROOM_SERVICE_PREFIX = '/twirp/livekit.RoomService/';
 type Encoding = 'json' | 'protobuf';
 
 /**
- * Answers the RoomService calls tests need, like livekit-server: DeleteRoom, ListParticipants,
- * RemoveParticipant (each needs `roomAdmin` for that room) and ListRooms (`roomList`).
+ * Answers the RoomService calls tests need, with livekit-server's grants: DeleteRoom
+ * (`roomCreate`), ListParticipants and RemoveParticipant (`roomAdmin` for that room) and
+ * ListRooms (`roomList`).
  * Bodies are protobuf JSON or binary protobuf, answered in kind.
  *
  * @throws TwirpError bad_route for another method, malformed for an unreadable body,
@@ -66,7 +67,8 @@ export async function handleRoomServiceCall(options: {
   switch (method) {
     case 'DeleteRoom': {
       const request = decode(DeleteRoomRequest, body, encoding);
-      requireAdmin(request.room);
+      if (!video.roomCreate)
+        throw new TwirpError('permission_denied', 403, 'roomCreate grant required');
       await rooms.get(request.room)?.delete();
       return encode(new DeleteRoomResponse(), encoding);
     }
