@@ -2,6 +2,16 @@ export { COUNTER_BITS, PatternRenderer, readFrameCounter } from './bots/pattern-
 export type { Bot, BotKind, BotOptions, BotStep, BotTrack } from './bots/start-bot.js';
 export { startBot } from './bots/start-bot.js';
 export { SYNC_PULSE_MS, ToneGenerator } from './bots/tone-generator.js';
+export type {
+  ChromiumSubscriber,
+  ChromiumSubscriberOptions,
+} from './browser/chromium-subscriber.js';
+export {
+  CHROMIUM_PATH,
+  hasChromium,
+  openChromiumSubscriber,
+} from './browser/chromium-subscriber.js';
+export type { BrowserSubscriberStats } from './browser/subscriber-page.js';
 export type { TestSfuLogger } from './logger.js';
 export type {
   AudioMeasurement,

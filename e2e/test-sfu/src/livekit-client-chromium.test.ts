@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { dispose } from '@livekit/rtc-node';
+import { type Bot, startBot } from './bots/start-bot.js';
+import {
+  type ChromiumSubscriber,
+  hasChromium,
+  openChromiumSubscriber,
+} from './browser/chromium-subscriber.js';
+import { createTestToken } from './rtc-node-probe.js';
+import { startTestSfu, type TestSfu } from './test-sfu.js';
+
+const apiKey = 'test-key';
+const apiSecret = 'test-secret-test-secret-test-secret-0123';
+const isChromiumMissing = !(await hasChromium()) && process.env.CI !== 'true';
+
+describe('test SFU with livekit-client in Chromium subscribing', {
+  timeout: 120_000,
+  skip: isChromiumMissing ? 'no /usr/bin/chromium (needed under CI=true)' : false,
+}, () => {
+  let sfu: TestSfu;
+  const bots: Bot[] = [];
+  const browsers: ChromiumSubscriber[] = [];
+
+  before(async () => {
+    sfu = await startTestSfu({ apiKey, apiSecret });
+  });
+
+  after(async () => {
+    for (const browser of browsers) await browser.close();
+    for (const bot of bots) await bot.leave();
+    await sfu.close();
+    await dispose();
+  });
+
+  const cases = [
+    { name: 'Opus and VP8', input: { videoCodec: 'vp8' as const }, want: 'video/vp8' },
+    { name: 'Opus and H264', input: { videoCodec: 'h264' as const }, want: 'video/h264' },
+  ];
+  for (const c of cases) {
+    it(`decodes ${c.name} from an rtc-node publisher and hears the tone`, async () => {
+      const room = `room-${randomUUID()}`;
+      const bot = await startBot({
+        url: sfu.url,
+        apiKey,
+        apiSecret,
+        room,
+        identity: 'pub',
+        kind: 'audio-video',
+        videoCodec: c.input.videoCodec,
+      });
+      bots.push(bot);
+      const token = await createTestToken({ apiKey, apiSecret, room, identity: 'browser' });
+      const browser = await openChromiumSubscriber({ url: sfu.url, token });
+      browsers.push(browser);
+
+      const stats = await browser.waitFor((s) => s.videoFrames >= 30 && s.audioLevel > 0.05);
+      assert.equal(stats.state, 'connected');
+      assert.deepEqual([stats.videoWidth, stats.videoHeight], [320, 240]);
+      // 2·(8000/32768)/π ≈ 0.155 for the bot's tone.
+      assert.ok(stats.audioLevel > 0.1 && stats.audioLevel < 0.2, `level ${stats.audioLevel}`);
+      const subscribed = stats.events.filter((e) => e.startsWith('TrackSubscribed')).sort();
+      assert.deepEqual(
+        subscribed.map((e) => e.toLowerCase()),
+        ['tracksubscribed pub audio audio/opus', `tracksubscribed pub video ${c.want}`],
+      );
+
+      await bot.unpublish('video');
+      await browser.waitFor((s) => s.events.includes('TrackUnsubscribed pub video'));
+      await bot.leave();
+      await browser.waitFor((s) => s.events.includes('ParticipantDisconnected pub'));
+      await browser.close();
+    });
+  }
+});
