@@ -1,0 +1,161 @@
+import { type Config, createRedis, EgressError, type Logger } from '@egress/protocol';
+import { TokenVerifier } from 'livekit-server-sdk';
+import { ControlClient } from './control/control-client.js';
+import { EgressService } from './egress-service.js';
+import { EgressQueues } from './intake/egress-queues.js';
+import { Intake } from './intake/intake.js';
+import { EgressState, type InfoListener } from './state/egress-state.js';
+import { EgressStore } from './state/egress-store.js';
+import { TwirpServer } from './twirp/twirp-server.js';
+
+/** Options of {@link startBridge}. */
+export interface StartBridgeOptions {
+  /** The loaded config; `redis` is required. */
+  config: Config;
+  /** Root logger; the bridge logs through children. */
+  logger: Logger;
+  /** BullMQ key prefix; tests use a unique one per test. @defaultValue 'bull' */
+  queuePrefix?: string;
+  /**
+   * Where the Twirp door listens, instead of `0.0.0.0:<api_port>` (where `api_port: 0` turns
+   * the door off); here port 0 picks a free port. Tests use `{ host: '127.0.0.1', port: 0 }`.
+   */
+  api?: { host?: string; port: number };
+  /** Largest Twirp request body, bytes. @defaultValue 1048576 */
+  maxBodyBytes?: number;
+  /** How long a worker has to answer stop / update requests, milliseconds. @defaultValue 10000 */
+  controlReplyTimeoutMs?: number;
+  /** How often running egresses are checked against their jobs, milliseconds. @defaultValue 5000 */
+  sweepIntervalMs?: number;
+  /** How often the stall watchdog runs, milliseconds. @defaultValue 15000 */
+  stalledIntervalMs?: number;
+  /** How long an ended egress stays listed, milliseconds. @defaultValue 86400000 */
+  retentionMs?: number;
+}
+
+/** A running bridge. */
+export interface Bridge {
+  /** The Twirp door's port, or `undefined` when it is off. */
+  readonly apiPort: number | undefined;
+  /** The path both doors start egresses through (the psrpc door calls `intake.start`). */
+  readonly intake: Intake;
+  /** The `livekit.Egress` API (list, stop, update stream, update layout). */
+  readonly service: EgressService;
+  /** Stored state; `state.sweep()` runs one reconciliation pass (tests). */
+  readonly state: EgressState;
+  /**
+   * Subscribes to every EgressInfo change (created, worker status, ended by the bridge): the
+   * psrpc door's IOInfo reporter and webhooks listen here. Returns the unsubscribe function.
+   */
+  onInfoChanged(listener: InfoListener): () => void;
+  /** Refuses new egresses from now on ("server is shutting down"); the rest keeps working. */
+  drain(): void;
+  /** Closes everything in reverse order of creation; idempotent (same promise). */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the bridge's standalone parts: the Redis state of egresses, the BullMQ producers, the
+ * state tracker (worker events, deadlines, dead workers), the control client, and the Twirp
+ * door when `api_port` (or `api`) is set.
+ * @throws invalid_argument when `redis` is missing, or the Twirp door is on without
+ *   `api_key`/`api_secret`.
+ * @throws when Redis cannot be reached.
+ */
+export async function startBridge(options: StartBridgeOptions): Promise<Bridge> {
+  const { config, logger } = options;
+  const redisConfig = config.redis;
+  if (!redisConfig) throw EgressError.invalidArgument('redis: the bridge needs a redis block');
+  const apiPort = options.api ? options.api.port : config.apiPort > 0 ? config.apiPort : undefined;
+  if (apiPort !== undefined && (!config.apiKey || !config.apiSecret)) {
+    throw EgressError.invalidArgument(
+      'api_port: the Twirp API needs api_key and api_secret to check tokens; set them or set api_port to 0',
+    );
+  }
+
+  const log = logger.child({ component: 'bridge' });
+  const closers: { name: string; close: () => Promise<void> }[] = [];
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      for (const closer of closers.reverse()) {
+        try {
+          await closer.close();
+        } catch (err) {
+          // Every step runs even if one fails (CONVENTIONS §12); the failure is logged.
+          log.warn({ err, step: closer.name }, 'bridge close step failed');
+        }
+      }
+    })();
+    return closing;
+  };
+
+  try {
+    const producer = createRedis(redisConfig, 'producer');
+    producer.on('error', (err: unknown) => log.debug({ err }, 'redis connection error'));
+    closers.push({ name: 'redis', close: async () => void (await producer.quit()) });
+    await producer.connect();
+    const store = new EgressStore({
+      redis: producer,
+      ...(options.retentionMs ? { retentionMs: options.retentionMs } : {}),
+    });
+    const queues = new EgressQueues({
+      connection: producer,
+      ...(options.queuePrefix ? { prefix: options.queuePrefix } : {}),
+      ...(options.retentionMs ? { keepFinishedMs: options.retentionMs } : {}),
+    });
+    closers.push({ name: 'queues', close: () => queues.close() });
+    await queues.ready();
+
+    const state = new EgressState({
+      store,
+      queues,
+      connect: () => createRedis(redisConfig, 'worker'),
+      logger,
+      ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+      ...(options.stalledIntervalMs ? { stalledIntervalMs: options.stalledIntervalMs } : {}),
+    });
+    closers.push({ name: 'state', close: () => state.close() });
+    await state.start();
+
+    const control = new ControlClient({
+      publisher: producer,
+      subscriber: createRedis(redisConfig, 'worker'),
+      logger,
+      ...(options.controlReplyTimeoutMs ? { replyTimeoutMs: options.controlReplyTimeoutMs } : {}),
+    });
+    closers.push({ name: 'control', close: () => control.close() });
+
+    const intake = new Intake({ config, store, queues, state, logger });
+    const service = new EgressService({ intake, store, queues, state, control });
+
+    let boundPort: number | undefined;
+    if (apiPort !== undefined) {
+      const twirp = new TwirpServer({
+        service,
+        verifier: new TokenVerifier(config.apiKey, config.apiSecret),
+        logger,
+        port: apiPort,
+        ...(options.api?.host ? { host: options.api.host } : {}),
+        ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
+      });
+      closers.push({ name: 'twirp', close: () => twirp.close() });
+      boundPort = await twirp.listen();
+    }
+    closers.push({ name: 'intake', close: async () => intake.drain() });
+    log.info({ apiPort: boundPort }, 'bridge started');
+
+    return {
+      apiPort: boundPort,
+      intake,
+      service,
+      state,
+      onInfoChanged: (listener) => state.onInfoChanged(listener),
+      drain: () => intake.drain(),
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
