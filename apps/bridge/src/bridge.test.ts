@@ -16,7 +16,7 @@ import {
 } from '@livekit/protocol';
 import { EgressClient, TwirpError } from 'livekit-server-sdk';
 import { startTestRedis, type TestRedis } from './psrpc/testing/start-redis.js';
-import { startTestBridge, type TestBridge } from './testing/start-test-bridge.js';
+import { removeTestKeys, startTestBridge, type TestBridge } from './testing/start-test-bridge.js';
 import { TEST_API_KEY, TEST_API_SECRET } from './testing/test-config.js';
 import { TestWorker } from './testing/test-worker.js';
 import { waitForInfo } from './testing/wait-for-info.js';
@@ -54,8 +54,9 @@ describe('startBridge with livekit-server-sdk EgressClient', { timeout: 60_000 }
   });
 
   after(async () => {
-    await test?.bridge.close();
+    await test?.close();
     await Promise.all(workers.map((worker) => worker.close()));
+    if (test) await removeTestKeys(redis.url, test.prefix);
     await redis?.close();
   });
 

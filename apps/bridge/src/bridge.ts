@@ -97,6 +97,10 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
     await producer.connect();
     const store = new EgressStore({
       redis: producer,
+      // Bridges on other queue prefixes keep their own indexes (and never sweep ours).
+      ...(options.queuePrefix && options.queuePrefix !== 'bull'
+        ? { namespace: options.queuePrefix }
+        : {}),
       ...(options.retentionMs ? { retentionMs: options.retentionMs } : {}),
     });
     const queues = new EgressQueues({

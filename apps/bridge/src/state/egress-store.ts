@@ -16,6 +16,8 @@ export type RedisClient = Redis | Cluster;
 export interface EgressStoreOptions {
   /** A producer connection (fails fast when Redis is away); the store never closes it. */
   redis: RedisClient;
+  /** Suffix of the index keys (see {@link storeKeys}). @defaultValue '' */
+  namespace?: string;
   /**
    * How long an ended egress stays listed, milliseconds (livekit-server keeps them 24 h).
    * @defaultValue 86400000
@@ -41,17 +43,29 @@ export interface UpdateResult {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Set of the ids of egresses not yet final (STARTING, ACTIVE, ENDING). */
-export const ACTIVE_SET_KEY = 'egress:active';
-/** Sorted set of every stored egress id, scored by creation time (epoch ms). */
-export const ALL_INDEX_KEY = 'egress:index';
+/** The names of the store's index keys (see {@link storeKeys}). */
+export interface StoreKeys {
+  /** Set of the ids of egresses not yet final (STARTING, ACTIVE, ENDING). */
+  readonly active: string;
+  /** Sorted set of every stored egress id, scored by creation time (epoch ms). */
+  readonly index: string;
+  /** Set of the egress ids of a room. */
+  room(roomName: string): string;
+}
 
 /**
- * Key of the set of egress ids of a room: `egress:room:<room name, URI-encoded>`. Room names are
- * user data; encoding keeps `:` and `|` out of our key space.
+ * The index keys of a store: `egress:active`, `egress:index` and `egress:room:<room>` (room
+ * names are user data, URI-encoded so `:` and `|` stay out of our key space). A `namespace`
+ * (the BullMQ prefix of a non-default deployment, or a test) is appended to the kind
+ * (`egress:active.<ns>`), so bridges on different queues never sweep each other's egresses.
  */
-export function roomIndexKey(roomName: string): string {
-  return `egress:room:${encodeURIComponent(roomName)}`;
+export function storeKeys(namespace = ''): StoreKeys {
+  const suffix = namespace ? `.${encodeURIComponent(namespace)}` : '';
+  return {
+    active: `egress:active${suffix}`,
+    index: `egress:index${suffix}`,
+    room: (roomName) => `egress:room${suffix}:${encodeURIComponent(roomName)}`,
+  };
 }
 
 // Compare-and-set of one key, so concurrent writers (status events, control replies, sweeps,
@@ -100,6 +114,7 @@ function createdMsOf(info: EgressInfo): number {
 export class EgressStore {
   readonly #redis: RedisClient;
   readonly #retentionMs: number;
+  readonly #keys: StoreKeys;
 
   constructor(options: EgressStoreOptions) {
     const retentionMs = options.retentionMs ?? DAY_MS;
@@ -108,6 +123,7 @@ export class EgressStore {
     }
     this.#redis = options.redis;
     this.#retentionMs = retentionMs;
+    this.#keys = storeKeys(options.namespace);
   }
 
   /**
@@ -131,9 +147,9 @@ export class EgressStore {
   async remove(egressId: string): Promise<void> {
     const info = await this.get(egressId);
     await this.#redis.del(egressInfoKey(egressId));
-    await this.#redis.srem(ACTIVE_SET_KEY, egressId);
-    await this.#redis.zrem(ALL_INDEX_KEY, egressId);
-    if (info?.roomName) await this.#redis.srem(roomIndexKey(info.roomName), egressId);
+    await this.#redis.srem(this.#keys.active, egressId);
+    await this.#redis.zrem(this.#keys.index, egressId);
+    if (info?.roomName) await this.#redis.srem(this.#keys.room(info.roomName), egressId);
   }
 
   /** The stored info, or `undefined` when there is none (unknown or expired). */
@@ -173,9 +189,9 @@ export class EgressStore {
       const swapped = await this.#redis.eval(CAS_SCRIPT, 1, key, raw, encode(next), ttl);
       if (swapped === 1) {
         if (isFinalStatus(next.status)) {
-          await this.#redis.srem(ACTIVE_SET_KEY, egressId);
+          await this.#redis.srem(this.#keys.active, egressId);
           if (next.roomName) {
-            await this.#redis.pexpire(roomIndexKey(next.roomName), this.#retentionMs);
+            await this.#redis.pexpire(this.#keys.room(next.roomName), this.#retentionMs);
           }
         }
         return { info: next, isChanged: true };
@@ -186,12 +202,12 @@ export class EgressStore {
 
   /** Takes an id out of the active set (the sweep found it ended or gone). */
   async forgetActive(egressId: string): Promise<void> {
-    await this.#redis.srem(ACTIVE_SET_KEY, egressId);
+    await this.#redis.srem(this.#keys.active, egressId);
   }
 
   /** Ids in the active set (a hint: check each info's status). */
   async activeIds(): Promise<string[]> {
-    return this.#redis.smembers(ACTIVE_SET_KEY);
+    return this.#redis.smembers(this.#keys.active);
   }
 
   /** Stored egresses matching the filter, oldest first. */
@@ -200,12 +216,12 @@ export class EgressStore {
     let ids: string[];
     let indexKey: string | undefined;
     if (filter.roomName) {
-      indexKey = roomIndexKey(filter.roomName);
+      indexKey = this.#keys.room(filter.roomName);
       ids = await this.#redis.smembers(indexKey);
     } else if (isActiveOnly) {
-      ids = await this.#redis.smembers(ACTIVE_SET_KEY);
+      ids = await this.#redis.smembers(this.#keys.active);
     } else {
-      ids = await this.#redis.zrange(ALL_INDEX_KEY, '0', '-1');
+      ids = await this.#redis.zrange(this.#keys.index, '0', '-1');
     }
     // One GET per key, not MGET: a cluster rejects multi-key commands across slots.
     const raws = await Promise.all(ids.map((id) => this.#redis.get(egressInfoKey(id))));
@@ -224,8 +240,8 @@ export class EgressStore {
 
   async #index(info: EgressInfo): Promise<void> {
     const id = info.egressId;
-    await this.#redis.zadd(ALL_INDEX_KEY, String(createdMsOf(info)), id);
-    if (!isFinalStatus(info.status)) await this.#redis.sadd(ACTIVE_SET_KEY, id);
+    await this.#redis.zadd(this.#keys.index, String(createdMsOf(info)), id);
+    if (!isFinalStatus(info.status)) await this.#redis.sadd(this.#keys.active, id);
     await this.keepIndexed(info);
   }
 
@@ -236,7 +252,7 @@ export class EgressStore {
    */
   async keepIndexed(info: EgressInfo): Promise<void> {
     if (!info.roomName) return;
-    const key = roomIndexKey(info.roomName);
+    const key = this.#keys.room(info.roomName);
     await this.#redis.sadd(key, info.egressId);
     if (isFinalStatus(info.status)) await this.#redis.pexpire(key, this.#retentionMs);
     else await this.#redis.persist(key);
@@ -244,8 +260,8 @@ export class EgressStore {
 
   // Expired infos leave their ids behind in the index sets; drop them when a read finds them.
   async #prune(ids: string[], roomKey: string | undefined): Promise<void> {
-    await this.#redis.zrem(ALL_INDEX_KEY, ...ids);
-    await this.#redis.srem(ACTIVE_SET_KEY, ...ids);
+    await this.#redis.zrem(this.#keys.index, ...ids);
+    await this.#redis.srem(this.#keys.active, ...ids);
     if (roomKey) await this.#redis.srem(roomKey, ...ids);
   }
 }
