@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DisconnectReason, dispose } from '@livekit/rtc-node';
+import { DisconnectReason, dispose, TrackSource } from '@livekit/rtc-node';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { type Bot, startBot } from './bots/start-bot.js';
 import { createTestToken, measureAudio, measureVideo, RtcNodeProbe } from './rtc-node-probe.js';
@@ -135,6 +135,52 @@ describe('test SFU room events seen by an rtc-node subscriber', { timeout: 120_0
       .map((p) => p.identity)
       .sort();
     assert.deepEqual(listed, ['pub', 'recorder', 'viewer']);
+  });
+
+  it('runs a bot script: mute, unpublish, then leave', async () => {
+    const room = `room-${randomUUID()}`;
+    const probe = await join(room, 'sub');
+    const scripted = await startBot({
+      url: sfu.url,
+      apiKey,
+      apiSecret,
+      room,
+      identity: 'scripted',
+      kind: 'audio-video',
+      script: [
+        { atMs: 300, action: 'mute', track: 'audio' },
+        { atMs: 600, action: 'unpublish', track: 'video' },
+        { atMs: 900, action: 'leave' },
+      ],
+    });
+    bots.push(scripted);
+    await scripted.scriptDone;
+    await probe.waitForEvent(/^ParticipantDisconnected scripted$/);
+    const order = [
+      'TrackMuted scripted audio',
+      'TrackUnpublished scripted video',
+      'ParticipantDisconnected scripted',
+    ];
+    const seen = probe.events.filter((e) => order.includes(e));
+    assert.deepEqual(seen, order);
+  });
+
+  it('publishes a screen share with screen-share sources', async () => {
+    const room = `room-${randomUUID()}`;
+    const probe = await join(room, 'sub');
+    await startBot({
+      url: sfu.url,
+      apiKey,
+      apiSecret,
+      room,
+      identity: 'screen',
+      kind: 'screen-share',
+    }).then((b) => bots.push(b));
+    const video = await probe.waitForTrack('screen', 'video');
+    const audio = await probe.waitForTrack('screen', 'audio');
+    assert.equal(video.publication.source, TrackSource.SOURCE_SCREENSHARE);
+    assert.equal(audio.publication.source, TrackSource.SOURCE_SCREENSHARE_AUDIO);
+    assert.deepEqual(await measureVideo(video.track, 3), { frames: 3, width: 640, height: 360 });
   });
 
   it('lists and removes participants over Twirp', async () => {
