@@ -6,6 +6,7 @@ import {
   type EgressRequest,
   egressInfoKey,
   encodeJobPayload,
+  GO_MESSAGES,
   type Logger,
   mintEgressToken,
   newEgressId,
@@ -80,7 +81,7 @@ export class Intake {
    * @throws unavailable when the bridge is shutting down or Redis is away.
    */
   async start(request: EgressRequest, options: StartOptions = {}): Promise<EgressInfo> {
-    if (this.#isDraining) throw EgressError.unavailable('server is shutting down');
+    if (this.#isDraining) throw EgressError.unavailable(GO_MESSAGES.shuttingDown);
     const retryCount = options.retryCount ?? 0;
     const validated = validateRequest(request, { retryCount });
     const egressId = options.egressId ?? newEgressId();

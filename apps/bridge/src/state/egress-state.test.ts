@@ -119,6 +119,15 @@ describe('EgressState', { timeout: 60_000 }, () => {
     });
   });
 
+  it('refuses new egresses once draining with Go\'s "server is shutting down"', async () => {
+    const test = await bridgeFor();
+    test.bridge.drain();
+    await assert.rejects(test.bridge.intake.start(roomComposite()), {
+      code: 'unavailable',
+      message: GO_MESSAGES.shuttingDown,
+    });
+  });
+
   it('refuses to update the streams of an egress still waiting for a worker', async () => {
     const test = await bridgeFor();
     const started = await test.bridge.intake.start(roomComposite());

@@ -331,10 +331,10 @@ export class EgressState {
     const info = await this.#store.get(egressId);
     if (!info || !isRunning(info)) return;
     this.#clearDeadline(egressId);
-    await this.update(egressId, (current) =>
+    const result = await this.update(egressId, (current) =>
       isRunning(current) ? markFailed(current, error) : undefined,
     );
-    this.#log.warn({ egressId, err: error }, 'egress ended by the bridge');
+    if (result.isChanged) this.#log.warn({ egressId, err: error }, 'egress ended by the bridge');
   }
 
   #armDeadline(egressId: string, startDeadlineMs: number): void {
