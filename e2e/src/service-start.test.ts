@@ -20,6 +20,18 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** A working config: Redis, a health port, and a key pair with the Twirp door on a free port. */
+function serviceConfig(healthPort: number): string {
+  return [
+    `redis: { address: "${testRedisAddress()}" }`,
+    `health_port: ${healthPort}`,
+    'api_port: 0',
+    'api_key: testkey',
+    'api_secret: test-secret-with-at-least-32-characters',
+    'ws_url: ws://127.0.0.1:7880',
+  ].join('\n');
+}
+
 interface Started {
   child: ChildProcess;
   output: () => string;
@@ -63,10 +75,7 @@ describe('service start', () => {
       skip: skipWithoutRedis(),
     }, async () => {
       const port = await freePort();
-      const s = startApp(
-        app,
-        `redis: { address: "${testRedisAddress()}" }\nhealth_port: ${port}\n`,
-      );
+      const s = startApp(app, serviceConfig(port));
       started.push(s);
       const res = await waitForHealth(port);
       assert.equal(res.status, 200, s.output());

@@ -4,10 +4,20 @@ import {
   loadServiceConfigOrExit,
   startServiceBase,
 } from '@egress/protocol';
+import { startBridge } from './bridge.js';
 
-// Skeleton until the bridge lands (#3): it connects Redis and reports health.
 const config = loadServiceConfigOrExit(process.env, ['redis']);
 const logger = createLogger({ service: 'bridge', level: config.logLevel });
+// The service base serves /health until the bridge's own operations endpoints land (#3).
 const base = await startServiceBase({ config, logger, redisRole: 'producer' });
-logger.info({ healthPort: base.health?.port }, 'service started');
-handleShutdown({ logger, graceMs: config.shutdownGraceMs, close: () => base.close() });
+const bridge = await startBridge({ config, logger });
+logger.info({ apiPort: bridge.apiPort, healthPort: base.health?.port }, 'bridge started');
+handleShutdown({
+  logger,
+  graceMs: config.shutdownGraceMs,
+  close: async () => {
+    bridge.drain();
+    await bridge.close();
+    await base.close();
+  },
+});
