@@ -1,0 +1,513 @@
+import {
+  type AudioCodecName,
+  EgressError,
+  type EncodingSettings,
+  type OutputFileType,
+} from '@egress/protocol';
+import { escapePrintf, gstProp } from '../gst/gst-prop.js';
+
+/** Where the picture comes from: an X display (Xvfb + Chromium) or a test pattern. */
+export type VideoSourceSpec =
+  | {
+      kind: 'x11';
+      /** X display name, e.g. `:99`. */
+      display: string;
+      /** Captured region in pixels, from the top-left corner; scaled to the encoding size. */
+      width: number;
+      height: number;
+    }
+  | {
+      kind: 'test';
+      /** `videotestsrc` pattern nick. @defaultValue 'ball' */
+      pattern?: string;
+    };
+
+/** Where the sound comes from: a PulseAudio monitor source or a test tone. */
+export type AudioSourceSpec =
+  | {
+      kind: 'pulse';
+      /** PulseAudio source, e.g. `egress.monitor`. */
+      device: string;
+    }
+  | {
+      kind: 'test';
+      /** Sine frequency. @defaultValue 440 */
+      frequencyHz?: number;
+    };
+
+/** The live sources of a composite pipeline; a missing one means no audio or no video. */
+export interface PipelineSources {
+  video?: VideoSourceSpec;
+  audio?: AudioSourceSpec;
+}
+
+/** A file output with its local path already resolved (`resolveLocalPath(fileOutputName(...))`). */
+export interface FileOutputSpec {
+  fileType: OutputFileType;
+  /** Absolute local path; any characters but control characters and a trailing backslash. */
+  localPath: string;
+}
+
+/** An HLS output: segments and the main playlist go into one local folder. */
+export interface SegmentOutputSpec {
+  /** Absolute local folder of the playlist (`resolveLocalPath(baseDir, storageDir)`). */
+  localDir: string;
+  /** printf pattern relative to `localDir`, `%` already escaped (`SegmentOutputNames.segmentPattern`). */
+  segmentPattern: string;
+  /** Playlist file name in `localDir` (`SegmentOutputNames.playlistName`). */
+  playlistName: string;
+  segmentDurationSec: number;
+}
+
+/** A JPEG image output. */
+export interface ImageOutputSpec {
+  /** Absolute local folder (`resolveLocalPath(baseDir, storageDir)`). */
+  localDir: string;
+  /** printf pattern relative to `localDir`, `%` already escaped (`ImageOutputNames.imagePattern`). */
+  imagePattern: string;
+  captureIntervalSec: number;
+  /** Pixels; 0 or absent takes the encoding's width. */
+  width?: number;
+  /** Pixels; 0 or absent takes the encoding's height. */
+  height?: number;
+}
+
+/**
+ * The encoded stream for RTMP or SRT destinations: FLV (RTMP) or MPEG-TS (SRT), GDP-framed on a
+ * loopback TCP server that each destination process reads ({@link streamDestinationArgs}).
+ */
+export interface StreamOutputSpec {
+  protocol: 'rtmp' | 'srt';
+  /** TCP port of the local server (pick a free one, e.g. with `findFreePort`). */
+  port: number;
+  /** @defaultValue '127.0.0.1' */
+  host?: string;
+}
+
+/** What to produce: the encoding and every output, each with its local location. */
+export interface CompositeOutputPlan {
+  encoding: EncodingSettings;
+  file?: FileOutputSpec;
+  segments?: SegmentOutputSpec;
+  images?: ImageOutputSpec[];
+  stream?: StreamOutputSpec;
+}
+
+/** x264 speed presets, fastest first. */
+export const X264_SPEED_PRESETS = [
+  'ultrafast',
+  'superfast',
+  'veryfast',
+  'faster',
+  'fast',
+  'medium',
+] as const;
+export type X264SpeedPreset = (typeof X264_SPEED_PRESETS)[number];
+
+/** Options of {@link planCompositePipeline}. */
+export interface PlanCompositePipelineOptions {
+  outputs: CompositeOutputPlan;
+  sources: PipelineSources;
+  /**
+   * x264 speed preset. @defaultValue `veryfast` up to 720p30's pixel rate, `ultrafast` above
+   * (veryfast cannot hold 1080p30 on 2 cores: environment.md §3)
+   */
+  speedPreset?: X264SpeedPreset;
+  /** Fragment length of MP4 files: at most this much plus one GOP is lost on a crash. @defaultValue 1000 */
+  mp4FragmentMs?: number;
+}
+
+/** A `gst-launch-1.0` pipeline, as arguments (no shell quoting anywhere). */
+export interface CompositePipelinePlan {
+  /** The pipeline description arguments, without `gst-launch-1.0` and `-e`. */
+  args: string[];
+  /** Whether the pipeline captures and encodes video / audio. */
+  hasVideo: boolean;
+  hasAudio: boolean;
+  /** x264 settings chosen, for logs and tests; absent without encoded video. */
+  video?: { speedPreset: X264SpeedPreset; keyIntMax: number };
+}
+
+/** Muxer queues hold time, not buffers: Go's pipeline latency of 3 s (egress-go-behavior.md §4). */
+const QUEUE_TIME_NS = 3_000_000_000;
+/** Pixel rate of 720p30; above it x264 drops to `ultrafast`. */
+const VERYFAST_MAX_PIXEL_RATE = 1280 * 720 * 30;
+/** GOP when the request leaves it open and a file or HLS output needs regular cut points. */
+const DEFAULT_CUT_KEYFRAME_INTERVAL_SEC = 1;
+/** GOP when the request leaves it open and only streams or images are produced. */
+const DEFAULT_KEYFRAME_INTERVAL_SEC = 2;
+
+/** Audio codecs each container can carry. */
+const CONTAINER_AUDIO: Readonly<Record<string, readonly AudioCodecName[]>> = {
+  mp4: ['aac', 'opus'],
+  ogg: ['opus'],
+  mp3: ['mp3'],
+  hls: ['aac'],
+  rtmp: ['aac', 'mp3'],
+  srt: ['aac', 'opus'],
+};
+
+type Element = readonly string[];
+
+/** `a ! b ! c` as arguments. */
+function chain(...elements: Element[]): string[] {
+  const out: string[] = [];
+  for (const element of elements) {
+    if (out.length > 0) out.push('!');
+    out.push(...element);
+  }
+  return out;
+}
+
+function queue(isLeaky: boolean, limit: { timeNs?: number; buffers?: number } = {}): Element {
+  return [
+    'queue',
+    ...(isLeaky ? ['leaky=downstream'] : []),
+    `max-size-time=${limit.timeNs ?? (limit.buffers === undefined ? QUEUE_TIME_NS : 0)}`,
+    `max-size-buffers=${limit.buffers ?? 0}`,
+    'max-size-bytes=0',
+  ];
+}
+
+function positiveInt(value: number, field: string): number {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw EgressError.invalidArgument(`${field} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
+function checkAudioCodec(container: string, codec: AudioCodecName): void {
+  const allowed = CONTAINER_AUDIO[container] ?? [];
+  if (!allowed.includes(codec)) {
+    throw EgressError.invalidArgument(
+      `${container} output cannot carry ${codec} audio; use ${allowed.join(' or ')}`,
+    );
+  }
+}
+
+function joinLocal(dir: string, pattern: string): string {
+  return `${escapePrintf(dir.replace(/\/+$/, ''))}/${pattern}`;
+}
+
+function videoSource(source: VideoSourceSpec, enc: EncodingSettings): string[] {
+  const raw = `video/x-raw,format=I420,width=${enc.width},height=${enc.height},framerate=${enc.framerate}/1,pixel-aspect-ratio=1/1`;
+  if (source.kind === 'test') {
+    return chain(
+      ['videotestsrc', 'is-live=true', gstProp('pattern', source.pattern ?? 'ball')],
+      [raw],
+    );
+  }
+  const width = positiveInt(source.width, 'video source width');
+  const height = positiveInt(source.height, 'video source height');
+  // Go: ximagesrc → queue → videoconvert → videorate → framerate caps (builder/video.go)
+  return chain(
+    [
+      'ximagesrc',
+      gstProp('display-name', source.display),
+      'use-damage=false',
+      'show-pointer=false',
+      'startx=0',
+      'starty=0',
+      `endx=${width - 1}`,
+      `endy=${height - 1}`,
+    ],
+    [`video/x-raw,framerate=${enc.framerate}/1`],
+    queue(true, { buffers: 5 }),
+    ['videoconvert'],
+    ['videoscale'],
+    ['videorate'],
+    [raw],
+  );
+}
+
+function audioSource(source: AudioSourceSpec, enc: EncodingSettings): string[] {
+  const src: Element =
+    source.kind === 'test'
+      ? [
+          'audiotestsrc',
+          'is-live=true',
+          'wave=sine',
+          `freq=${source.frequencyHz ?? 440}`,
+          'volume=0.5',
+        ]
+      : ['pulsesrc', gstProp('device', source.device)];
+  const rate = enc.audioCodec === 'opus' ? 48000 : enc.audioFrequencyHz;
+  return chain(
+    src,
+    queue(false, { timeNs: 1_000_000_000 }),
+    ['audioconvert'],
+    ['audioresample'],
+    [`audio/x-raw,rate=${rate},channels=2`],
+  );
+}
+
+function audioEncoder(enc: EncodingSettings): string[] {
+  const kbps = positiveInt(enc.audioBitrateKbps, 'audio bitrate');
+  switch (enc.audioCodec) {
+    case 'opus':
+      return chain(['opusenc', `bitrate=${kbps * 1000}`]);
+    case 'aac':
+      // Go uses faac, which Debian does not ship; avenc_aac is FFmpeg's (environment.md §7)
+      return chain(['avenc_aac', `bitrate=${kbps * 1000}`], ['aacparse']);
+    case 'mp3':
+      return chain(
+        ['lamemp3enc', 'target=bitrate', 'cbr=true', `bitrate=${kbps}`],
+        ['mpegaudioparse'],
+      );
+    default:
+      throw EgressError.invalidArgument(
+        `audio codec ${enc.audioCodec} cannot be encoded here; use aac, opus or mp3`,
+      );
+  }
+}
+
+function pickSpeedPreset(enc: EncodingSettings): X264SpeedPreset {
+  return enc.width * enc.height * enc.framerate > VERYFAST_MAX_PIXEL_RATE
+    ? 'ultrafast'
+    : 'veryfast';
+}
+
+/**
+ * Builds the `gst-launch-1.0` arguments of a composite egress: capture once, encode once (one
+ * `x264enc`, one audio encoder) and `tee` the encoded streams to every output. With more than one
+ * consumer each branch gets a leaky queue, so a slow output drops its own data instead of stalling
+ * the others (Go's bin.go does the same).
+ *
+ * - MP4 is fragmented (`fragment-duration`, `first-moov-then-finalise`): a SIGKILL leaves a file
+ *   playable up to its last complete fragment, and a clean EOS rewrites it as a regular MP4.
+ * - HLS uses `hlssink2` with `target-duration`, `max-files=0`, `playlist-length=0`; x264 gets
+ *   `key-int-max = fps × keyframe interval` and `scenecut=0` so segments cut on time. The live
+ *   playlist is not written by GStreamer: see `writeLivePlaylist`.
+ * - Images: `videorate` to 1/interval fps, `videoscale`, `jpegenc`, `multifilesink`.
+ * - Streams: FLV (RTMP) or MPEG-TS (SRT), GDP-framed, on a loopback `tcpserversink`; each
+ *   destination is its own process (`streamDestinationArgs`).
+ *
+ * Differences from Go: a keyframe interval of 0 becomes 1 s when a file or HLS output exists and
+ * 2 s otherwise (fragments and segments need regular keyframes); `scenecut=0` always; AAC uses
+ * `avenc_aac`.
+ *
+ * @throws `invalid_argument` when there is no output, an output needs a source that is missing,
+ * a container cannot carry the audio codec, or a path cannot be passed to gst-launch.
+ */
+export function planCompositePipeline(
+  options: PlanCompositePipelineOptions,
+): CompositePipelinePlan {
+  const { outputs, sources } = options;
+  const enc = outputs.encoding;
+  const file = outputs.file;
+  const images = outputs.images ?? [];
+  const fileIsAudioOnly = file !== undefined && file.fileType !== 'mp4';
+
+  if (file && !['mp4', 'ogg', 'mp3'].includes(file.fileType)) {
+    throw EgressError.invalidArgument(
+      `file type ${file.fileType} is not supported for composite egress; use mp4, ogg or mp3`,
+    );
+  }
+  if (!file && !outputs.segments && !outputs.stream && images.length === 0) {
+    throw EgressError.invalidArgument(
+      'the pipeline has no output; add a file, segment, stream or image output',
+    );
+  }
+  if (images.length > 0 && !sources.video) {
+    throw EgressError.invalidArgument('image outputs need a video source');
+  }
+  if (fileIsAudioOnly && !sources.audio) {
+    throw EgressError.invalidArgument(`a ${file.fileType} file needs an audio source`);
+  }
+
+  // who consumes the encoded video / audio
+  const videoSinks: string[] = [];
+  const audioSinks: string[] = [];
+  if (file) {
+    if (!fileIsAudioOnly && sources.video) videoSinks.push('file');
+    if (sources.audio) {
+      checkAudioCodec(file.fileType, enc.audioCodec);
+      audioSinks.push('file');
+    }
+    if (videoSinks.length === 0 && audioSinks.length === 0) {
+      throw EgressError.invalidArgument('a file output needs an audio or video source');
+    }
+  }
+  if (outputs.segments) {
+    if (sources.video) videoSinks.push('segments');
+    if (sources.audio) {
+      checkAudioCodec('hls', enc.audioCodec);
+      audioSinks.push('segments');
+    }
+    if (!sources.video && !sources.audio) {
+      throw EgressError.invalidArgument('a segment output needs an audio or video source');
+    }
+  }
+  if (outputs.stream) {
+    if (sources.video) videoSinks.push('stream');
+    if (sources.audio) {
+      checkAudioCodec(outputs.stream.protocol, enc.audioCodec);
+      audioSinks.push('stream');
+    }
+    if (!sources.video && !sources.audio) {
+      throw EgressError.invalidArgument('a stream output needs an audio or video source');
+    }
+  }
+
+  const hasVideo = videoSinks.length > 0 || images.length > 0;
+  const hasAudio = audioSinks.length > 0;
+  const args: string[] = [];
+  let video: CompositePipelinePlan['video'];
+
+  if (hasVideo && sources.video) {
+    positiveInt(enc.width, 'width');
+    positiveInt(enc.height, 'height');
+    const fps = positiveInt(enc.framerate, 'framerate');
+    const rawConsumers = (videoSinks.length > 0 ? 1 : 0) + images.length;
+    const rawIsShared = rawConsumers > 1;
+    args.push(...videoSource(sources.video, enc), '!', 'tee', 'name=vraw');
+
+    if (videoSinks.length > 0) {
+      const speedPreset = options.speedPreset ?? pickSpeedPreset(enc);
+      const needsCuts = file !== undefined || outputs.segments !== undefined;
+      const kfiSec =
+        enc.keyFrameIntervalSec > 0
+          ? enc.keyFrameIntervalSec
+          : needsCuts
+            ? DEFAULT_CUT_KEYFRAME_INTERVAL_SEC
+            : DEFAULT_KEYFRAME_INTERVAL_SEC;
+      const keyIntMax = Math.max(1, Math.round(fps * kfiSec));
+      video = { speedPreset, keyIntMax };
+      args.push(
+        'vraw.',
+        '!',
+        ...chain(
+          queue(rawIsShared, { timeNs: 1_000_000_000 }),
+          [
+            'x264enc',
+            `speed-preset=${speedPreset}`,
+            'tune=zerolatency',
+            `bitrate=${positiveInt(enc.videoBitrateKbps, 'video bitrate')}`,
+            `key-int-max=${keyIntMax}`,
+            'option-string=scenecut=0',
+          ],
+          [`video/x-h264,profile=${enc.h264Profile}`],
+          ['h264parse'],
+          ['tee', 'name=venc'],
+        ),
+      );
+    }
+    images.forEach((image, i) => {
+      const interval = positiveInt(image.captureIntervalSec, 'image capture interval');
+      const width = image.width && image.width > 0 ? image.width : enc.width;
+      const height = image.height && image.height > 0 ? image.height : enc.height;
+      args.push(
+        'vraw.',
+        '!',
+        ...chain(
+          queue(rawIsShared, { buffers: 2 }),
+          ['videorate'],
+          ['videoscale'],
+          [`video/x-raw,framerate=1/${interval},width=${width},height=${height}`],
+          ['jpegenc'],
+          [
+            'multifilesink',
+            `name=images${i}`,
+            gstProp('location', joinLocal(image.localDir, image.imagePattern)),
+            'post-messages=true',
+            'sync=false',
+          ],
+        ),
+      );
+    });
+  }
+
+  if (hasAudio && sources.audio) {
+    args.push(
+      ...audioSource(sources.audio, enc),
+      '!',
+      ...audioEncoder(enc),
+      '!',
+      'tee',
+      'name=aenc',
+    );
+  }
+
+  const videoIsShared = videoSinks.length > 1;
+  const audioIsShared = audioSinks.length > 1;
+  const videoBranch = (...rest: Element[]) => [
+    'venc.',
+    '!',
+    ...chain(queue(videoIsShared), ['h264parse'], ...rest),
+  ];
+  const audioBranch = (target: string) => ['aenc.', '!', ...chain(queue(audioIsShared), [target])];
+
+  if (file) {
+    const location = gstProp('location', file.localPath);
+    if (file.fileType === 'mp4') {
+      const fragmentMs = options.mp4FragmentMs ?? 1000;
+      args.push(
+        ...chain(
+          [
+            'mp4mux',
+            'name=filemux',
+            `fragment-duration=${positiveInt(fragmentMs, 'mp4FragmentMs')}`,
+            'fragment-mode=first-moov-then-finalise',
+          ],
+          ['filesink', location, 'sync=false'],
+        ),
+      );
+      if (videoSinks.includes('file')) args.push(...videoBranch(['filemux.']));
+      if (audioSinks.includes('file')) args.push(...audioBranch('filemux.'));
+    } else {
+      const mux = file.fileType === 'ogg' ? 'oggmux' : 'xingmux';
+      args.push(...chain([mux, 'name=filemux'], ['filesink', location, 'sync=false']));
+      args.push(...audioBranch('filemux.'));
+    }
+  }
+
+  if (outputs.segments) {
+    const seg = outputs.segments;
+    args.push(
+      'hlssink2',
+      'name=hls',
+      `target-duration=${positiveInt(seg.segmentDurationSec, 'segment duration')}`,
+      'max-files=0',
+      'playlist-length=0',
+      'send-keyframe-requests=true',
+      gstProp('location', joinLocal(seg.localDir, seg.segmentPattern)),
+      gstProp('playlist-location', `${seg.localDir.replace(/\/+$/, '')}/${seg.playlistName}`),
+    );
+    if (videoSinks.includes('segments')) args.push(...videoBranch(['hls.video']));
+    if (audioSinks.includes('segments')) args.push(...audioBranch('hls.audio'));
+  }
+
+  if (outputs.stream) {
+    const stream = outputs.stream;
+    const port = positiveInt(stream.port, 'stream port');
+    const totalKbps =
+      (videoSinks.includes('stream') ? enc.videoBitrateKbps : 0) + enc.audioBitrateKbps;
+    const bytesPerSec = totalKbps * 125;
+    const mux: Element =
+      stream.protocol === 'rtmp'
+        ? ['flvmux', 'name=streammux', 'streamable=true', 'skip-backwards-streams=true']
+        : ['mpegtsmux', 'name=streammux', 'alignment=7'];
+    args.push(
+      ...chain(
+        mux,
+        ['gdppay'],
+        [
+          'tcpserversink',
+          gstProp('host', stream.host ?? '127.0.0.1'),
+          `port=${port}`,
+          'sync=false',
+          'sync-method=latest-keyframe',
+          // a destination that falls 5 s behind skips to a keyframe; 15 s behind, it is dropped
+          'recover-policy=keyframe',
+          'unit-format=bytes',
+          `units-soft-max=${bytesPerSec * 5}`,
+          `units-max=${bytesPerSec * 15}`,
+        ],
+      ),
+    );
+    if (videoSinks.includes('stream')) args.push(...videoBranch(['streammux.']));
+    if (audioSinks.includes('stream')) args.push(...audioBranch('streammux.'));
+  }
+
+  return { args, hasVideo, hasAudio, ...(video ? { video } : {}) };
+}

@@ -1,0 +1,196 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { EgressError, GO_MESSAGES, type Logger, redactStreamUrl } from '@egress/protocol';
+
+/** Options of {@link GstProcess.start}. */
+export interface GstProcessOptions {
+  /** Pipeline description arguments (`planCompositePipeline(...).args`); `-e` is added. */
+  args: readonly string[];
+  /** Lines of gst-launch output go to `logger.child({ component: 'gst' })` at debug. */
+  logger: Logger;
+  /** @defaultValue 'gst-launch-1.0' */
+  gstLaunchPath?: string;
+  /**
+   * How long {@link GstProcess.stop} waits for EOS before SIGKILL; Go fails with "pipeline
+   * frozen" after the same 30 s (egress-go-behavior.md §4). @defaultValue 30000
+   */
+  stopDeadlineMs?: number;
+  /** Output lines kept for the failure message. @defaultValue 20 */
+  tailLines?: number;
+  /** Child environment. @defaultValue process.env */
+  env?: NodeJS.ProcessEnv;
+  /** Called with each output line, already redacted (e.g. to follow `-m` messages). */
+  onLine?: (line: string) => void;
+}
+
+/** How a gst-launch process ended. */
+export interface GstExit {
+  /** Exit code; null when a signal ended it. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** gst-launch reported EOS and exited 0: every file is finalized. */
+  isCleanEos: boolean;
+  /** {@link GstProcess.stop} had to SIGKILL it after the deadline. */
+  isFrozen: boolean;
+  /** First `ERROR:` line (redacted), if any. */
+  error?: string;
+  /** The last output lines, redacted. */
+  tail: string[];
+}
+
+const URL_PATTERN = /\b(?:rtmps?|srt|wss?|mux|twitch):\/\/[^\s"'<>]+/gi;
+
+/** Replaces every stream URL in a line of GStreamer output with its redacted form. */
+export function redactGstLine(line: string): string {
+  return line.replace(URL_PATTERN, (url) => redactStreamUrl(url));
+}
+
+/**
+ * A `gst-launch-1.0 -e` child process. Stopping sends exactly one SIGINT to the child's own PID
+ * (never its process group: a second SIGINT makes gst-launch exit before EOS and leaves files
+ * unfinalized, environment.md §3), waits for EOS until the deadline, then SIGKILLs.
+ */
+export class GstProcess {
+  readonly #child: ChildProcess;
+  readonly #log: Logger;
+  readonly #stopDeadlineMs: number;
+  readonly #tailLines: number;
+  readonly #tail: string[] = [];
+  readonly #exited: Promise<GstExit>;
+  readonly #playing: Promise<void>;
+  #sawEos = false;
+  #error: string | undefined;
+  #isFrozen = false;
+  #hasExited = false;
+  #stopping: Promise<GstExit> | undefined;
+  #onPlaying: () => void = () => {};
+
+  private constructor(options: GstProcessOptions) {
+    this.#log = options.logger.child({ component: 'gst' });
+    this.#stopDeadlineMs = options.stopDeadlineMs ?? 30_000;
+    this.#tailLines = options.tailLines ?? 20;
+    if (!(this.#stopDeadlineMs > 0)) {
+      throw EgressError.invalidArgument('stopDeadlineMs must be a positive number');
+    }
+    this.#child = spawn(options.gstLaunchPath ?? 'gst-launch-1.0', ['-e', ...options.args], {
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+
+    const onLine = options.onLine;
+    const lines: Promise<void>[] = [];
+    for (const stream of [this.#child.stdout, this.#child.stderr]) {
+      if (!stream) continue;
+      const rl = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+      rl.on('line', (raw) => {
+        const line = redactGstLine(raw);
+        this.#handleLine(line);
+        onLine?.(line);
+      });
+      lines.push(new Promise((resolve) => rl.once('close', () => resolve())));
+    }
+
+    let rejectPlaying: (err: Error) => void = () => {};
+    this.#playing = new Promise<void>((resolve, reject) => {
+      this.#onPlaying = resolve;
+      rejectPlaying = reject;
+    });
+    // callers that only await `exited` must not see an unhandled rejection
+    this.#playing.catch(() => {});
+
+    this.#exited = new Promise<GstExit>((resolve) => {
+      let spawnError: Error | undefined;
+      this.#child.once('error', (err) => {
+        spawnError = err;
+      });
+      this.#child.once('close', (code, signal) => {
+        this.#hasExited = true;
+        // 'close' comes after both output streams ended, so every line has been seen
+        void Promise.all(lines).then(() => {
+          if (spawnError) this.#error ??= `could not start gst-launch: ${spawnError.message}`;
+          const exit: GstExit = {
+            code,
+            signal,
+            isCleanEos: this.#sawEos && code === 0,
+            isFrozen: this.#isFrozen,
+            ...(this.#error !== undefined ? { error: this.#error } : {}),
+            tail: [...this.#tail],
+          };
+          this.#log.debug({ code, signal, isCleanEos: exit.isCleanEos }, 'gst-launch exited');
+          rejectPlaying(GstProcess.failure(exit, 'gst-launch exited before PLAYING'));
+          resolve(exit);
+        });
+      });
+    });
+  }
+
+  /** Starts `gst-launch-1.0 -e <args>`. */
+  static start(options: GstProcessOptions): GstProcess {
+    return new GstProcess(options);
+  }
+
+  /**
+   * An `EgressError` describing a failed run: the GStreamer error (or "pipeline frozen") plus
+   * the last output lines, stream URLs redacted.
+   */
+  static failure(exit: GstExit, context = 'gstreamer pipeline failed'): EgressError {
+    const reason = exit.isFrozen
+      ? GO_MESSAGES.pipelineFrozen
+      : (exit.error ??
+        (exit.signal ? `killed by ${exit.signal}` : `exited with code ${String(exit.code)}`));
+    const details = exit.tail.slice(-5).join('\n');
+    return EgressError.internal(`${context}: ${reason}${details ? `\n${details}` : ''}`);
+  }
+
+  /** The child's PID (undefined when it could not be spawned). */
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  /** Resolves when gst-launch sets the pipeline to PLAYING; rejects if it exits first. */
+  whenPlaying(): Promise<void> {
+    return this.#playing;
+  }
+
+  /** Resolves when the process has exited; never rejects. */
+  get exited(): Promise<GstExit> {
+    return this.#exited;
+  }
+
+  /**
+   * Ends the pipeline with EOS: one SIGINT, then SIGKILL if it has not exited within the
+   * deadline (`isFrozen` in the result). Idempotent: later calls return the same promise.
+   */
+  stop(): Promise<GstExit> {
+    if (this.#stopping !== undefined) return this.#stopping;
+    if (this.#hasExited) {
+      this.#stopping = this.#exited;
+      return this.#stopping;
+    }
+    this.#child.kill('SIGINT');
+    const timer = setTimeout(() => {
+      this.#isFrozen = true;
+      this.#log.warn({ stopDeadlineMs: this.#stopDeadlineMs }, 'gst-launch did not reach eos');
+      this.#child.kill('SIGKILL');
+    }, this.#stopDeadlineMs);
+    this.#stopping = this.#exited.finally(() => clearTimeout(timer));
+    return this.#stopping;
+  }
+
+  /** Kills the process at once (SIGKILL): files are left as a crash would leave them. */
+  kill(): Promise<GstExit> {
+    if (!this.#hasExited) this.#child.kill('SIGKILL');
+    return this.#exited;
+  }
+
+  #handleLine(line: string): void {
+    this.#log.debug({ line }, 'gst-launch output');
+    this.#tail.push(line);
+    if (this.#tail.length > this.#tailLines) this.#tail.shift();
+    if (line.startsWith('Setting pipeline to PLAYING')) this.#onPlaying();
+    else if (line.startsWith('Got EOS from element "pipeline')) this.#sawEos = true;
+    else if (this.#error === undefined && /^(ERROR|WARNING: erroneous pipeline)/.test(line)) {
+      this.#error = line;
+    }
+  }
+}
