@@ -1,9 +1,11 @@
 import { type Config, createRedis, EgressError, type Logger } from '@egress/protocol';
+import type { ChannelPart } from '@egress/protocol/psrpc';
 import { TokenVerifier } from 'livekit-server-sdk';
 import { ControlClient } from './control/control-client.js';
 import { EgressService } from './egress-service.js';
 import { EgressQueues } from './intake/egress-queues.js';
 import { Intake } from './intake/intake.js';
+import { startPsrpcDoor } from './psrpc-door.js';
 import { EgressState, type InfoListener } from './state/egress-state.js';
 import { EgressStore } from './state/egress-store.js';
 import { TwirpServer } from './twirp/twirp-server.js';
@@ -31,6 +33,8 @@ export interface StartBridgeOptions {
   stalledIntervalMs?: number;
   /** How long an ended egress stays listed, milliseconds. @defaultValue 86400000 */
   retentionMs?: number;
+  /** Tests only: the IOInfo topic of the psrpc door (livekit-server uses none). @defaultValue [] */
+  ioInfoTopic?: ChannelPart;
 }
 
 /** A running bridge. */
@@ -147,6 +151,13 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
       boundPort = await twirp.listen();
     }
     closers.push({ name: 'intake', close: async () => intake.drain() });
+    const door = await startPsrpcDoor({
+      bridge: { intake, service, onInfoChanged: (listener) => state.onInfoChanged(listener) },
+      config,
+      logger,
+      ...(options.ioInfoTopic ? { ioInfoTopic: options.ioInfoTopic } : {}),
+    });
+    closers.push({ name: 'psrpc door', close: () => door.close() });
     log.info({ apiPort: boundPort }, 'bridge started');
 
     return {

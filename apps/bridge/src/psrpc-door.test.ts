@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { newEgressId, QUEUE_NAMES } from '@egress/protocol';
+import { RpcStartEgressRequest } from '@egress/protocol/psrpc';
+import {
+  EgressStatus,
+  EncodedFileOutput,
+  EncodedFileType,
+  RoomCompositeEgressRequest,
+  UpdateStreamRequest,
+} from '@livekit/protocol';
+import { type Bridge, startBridge } from './bridge.js';
+import { NO_RESPONSE_MESSAGE } from './psrpc/psrpc-client.js';
+import { FakeLivekitServer } from './psrpc/testing/fake-livekit-server.js';
+import { startTestRedis, type TestRedis } from './psrpc/testing/start-redis.js';
+import { testLogger } from './psrpc/testing/test-logger.js';
+import { egressRequestOf } from './psrpc-door.js';
+import { removeTestKeys } from './testing/start-test-bridge.js';
+import { testConfig } from './testing/test-config.js';
+import { TestWorker } from './testing/test-worker.js';
+import { waitForInfo } from './testing/wait-for-info.js';
+
+const S = EgressStatus;
+
+function startRequest(
+  egressId: string,
+  roomName: string,
+  fileOutputs = [
+    new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'rec/{room_name}.mp4' }),
+  ],
+): RpcStartEgressRequest {
+  return new RpcStartEgressRequest({
+    egressId,
+    roomId: 'RM_test',
+    request: {
+      case: 'roomComposite',
+      value: new RoomCompositeEgressRequest({ roomName, fileOutputs }),
+    },
+  });
+}
+
+describe('egressRequestOf', () => {
+  const cases: { name: string; input: RpcStartEgressRequest; want: string | undefined }[] = [
+    {
+      name: 'keeps a room composite request',
+      input: startRequest('EG_a', 'r'),
+      want: 'roomComposite',
+    },
+    {
+      name: 'refuses a replay request',
+      input: new RpcStartEgressRequest({ request: { case: 'replay', value: {} as never } }),
+      want: undefined,
+    },
+    { name: 'refuses a missing request', input: new RpcStartEgressRequest(), want: undefined },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      if (c.want) {
+        assert.equal(egressRequestOf(c.input).case, c.want);
+      } else {
+        assert.throws(() => egressRequestOf(c.input), { code: 'invalid_argument' });
+      }
+    });
+  }
+});
+
+describe('startPsrpcDoor through startBridge', { timeout: 60_000 }, () => {
+  let redis: TestRedis;
+  let bridge: Bridge;
+  let fake: FakeLivekitServer;
+  let worker: TestWorker;
+  const prefix = `test-${randomUUID()}`;
+  const clusterId = `cluster-${randomUUID()}`;
+  const ioInfoTopic = [`io-${randomUUID()}`];
+
+  before(async () => {
+    redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
+    const logger = testLogger();
+    bridge = await startBridge({
+      config: { ...testConfig(redis.url), clusterId },
+      logger,
+      queuePrefix: prefix,
+      sweepIntervalMs: 250,
+      stalledIntervalMs: 500,
+      controlReplyTimeoutMs: 3000,
+      ioInfoTopic,
+    });
+    fake = new FakeLivekitServer({ redis: redis.url, logger, ioInfoTopic });
+    await fake.start();
+    worker = new TestWorker({ redisUrl: redis.url, queue: QUEUE_NAMES.composite, prefix });
+    await worker.start();
+  });
+
+  after(async () => {
+    await fake?.close();
+    await bridge?.close();
+    await worker?.close();
+    if (bridge) await removeTestKeys(redis.url, prefix);
+    await redis?.close();
+  });
+
+  it('starts, lists, updates and stops an egress through psrpc, reporting it to IOInfo', async () => {
+    const egressId = newEgressId();
+    const roomName = `room-${randomUUID()}`;
+    const started = await fake.startEgress(startRequest(egressId, roomName), { clusterId });
+    assert.equal(started.egressId, egressId);
+    assert.equal(started.status, S.EGRESS_STARTING);
+    assert.equal(started.roomId, 'RM_test');
+    assert.equal(fake.egressInfo(egressId)?.status, S.EGRESS_STARTING);
+
+    await fake.waitForStatus(egressId, S.EGRESS_ACTIVE);
+    const lists = await fake.listActiveEgress({ timeoutMs: 500 });
+    const listed = lists.flatMap((r) => r.result?.egressIds ?? []);
+    assert.ok(listed.includes(egressId), `${egressId} not in ${listed.join(',')}`);
+
+    const url = 'rtmp://example.com/live/stream-key';
+    const updated = await fake.updateStream(
+      new UpdateStreamRequest({ egressId, addOutputUrls: [url] }),
+    );
+    assert.equal(updated.streamResults.length, 1);
+    assert.equal(worker.runningCount, 1);
+
+    const stopped = await fake.stopEgress(egressId);
+    assert.equal(stopped.status, S.EGRESS_ENDING);
+    const ended = await fake.waitForStatus(egressId, S.EGRESS_COMPLETE);
+    assert.notEqual(ended.endedAt, 0n);
+
+    const calls = fake.ioInfoCalls.filter((c) => c.info.egressId === egressId);
+    assert.equal(calls[0]?.method, 'CreateEgress');
+    assert.ok(calls.slice(1).every((c) => c.method === 'UpdateEgress'));
+    assert.equal(calls.at(-1)?.info.status, S.EGRESS_COMPLETE);
+
+    await waitForInfo(bridge, egressId, (info) => info.status === S.EGRESS_COMPLETE);
+    // The handler topic is removed just after the final status is seen.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await assert.rejects(fake.stopEgress(egressId, { timeoutMs: 1000 }), {
+      code: 'unavailable',
+      message: NO_RESPONSE_MESSAGE,
+    });
+  });
+
+  it('answers an invalid request with invalid_argument through psrpc', async () => {
+    const request = startRequest(newEgressId(), `room-${randomUUID()}`, []);
+    await assert.rejects(fake.startEgress(request, { clusterId }), { code: 'invalid_argument' });
+  });
+});

@@ -1,0 +1,247 @@
+import {
+  AFFINITY,
+  type Config,
+  EgressError,
+  type EgressRequest,
+  isFinalStatus,
+  type Logger,
+  redisOptionsOf,
+} from '@egress/protocol';
+import type { ChannelPart } from '@egress/protocol/psrpc';
+import {
+  PSRPC_METHODS,
+  PSRPC_SERVICES,
+  RpcListActiveEgressRequest,
+  RpcListActiveEgressResponse,
+  RpcStartEgressRequest,
+} from '@egress/protocol/psrpc';
+import {
+  type EgressInfo,
+  EgressStatus,
+  ListEgressRequest,
+  StopEgressRequest,
+  UpdateStreamRequest,
+} from '@livekit/protocol';
+import type { Bridge } from './bridge.js';
+import { IoInfoReporter, type IoInfoReporterOptions } from './psrpc/io-info-reporter.js';
+import { PsrpcBus } from './psrpc/psrpc-bus.js';
+import { PsrpcClient } from './psrpc/psrpc-client.js';
+import { PsrpcServer } from './psrpc/psrpc-server.js';
+
+/** The parts of the bridge the psrpc door uses. */
+export type PsrpcDoorBridge = Pick<Bridge, 'intake' | 'service' | 'onInfoChanged'>;
+
+/** What {@link startPsrpcDoor} takes. */
+export interface StartPsrpcDoorOptions {
+  /** The bridge whose intake, service and info changes the door serves. */
+  bridge: PsrpcDoorBridge;
+  /** `redis` (the bus; it must be livekit-server's database) and `cluster_id` (the topic). */
+  config: Pick<Config, 'redis' | 'clusterId'>;
+  /** Parent logger; the door logs through `logger.child({ component: 'psrpc-door' })`. */
+  logger: Logger;
+  /** A started bus to use (it is not closed by the door); one is made from `config.redis` when absent. */
+  bus?: PsrpcBus;
+  /**
+   * Tests only: the IOInfo topic, so parallel tests on one Redis stay apart. livekit-server
+   * serves IOInfo without a topic. @defaultValue []
+   */
+  ioInfoTopic?: ChannelPart;
+  /** Timeouts and backoff of the IOInfo reporter. */
+  ioInfo?: Omit<IoInfoReporterOptions, 'client' | 'logger' | 'topic'>;
+}
+
+/** A running psrpc door. */
+export interface PsrpcDoor {
+  /** Stops serving, drops pending IOInfo updates and closes its bus (if it made it). Idempotent. */
+  close(): Promise<void>;
+}
+
+// One egress this door accepted; `isEnded` once its final status was seen.
+interface Accepted {
+  isEnded: boolean;
+}
+
+/**
+ * The request inside livekit-server's `rpc.StartEgressRequest`, in our shape (the oneof cases
+ * share their names).
+ * @throws invalid_argument for a replay request (cloud only) or none at all.
+ */
+export function egressRequestOf(request: RpcStartEgressRequest): EgressRequest {
+  const kind = request.request;
+  switch (kind.case) {
+    case 'roomComposite':
+    case 'web':
+    case 'participant':
+    case 'trackComposite':
+    case 'track':
+    case 'egress':
+      return kind;
+    case 'replay':
+      throw EgressError.invalidArgument(
+        'request: replay export is a LiveKit Cloud feature; send a room composite, web, participant, track composite, track or egress request',
+      );
+    default:
+      throw EgressError.invalidArgument(
+        'request: no request set; send a room composite, web, participant, track composite, track or egress request',
+      );
+  }
+}
+
+/**
+ * Starts the door livekit-server uses (psrpc over Redis, psrpc-wire.md §4-§5):
+ * - `EgressInternal.StartEgress` on topic `cluster_id`, claimed with affinity 0.5 (Go's idle
+ *   server). Workers do not report capacity yet, so the door cannot tell whether the pool can
+ *   start the job in time: it always claims, the job waits in the queue, and the start deadline
+ *   (`job_start_deadline`) ends it ABORTED if no worker takes it. Requests are validated after
+ *   the claim, so an invalid one gets `invalid_argument`, as in Go.
+ * - `EgressInternal.ListActiveEgress` (multi) with the egresses stored as active.
+ * - for every egress it accepts: `EgressHandler.StopEgress` and `UpdateStream` on topic = egress
+ *   id, registered before the StartEgress response goes out and removed at its final status;
+ *   `IOInfo.CreateEgress` before the response (a failure stops the egress and is returned), and
+ *   `IOInfo.UpdateEgress` on every later change (retried by {@link IoInfoReporter}).
+ *
+ * Only egresses accepted by this door are reported to IOInfo: those started through the Twirp
+ * door are not livekit-server's, and with no livekit-server their updates would retry forever.
+ * A bridge restart forgets which egresses it accepted (their handler topics and updates stop).
+ */
+export async function startPsrpcDoor(options: StartPsrpcDoorOptions): Promise<PsrpcDoor> {
+  const { bridge, config } = options;
+  const log = options.logger.child({ component: 'psrpc-door' });
+  const redis = config.redis;
+  if (!options.bus && (!redis || redis.clusterAddresses.length > 0)) {
+    log.warn('psrpc door off: it needs a single-node or sentinel redis block');
+    return { close: async () => {} };
+  }
+  let bus = options.bus;
+  const ownsBus = !bus;
+  if (!bus) {
+    if (!redis) throw EgressError.invalidArgument('redis: the psrpc door needs a redis block');
+    bus = new PsrpcBus({ redis: redisOptionsOf(redis, 'worker'), logger: options.logger });
+    await bus.start();
+  }
+  const internal = new PsrpcServer({
+    bus,
+    service: PSRPC_SERVICES.egressInternal,
+    logger: options.logger,
+  });
+  const handler = new PsrpcServer({
+    bus,
+    service: PSRPC_SERVICES.egressHandler,
+    logger: options.logger,
+  });
+  const ioClient = new PsrpcClient({ bus, service: PSRPC_SERVICES.ioInfo, logger: options.logger });
+  const reporter = new IoInfoReporter({
+    client: ioClient,
+    logger: options.logger,
+    ...options.ioInfo,
+    ...(options.ioInfoTopic ? { topic: options.ioInfoTopic } : {}),
+  });
+  const accepted = new Map<string, Accepted>();
+
+  const unregister = (egressId: string): void => {
+    handler.unregisterTopic([egressId]).catch((err: unknown) => {
+      log.warn({ err, egressId }, 'psrpc door could not unregister an egress');
+    });
+  };
+
+  const registerHandlers = async (egressId: string): Promise<void> => {
+    await handler.registerQueueMethod({
+      method: PSRPC_METHODS.stopEgress,
+      topic: [egressId],
+      requestType: StopEgressRequest,
+      handler: () => bridge.service.stop(egressId),
+    });
+    await handler.registerQueueMethod({
+      method: PSRPC_METHODS.updateStream,
+      topic: [egressId],
+      requestType: UpdateStreamRequest,
+      handler: (request) => {
+        const update = request.clone();
+        update.egressId = egressId;
+        return bridge.service.updateStream(update);
+      },
+    });
+  };
+
+  const startEgress = async (request: RpcStartEgressRequest): Promise<EgressInfo> => {
+    const info = await bridge.intake.start(egressRequestOf(request), {
+      ...(request.egressId ? { egressId: request.egressId } : {}),
+      roomId: request.roomId,
+      ...(request.token ? { token: request.token } : {}),
+      ...(request.wsUrl ? { wsUrl: request.wsUrl } : {}),
+      retryCount: request.retryCount,
+      estimatedCpu: request.estimatedCpu,
+    });
+    const egressId = info.egressId;
+    // No I/O ran since the intake announced the egress, so no change of it was missed here.
+    const entry: Accepted = { isEnded: false };
+    accepted.set(egressId, entry);
+    try {
+      // CreateEgress goes out first so that later updates wait for it (IoInfoReporter).
+      const created = reporter.createEgress(info);
+      await Promise.all([registerHandlers(egressId), created]);
+    } catch (err) {
+      accepted.delete(egressId);
+      unregister(egressId);
+      await bridge.service.stop(egressId).catch((stopErr: unknown) => {
+        log.warn({ err: stopErr, egressId }, 'psrpc door could not stop an unreported egress');
+      });
+      throw err;
+    }
+    if (entry.isEnded) unregister(egressId);
+    log.info({ egressId }, 'psrpc egress accepted');
+    return info;
+  };
+
+  const unsubscribe = bridge.onInfoChanged((info) => {
+    const entry = accepted.get(info.egressId);
+    if (!entry) return;
+    // STARTING is what CreateEgress carries; Go's handler reports from ACTIVE on.
+    if (info.status !== EgressStatus.EGRESS_STARTING) reporter.updateEgress(info);
+    if (isFinalStatus(info.status)) {
+      entry.isEnded = true;
+      accepted.delete(info.egressId);
+      unregister(info.egressId);
+    }
+  });
+
+  try {
+    await ioClient.start();
+    await internal.registerMultiMethod({
+      method: PSRPC_METHODS.listActiveEgress,
+      topic: [''],
+      requestType: RpcListActiveEgressRequest,
+      handler: async () => {
+        const list = await bridge.service.list(new ListEgressRequest({ active: true }));
+        return new RpcListActiveEgressResponse({ egressIds: list.items.map((i) => i.egressId) });
+      },
+    });
+    await internal.registerAffinityMethod({
+      method: PSRPC_METHODS.startEgress,
+      topic: [config.clusterId],
+      requestType: RpcStartEgressRequest,
+      affinity: () => AFFINITY.idle,
+      handler: startEgress,
+    });
+  } catch (err) {
+    unsubscribe();
+    await Promise.allSettled([internal.close(), handler.close(), ioClient.close()]);
+    if (ownsBus) await bus.close();
+    throw err;
+  }
+  log.info({ clusterId: config.clusterId }, 'psrpc door started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    close: () => {
+      closing ??= (async () => {
+        unsubscribe();
+        await Promise.allSettled([internal.close(), handler.close()]);
+        await reporter.close({ drainMs: 1000 });
+        await ioClient.close();
+        if (ownsBus) await bus.close();
+      })();
+      return closing;
+    },
+  };
+}
