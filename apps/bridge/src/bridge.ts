@@ -52,7 +52,10 @@ export interface Bridge {
    * psrpc door's IOInfo reporter and webhooks listen here. Returns the unsubscribe function.
    */
   onInfoChanged(listener: InfoListener): () => void;
-  /** Refuses new egresses from now on ("server is shutting down"); the rest keeps working. */
+  /**
+   * Refuses new egresses from now on: the psrpc door stops claiming StartEgress, and the intake
+   * answers "server is shutting down"; the rest keeps working.
+   */
   drain(): void;
   /** Closes everything in reverse order of creation; idempotent (same promise). */
   close(): Promise<void>;
@@ -166,7 +169,10 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
       service,
       state,
       onInfoChanged: (listener) => state.onInfoChanged(listener),
-      drain: () => intake.drain(),
+      drain: () => {
+        door.drain();
+        intake.drain();
+      },
       close,
     };
   } catch (err) {

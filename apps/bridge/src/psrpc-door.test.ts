@@ -15,7 +15,7 @@ import { NO_RESPONSE_MESSAGE } from './psrpc/psrpc-client.js';
 import { FakeLivekitServer } from './psrpc/testing/fake-livekit-server.js';
 import { startTestRedis, type TestRedis } from './psrpc/testing/start-redis.js';
 import { testLogger } from './psrpc/testing/test-logger.js';
-import { egressRequestOf } from './psrpc-door.js';
+import { egressRequestOf, startPsrpcDoor } from './psrpc-door.js';
 import { removeTestKeys } from './testing/start-test-bridge.js';
 import { testConfig } from './testing/test-config.js';
 import { TestWorker } from './testing/test-worker.js';
@@ -143,5 +143,58 @@ describe('startPsrpcDoor through startBridge', { timeout: 60_000 }, () => {
   it('answers an invalid request with invalid_argument through psrpc', async () => {
     const request = startRequest(newEgressId(), `room-${randomUUID()}`, []);
     await assert.rejects(fake.startEgress(request, { clusterId }), { code: 'invalid_argument' });
+  });
+
+  it('stops an egress and answers the error when IOInfo.CreateEgress fails', async () => {
+    // A second door on the same bridge, whose IOInfo topic nobody serves.
+    const otherCluster = `cluster-${randomUUID()}`;
+    const door = await startPsrpcDoor({
+      bridge,
+      config: { ...testConfig(redis.url), clusterId: otherCluster },
+      logger: testLogger(),
+      ioInfoTopic: [`unserved-${randomUUID()}`],
+      ioInfo: { createTimeoutMs: 500 },
+    });
+    try {
+      const egressId = newEgressId();
+      await assert.rejects(
+        fake.startEgress(startRequest(egressId, `room-${randomUUID()}`), {
+          clusterId: otherCluster,
+        }),
+        (err: unknown) => {
+          assert.ok(err instanceof Error && 'code' in err);
+          assert.ok(['unavailable', 'deadline_exceeded'].includes(String(err.code)), String(err));
+          return true;
+        },
+      );
+      const ended = await waitForInfo(bridge, egressId, (info) => info.endedAt !== 0n);
+      assert.ok([S.EGRESS_ABORTED, S.EGRESS_COMPLETE].includes(ended.status));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await assert.rejects(fake.stopEgress(egressId, { timeoutMs: 1000 }), {
+        message: NO_RESPONSE_MESSAGE,
+      });
+    } finally {
+      await door.close();
+    }
+  });
+
+  it('stops claiming StartEgress once drained', async () => {
+    const otherCluster = `cluster-${randomUUID()}`;
+    const door = await startPsrpcDoor({
+      bridge,
+      config: { ...testConfig(redis.url), clusterId: otherCluster },
+      logger: testLogger(),
+      ioInfoTopic,
+    });
+    try {
+      door.drain();
+      const request = startRequest(newEgressId(), `room-${randomUUID()}`);
+      await assert.rejects(fake.startEgress(request, { clusterId: otherCluster }), {
+        code: 'unavailable',
+        message: NO_RESPONSE_MESSAGE,
+      });
+    } finally {
+      await door.close();
+    }
   });
 });

@@ -52,6 +52,11 @@ export interface StartPsrpcDoorOptions {
 
 /** A running psrpc door. */
 export interface PsrpcDoor {
+  /**
+   * Stops claiming StartEgress (affinity -1, as a shutting-down Go server answers), so other
+   * bridges take new egresses; everything else keeps working.
+   */
+  drain(): void;
   /** Stops serving, drops pending IOInfo updates and closes its bus (if it made it). Idempotent. */
   close(): Promise<void>;
 }
@@ -99,6 +104,7 @@ export function egressRequestOf(request: RpcStartEgressRequest): EgressRequest {
  *   id, registered before the StartEgress response goes out and removed at its final status;
  *   `IOInfo.CreateEgress` before the response (a failure stops the egress and is returned), and
  *   `IOInfo.UpdateEgress` on every later change (retried by {@link IoInfoReporter}).
+ * - after {@link PsrpcDoor.drain}, no StartEgress claims (affinity -1).
  *
  * Only egresses accepted by this door are reported to IOInfo: those started through the Twirp
  * door are not livekit-server's, and with no livekit-server their updates would retry forever.
@@ -110,7 +116,7 @@ export async function startPsrpcDoor(options: StartPsrpcDoorOptions): Promise<Ps
   const redis = config.redis;
   if (!options.bus && (!redis || redis.clusterAddresses.length > 0)) {
     log.warn('psrpc door off: it needs a single-node or sentinel redis block');
-    return { close: async () => {} };
+    return { drain: () => {}, close: async () => {} };
   }
   let bus = options.bus;
   const ownsBus = !bus;
@@ -137,6 +143,7 @@ export async function startPsrpcDoor(options: StartPsrpcDoorOptions): Promise<Ps
     ...(options.ioInfoTopic ? { topic: options.ioInfoTopic } : {}),
   });
   const accepted = new Map<string, Accepted>();
+  let isDraining = false;
 
   const unregister = (egressId: string): void => {
     handler.unregisterTopic([egressId]).catch((err: unknown) => {
@@ -220,7 +227,7 @@ export async function startPsrpcDoor(options: StartPsrpcDoorOptions): Promise<Ps
       method: PSRPC_METHODS.startEgress,
       topic: [config.clusterId],
       requestType: RpcStartEgressRequest,
-      affinity: () => AFFINITY.idle,
+      affinity: () => (isDraining ? AFFINITY.reject : AFFINITY.idle),
       handler: startEgress,
     });
   } catch (err) {
@@ -233,6 +240,9 @@ export async function startPsrpcDoor(options: StartPsrpcDoorOptions): Promise<Ps
 
   let closing: Promise<void> | undefined;
   return {
+    drain: () => {
+      isDraining = true;
+    },
     close: () => {
       closing ??= (async () => {
         unsubscribe();
