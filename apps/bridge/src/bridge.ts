@@ -9,6 +9,8 @@ import { startPsrpcDoor } from './psrpc-door.js';
 import { EgressState, type InfoListener } from './state/egress-state.js';
 import { EgressStore } from './state/egress-store.js';
 import { TwirpServer } from './twirp/twirp-server.js';
+import { jobRequestWebhooks } from './webhooks/job-request-webhooks.js';
+import { WebhookNotifier } from './webhooks/webhook-notifier.js';
 
 /** Options of {@link startBridge}. */
 export interface StartBridgeOptions {
@@ -136,6 +138,22 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
       ...(options.controlReplyTimeoutMs ? { replyTimeoutMs: options.controlReplyTimeoutMs } : {}),
     });
     closers.push({ name: 'control', close: () => control.close() });
+
+    const webhooks = new WebhookNotifier({
+      apiKey: config.webhook.apiKey || config.apiKey,
+      apiSecret: config.apiSecret,
+      urls: config.webhook.urls,
+      resolveRequestWebhooks: jobRequestWebhooks(queues),
+      logger,
+    });
+    const stopWebhooks = state.onInfoChanged(webhooks.notify);
+    closers.push({
+      name: 'webhooks',
+      close: async () => {
+        stopWebhooks();
+        await webhooks.close();
+      },
+    });
 
     const intake = new Intake({ config, store, queues, state, logger });
     const service = new EgressService({ intake, store, queues, state, control });
