@@ -55,10 +55,15 @@ export function requestWebhooks(info: EgressInfo): WebhookConfig[] {
   return Array.isArray(hooks) ? hooks.filter((hook) => hook instanceof WebhookConfig) : [];
 }
 
-/** An info for a webhook body: the per-request signing keys are left out (they are secrets). */
+/**
+ * An info for a webhook body: a set per-request signing key reads `{signing_key}`, as in the
+ * redacted infos Go egress reports (stored infos already are; this guards against any other).
+ */
 function withoutSigningKeys(info: EgressInfo): EgressInfo {
   const copy = info.clone();
-  for (const hook of requestWebhooks(copy)) hook.signingKey = '';
+  for (const hook of requestWebhooks(copy)) {
+    if (hook.signingKey !== '') hook.signingKey = '{signing_key}';
+  }
   return copy;
 }
 
