@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isFinalStatus, type Logger, newGuid } from '@egress/protocol';
+import { EgressError, isFinalStatus, type Logger, newGuid } from '@egress/protocol';
 import { type EgressInfo, EgressStatus, WebhookConfig, WebhookEvent } from '@livekit/protocol';
 import { AccessToken } from 'livekit-server-sdk';
 
@@ -109,7 +109,7 @@ export class WebhookNotifier {
   constructor(options: WebhookNotifierOptions) {
     const attempts = options.attempts ?? 3;
     if (!Number.isInteger(attempts) || attempts < 1) {
-      throw new Error('attempts: must be an integer of at least 1');
+      throw EgressError.invalidArgument('attempts: must be an integer of at least 1');
     }
     this.#options = {
       apiKey: options.apiKey,
