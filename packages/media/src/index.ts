@@ -1,4 +1,9 @@
 export {
+  LIVE_PLAYLIST_WINDOW,
+  livePlaylistFromMain,
+  writeLivePlaylist,
+} from './composite/live-playlist.js';
+export {
   type AudioSourceSpec,
   type CompositeOutputPlan,
   type CompositePipelinePlan,
@@ -20,3 +25,10 @@ export {
   redactGstLine,
 } from './gst/gst-process.js';
 export { escapePrintf, gstProp } from './gst/gst-prop.js';
+export { findFreePort } from './stream/free-port.js';
+export {
+  type StreamDestinationOptions,
+  type StreamTarget,
+  streamDestinationArgs,
+} from './stream/stream-destination.js';
+export { StreamFanout, type StreamFanoutOptions } from './stream/stream-fanout.js';
