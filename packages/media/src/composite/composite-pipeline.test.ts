@@ -213,7 +213,8 @@ describe('composite pipeline with GStreamer', { timeout: 120_000 }, () => {
     await mkdir(dir);
     const port = await findFreePort();
     const file = join(dir, 'all.mp4');
-    const fanout = new StreamFanout({ port, logger });
+    const exits = new Map<string, GstExit>();
+    const fanout = new StreamFanout({ port, logger, onExit: (id, e) => exits.set(id, e) });
     let killedExit: GstExit | undefined;
     const { exit, recordedSec, args } = await record(
       {
@@ -232,6 +233,8 @@ describe('composite pipeline with GStreamer', { timeout: 120_000 }, () => {
         during: async () => {
           fanout.add('a', { kind: 'file', path: join(dir, 'dest a.flv') });
           const b = fanout.add('b', { kind: 'file', path: join(dir, 'dest b.flv') });
+          // nothing listens on port 1: this RTMP destination fails on its own
+          fanout.add('c', { kind: 'rtmp', url: 'rtmp://127.0.0.1:1/live/streamkey_abcdefgh' });
           await sleep(1500);
           killedExit = await b.kill();
           await sleep(3000);
@@ -242,6 +245,9 @@ describe('composite pipeline with GStreamer', { timeout: 120_000 }, () => {
     assert.equal(args.filter((a) => a === 'x264enc').length, 1, 'one video encoder');
     assert.equal(args.filter((a) => a === 'avenc_aac').length, 1, 'one audio encoder');
     assert.equal(killedExit?.signal, 'SIGKILL');
+    const failed = exits.get('c');
+    assert.ok(failed && !failed.isCleanEos, 'the rtmp destination to a closed port failed');
+    assert.match(GstProcess.failure(failed).message, /Connection refused|Could not connect/);
     assert.equal(exit.isCleanEos, true, exit.tail.join('\n'));
 
     const mp4 = await probeMedia(file);

@@ -84,7 +84,10 @@ describe('GstProcess', () => {
     // a stand-in for a frozen gst-launch: sh ignores SIGINT, and exec keeps it ignored in sleep
     const gst = GstProcess.start({
       gstLaunchPath: '/bin/sh',
-      args: ['-c', "trap '' INT; echo 'Setting pipeline to PLAYING ...'; exec sleep 30"],
+      args: [
+        '-c',
+        "trap '' INT; echo 'Got message #1 from element \"pipeline0\" (state-changed): x, new-state=(GstState)playing'; exec sleep 30",
+      ],
       logger,
       stopDeadlineMs: 300,
     });

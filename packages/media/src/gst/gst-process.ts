@@ -4,7 +4,10 @@ import { EgressError, GO_MESSAGES, type Logger, redactStreamUrl } from '@egress/
 
 /** Options of {@link GstProcess.start}. */
 export interface GstProcessOptions {
-  /** Pipeline description arguments (`planCompositePipeline(...).args`); `-e` is added. */
+  /**
+   * Pipeline description arguments (`planCompositePipeline(...).args`); `-e` (EOS on SIGINT)
+   * and `-m` (bus messages, to see the real PLAYING) are added.
+   */
   args: readonly string[];
   /** Lines of gst-launch output go to `logger.child({ component: 'gst' })` at debug. */
   logger: Logger;
@@ -19,7 +22,7 @@ export interface GstProcessOptions {
   tailLines?: number;
   /** Child environment. @defaultValue process.env */
   env?: NodeJS.ProcessEnv;
-  /** Called with each output line, already redacted (e.g. to follow `-m` messages). */
+  /** Called with each output line, already redacted (e.g. to follow `splitmuxsink-fragment-closed`). */
   onLine?: (line: string) => void;
 }
 
@@ -38,6 +41,8 @@ export interface GstExit {
   tail: string[];
 }
 
+const PIPELINE_PLAYING =
+  /^Got message #\d+ from element "pipeline\d+" \(state-changed\):.*new-state=\(GstState\)playing/;
 const URL_PATTERN = /\b(?:rtmps?|srt|wss?|mux|twitch):\/\/[^\s"'<>]+/gi;
 
 /** Replaces every stream URL in a line of GStreamer output with its redacted form. */
@@ -72,7 +77,7 @@ export class GstProcess {
     if (!(this.#stopDeadlineMs > 0)) {
       throw EgressError.invalidArgument('stopDeadlineMs must be a positive number');
     }
-    this.#child = spawn(options.gstLaunchPath ?? 'gst-launch-1.0', ['-e', ...options.args], {
+    this.#child = spawn(options.gstLaunchPath ?? 'gst-launch-1.0', ['-e', '-m', ...options.args], {
       env: options.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -147,7 +152,11 @@ export class GstProcess {
     return this.#child.pid;
   }
 
-  /** Resolves when gst-launch sets the pipeline to PLAYING; rejects if it exits first. */
+  /**
+   * Resolves when the pipeline reports PLAYING on its bus, i.e. once every live source delivers
+   * data (pulsesrc takes about 1.5 s here after gst-launch prints "Setting pipeline to PLAYING");
+   * rejects if the process exits first.
+   */
   whenPlaying(): Promise<void> {
     return this.#playing;
   }
@@ -184,11 +193,17 @@ export class GstProcess {
   }
 
   #handleLine(line: string): void {
+    // `-m` bus messages: only the top-level pipeline's PLAYING and errors matter; the rest
+    // (state changes of every element, latency, qos) stays at trace and out of the tail
+    if (line.startsWith('Got message #')) {
+      this.#log.trace({ line }, 'gst-launch message');
+      if (PIPELINE_PLAYING.test(line)) this.#onPlaying();
+      return;
+    }
     this.#log.debug({ line }, 'gst-launch output');
     this.#tail.push(line);
     if (this.#tail.length > this.#tailLines) this.#tail.shift();
-    if (line.startsWith('Setting pipeline to PLAYING')) this.#onPlaying();
-    else if (line.startsWith('Got EOS from element "pipeline')) this.#sawEos = true;
+    if (line.startsWith('Got EOS from element "pipeline')) this.#sawEos = true;
     else if (this.#error === undefined && /^(ERROR|WARNING: erroneous pipeline)/.test(line)) {
       this.#error = line;
     }
