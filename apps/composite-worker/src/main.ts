@@ -1,13 +1,8 @@
-import {
-  createLogger,
-  handleShutdown,
-  loadServiceConfigOrExit,
-  startServiceBase,
-} from '@egress/protocol';
+import { createLogger, handleShutdown, loadServiceConfigOrExit } from '@egress/protocol';
+import { startCompositeWorker } from './composite-worker.js';
 
-// Skeleton until the composite worker lands (#5): it connects Redis and reports health.
 const config = loadServiceConfigOrExit(process.env, ['redis']);
 const logger = createLogger({ service: 'composite-worker', level: config.logLevel });
-const base = await startServiceBase({ config, logger, redisRole: 'worker' });
-logger.info({ healthPort: base.health?.port }, 'service started');
-handleShutdown({ logger, graceMs: config.shutdownGraceMs, close: () => base.close() });
+const worker = await startCompositeWorker({ config, logger });
+// First SIGTERM: no new job is taken and running egresses finish (worker.close waits for them).
+handleShutdown({ logger, graceMs: config.shutdownGraceMs, close: () => worker.close() });

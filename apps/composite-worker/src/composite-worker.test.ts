@@ -1,0 +1,373 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import {
+  type Config,
+  controlReplyResult,
+  createEgressInfo,
+  createLogger,
+  type EgressRequest,
+  egressControlChannel,
+  egressReplyChannel,
+  encodeControlMessage,
+  encodeJobPayload,
+  loadConfig,
+  newEgressId,
+  parseControlReply,
+  parseWorkerStatus,
+  QUEUE_NAMES,
+} from '@egress/protocol';
+import {
+  AudioCodec,
+  type EgressInfo,
+  EgressStatus,
+  EncodedFileOutput,
+  EncodedFileType,
+  EncodingOptions,
+  ImageOutput,
+  SegmentedFileOutput,
+  WebEgressRequest,
+} from '@livekit/protocol';
+import { Job, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { type CompositeWorker, startCompositeWorker } from './composite-worker.js';
+import { probeMedia } from './testing/probe-media.js';
+import { startTestRedis, type TestRedis } from './testing/start-test-redis.js';
+
+// Real Redis, BullMQ, GStreamer (test sources instead of Chromium) and ffprobe.
+const logger = createLogger({
+  service: 'composite-test',
+  level: process.env.LOG_LEVEL ?? 'silent',
+});
+const WAIT_MS = 60_000;
+
+let redis: TestRedis;
+let root: string;
+let outDir: string;
+let config: Config;
+let yaml: string;
+let client: Redis;
+let queue: Queue;
+let worker: CompositeWorker;
+const prefix = `test-${randomUUID()}`;
+
+function configYaml(redisUrl: string, localOutputDir: string): string {
+  const url = new URL(redisUrl);
+  return [
+    'redis:',
+    `  address: ${url.hostname}:${url.port || '6379'}`,
+    ...(url.pathname.length > 1 ? [`  db: ${Number(url.pathname.slice(1))}`] : []),
+    `local_output_dir: ${localOutputDir}`,
+    `log_level: ${process.env.LOG_LEVEL ?? 'error'}`,
+    'cpu_cost:',
+    '  web_cpu_cost: 0.5',
+    '  audio_web_cpu_cost: 0.5',
+    '  room_composite_cpu_cost: 0.5',
+    '  audio_room_composite_cpu_cost: 0.5',
+    '  max_cpu_utilization: 1',
+  ].join('\n');
+}
+
+function webRequest(outputs: { segments?: boolean; images?: boolean } = {}): EgressRequest {
+  return {
+    case: 'web',
+    value: new WebEgressRequest({
+      url: 'https://example.com/page',
+      options: {
+        case: 'advanced',
+        value: new EncodingOptions({
+          width: 320,
+          height: 240,
+          framerate: 30,
+          videoBitrate: 600,
+          audioCodec: AudioCodec.AAC,
+          audioBitrate: 64,
+          audioFrequency: 48000,
+        }),
+      },
+      fileOutputs: [
+        new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'rec/{time}.mp4' }),
+      ],
+      ...(outputs.segments
+        ? {
+            segmentOutputs: [
+              new SegmentedFileOutput({
+                filenamePrefix: 'hls/seg',
+                playlistName: 'hls/index.m3u8',
+                livePlaylistName: 'hls/live.m3u8',
+                segmentDuration: 2,
+              }),
+            ],
+          }
+        : {}),
+      ...(outputs.images
+        ? {
+            imageOutputs: [
+              new ImageOutput({
+                captureInterval: 1,
+                filenamePrefix: 'img/shot',
+                width: 160,
+                height: 120,
+              }),
+            ],
+          }
+        : {}),
+    }),
+  };
+}
+
+async function enqueue(
+  target: Queue,
+  request: EgressRequest,
+  startDeadlineMs = Date.now() + 60_000,
+): Promise<string> {
+  const egressId = newEgressId();
+  const info = createEgressInfo({ egressId, request });
+  const payload = encodeJobPayload({ request, info, wsUrl: '', cpuCost: 0.5, startDeadlineMs });
+  await target.add(payload.requestType, payload, { jobId: egressId });
+  return egressId;
+}
+
+async function progressOf(target: Queue, egressId: string): Promise<EgressInfo | undefined> {
+  const job = await Job.fromId(target, egressId);
+  if (!job || typeof job.progress !== 'object' || job.progress === null) return undefined;
+  return parseWorkerStatus(job.progress);
+}
+
+async function waitForStatus(
+  target: Queue,
+  egressId: string,
+  status: EgressStatus,
+): Promise<EgressInfo> {
+  const deadline = Date.now() + WAIT_MS;
+  while (Date.now() < deadline) {
+    const info = await progressOf(target, egressId);
+    if (info?.status === status) return info;
+    await sleep(100);
+  }
+  throw new Error(`egress ${egressId} did not reach ${EgressStatus[status]}`);
+}
+
+async function waitForResult(target: Queue, egressId: string): Promise<EgressInfo> {
+  const deadline = Date.now() + WAIT_MS;
+  while (Date.now() < deadline) {
+    const job = await Job.fromId(target, egressId);
+    if (job?.finishedOn) {
+      assert.ok(job.returnvalue, `job failed: ${job.failedReason}`);
+      return parseWorkerStatus(job.returnvalue);
+    }
+    await sleep(200);
+  }
+  throw new Error(`egress ${egressId} did not end`);
+}
+
+/** Sends a stop and republishes it until the reply comes, as the bridge's control client does. */
+async function sendStop(egressId: string): Promise<EgressInfo> {
+  const requestId = randomUUID();
+  const replyTo = egressReplyChannel(requestId);
+  const sub = client.duplicate();
+  try {
+    await sub.subscribe(replyTo);
+    const reply = once(sub, 'message');
+    const message = encodeControlMessage({ type: 'stop', requestId, replyTo, egressId });
+    let replied = false;
+    const republish = (async () => {
+      while (!replied) {
+        await client.publish(egressControlChannel(egressId), message);
+        await sleep(250);
+      }
+    })();
+    const [, raw] = (await reply) as [string, string];
+    replied = true;
+    await republish;
+    return controlReplyResult(parseControlReply(raw));
+  } finally {
+    sub.disconnect();
+  }
+}
+
+before(async () => {
+  redis = await startTestRedis();
+  root = await mkdtemp(join(tmpdir(), 'composite-worker-'));
+  outDir = join(root, 'out');
+  yaml = configYaml(redis.url, outDir);
+  config = loadConfig({ EGRESS_CONFIG_BODY: yaml }, { onWarning: () => undefined });
+  client = new Redis(redis.url, { maxRetriesPerRequest: null });
+  queue = new Queue(QUEUE_NAMES.composite, { connection: client, prefix });
+  worker = await startCompositeWorker({
+    config,
+    logger,
+    prefix,
+    mediaSource: 'test',
+    tmpRoot: join(root, 'tmp'),
+    cpuTotal: 16,
+  });
+});
+
+after(async () => {
+  await worker?.close();
+  await queue?.obliterate({ force: true }).catch(() => {});
+  await queue?.close();
+  client?.disconnect();
+  await redis?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('composite worker', () => {
+  it('records file, HLS and images from test sources, stops on a control message and uploads', {
+    timeout: 120_000,
+  }, async () => {
+    const egressId = await enqueue(queue, webRequest({ segments: true, images: true }));
+    const active = await waitForStatus(queue, egressId, EgressStatus.EGRESS_ACTIVE);
+    assert.match(active.fileResults[0]?.filename ?? '', /^rec\/.+\.mp4$/);
+    const activeAt = Date.now();
+    await sleep(5000);
+    const ending = await sendStop(egressId);
+    const wallSec = (Date.now() - activeAt) / 1000;
+    assert.equal(ending.status, EgressStatus.EGRESS_ENDING);
+    assert.equal(ending.details, 'End reason: StopEgress API');
+
+    const done = await waitForResult(queue, egressId);
+    assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
+    const file = done.fileResults[0];
+    assert.ok(file);
+    assert.ok(file.location.startsWith(outDir), file.location);
+    assert.equal(BigInt((await stat(file.location)).size), file.size);
+    const probe = await probeMedia(file.location);
+    const resultSec = Number(file.duration) / 1e9;
+    logger.info({ probe, wallSec, resultSec }, 'recorded file');
+    assert.equal(probe.videoCodec, 'h264');
+    assert.equal(probe.audioCodec, 'aac');
+    assert.equal(probe.width, 320);
+    assert.ok(Math.abs(probe.durationSec - resultSec) <= 1, `${probe.durationSec} vs ${resultSec}`);
+    assert.ok(Math.abs(probe.durationSec - wallSec) <= 1.5, `${probe.durationSec} vs ${wallSec}`);
+
+    const segments = done.segmentResults[0];
+    assert.ok(segments);
+    assert.equal(segments.playlistName, 'hls/index.m3u8');
+    assert.ok(segments.segmentCount >= 2n, `segments: ${segments.segmentCount}`);
+    const playlist = await readFile(segments.playlistLocation, 'utf8');
+    assert.match(playlist, /#EXT-X-ENDLIST/);
+    const uris = playlist.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    assert.equal(BigInt(uris.length), segments.segmentCount);
+    for (const uri of uris) await stat(join(outDir, 'hls', uri));
+    const live = await readFile(segments.livePlaylistLocation, 'utf8');
+    assert.match(live, /#EXT-X-MEDIA-SEQUENCE/);
+    const segmentProbe = await probeMedia(join(outDir, 'hls', uris[0] ?? ''));
+    assert.equal(segmentProbe.videoCodec, 'h264');
+
+    const images = done.imageResults[0];
+    assert.ok(images);
+    assert.ok(images.imageCount >= 2n, `images: ${images.imageCount}`);
+    await stat(join(outDir, 'img', 'shot_00000.jpeg'));
+
+    assert.ok(done.manifestLocation.endsWith(`${egressId}.json`), done.manifestLocation);
+    const manifest = JSON.parse(await readFile(done.manifestLocation, 'utf8')) as {
+      egress_id: string;
+      files: unknown[];
+    };
+    assert.equal(manifest.egress_id, egressId);
+    assert.equal(manifest.files.length, 1);
+  });
+
+  it('fails an egress whose process is killed and uploads its playable partial file', {
+    timeout: 120_000,
+  }, async () => {
+    const egressId = await enqueue(queue, webRequest());
+    await waitForStatus(queue, egressId, EgressStatus.EGRESS_ACTIVE);
+    await sleep(4000);
+    const pid = worker.pidOf(egressId);
+    assert.ok(pid, 'egress process pid');
+    process.kill(pid, 'SIGKILL');
+
+    const done = await waitForResult(queue, egressId);
+    assert.equal(done.status, EgressStatus.EGRESS_FAILED);
+    assert.equal(done.error, 'egress process exited unexpectedly (signal SIGKILL)');
+    assert.equal(done.errorCode, 500);
+    const file = done.fileResults[0];
+    assert.ok(file?.location, 'partial file uploaded');
+    const probe = await probeMedia(file.location);
+    logger.info({ probe }, 'partial file');
+    assert.equal(probe.videoCodec, 'h264');
+    assert.ok(probe.durationSec >= 2, `partial duration ${probe.durationSec}`);
+  });
+
+  it('aborts a job whose start deadline has passed', async () => {
+    const egressId = await enqueue(queue, webRequest(), Date.now() - 1000);
+    const done = await waitForResult(queue, egressId);
+    assert.equal(done.status, EgressStatus.EGRESS_ABORTED);
+    assert.equal(done.errorCode, 412);
+  });
+
+  it('publishes its capacity in redis with a ttl', async () => {
+    const raw = await client.get(`egress:capacity:composite:${worker.workerId}`);
+    assert.ok(raw, 'capacity key');
+    const capacity = JSON.parse(raw) as { cpuTotal: number; cpuAvailable: number };
+    assert.equal(capacity.cpuTotal, 16);
+    assert.ok(capacity.cpuAvailable > 0);
+  });
+});
+
+describe('composite worker process', () => {
+  it('finishes its running egress and takes no new job after SIGTERM', {
+    timeout: 120_000,
+  }, async () => {
+    const drainPrefix = `test-${randomUUID()}`;
+    const drainQueue = new Queue(QUEUE_NAMES.composite, {
+      connection: client,
+      prefix: drainPrefix,
+    });
+    const isTs = import.meta.url.endsWith('.ts');
+    const entry = fileURLToPath(
+      new URL(`./testing/test-worker-process.${isTs ? 'ts' : 'js'}`, import.meta.url),
+    );
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [...(isTs ? ['--import', 'tsx'] : []), entry],
+      {
+        env: {
+          ...process.env,
+          EGRESS_CONFIG_BODY: yaml,
+          EGRESS_TEST_PREFIX: drainPrefix,
+          EGRESS_TEST_TMP: join(root, 'tmp-drain'),
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    try {
+      let output = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      const deadline = Date.now() + WAIT_MS;
+      while (!output.includes('ready ') && Date.now() < deadline) await sleep(100);
+      assert.ok(output.includes('ready '), `worker not ready: ${output}`);
+
+      const running = await enqueue(drainQueue, webRequest());
+      await waitForStatus(drainQueue, running, EgressStatus.EGRESS_ACTIVE);
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await sleep(500);
+      const waiting = await enqueue(drainQueue, webRequest());
+      await sleep(2500);
+      await sendStop(running);
+      const done = await waitForResult(drainQueue, running);
+      assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
+      const [code] = (await exited) as [number | null];
+      assert.equal(code, 0);
+      const job = await Job.fromId(drainQueue, waiting);
+      assert.equal(await job?.getState(), 'waiting');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await drainQueue.obliterate({ force: true }).catch(() => {});
+      await drainQueue.close();
+    }
+  });
+});

@@ -1,0 +1,437 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { availableParallelism, hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type Config,
+  type ControlMessage,
+  createRedis,
+  decodeJobInfo,
+  decodeJobRequest,
+  EgressError,
+  egressCapacityKey,
+  egressControlChannel,
+  egressInfoFromJson,
+  encodeControlReplyError,
+  encodeWorkerCapacity,
+  encodeWorkerStatus,
+  isFinalStatus,
+  type JobPayload,
+  type Logger,
+  markAborted,
+  markFailed,
+  msToNs,
+  parseControlMessage,
+  parseJobPayload,
+  QUEUE_NAMES,
+  REQUEST_TYPES,
+  type RequestType,
+  validateRequest,
+  type WorkerStatusMessage,
+} from '@egress/protocol';
+import type { EgressInfo } from '@livekit/protocol';
+import { type Job, WaitingError, Worker } from 'bullmq';
+import { CpuAdmission } from './cpu-admission.js';
+import type { ChildMessage, OutputsMessage, StartMessage } from './ipc-messages.js';
+import type { MediaSourceKind } from './media-source.js';
+import { createOutputUploader } from './output-uploader.js';
+import { ProcessGroupCpu } from './process-group-cpu.js';
+
+/** Options of {@link startCompositeWorker}. */
+export interface CompositeWorkerOptions {
+  config: Config;
+  logger: Logger;
+  /** BullMQ prefix; the bridge's `queuePrefix`. @defaultValue BullMQ's 'bull' */
+  prefix?: string;
+  /** Unique id of this worker (`[A-Za-z0-9_.-]`). @defaultValue `<hostname>-<pid>-<random>` */
+  workerId?: string;
+  /** Where each egress gets its tmp dir. @defaultValue `<os tmpdir>/egress` */
+  tmpRoot?: string;
+  /** The capture each egress uses. @defaultValue 'web' */
+  mediaSource?: MediaSourceKind;
+  /** Cores of the machine. @defaultValue os.availableParallelism() */
+  cpuTotal?: number;
+  /** How often CPU is measured and capacity published. @defaultValue 1000 */
+  capacityIntervalMs?: number;
+  /** TTL of the capacity key. @defaultValue 5000 */
+  capacityTtlMs?: number;
+}
+
+/** A running composite worker. */
+export interface CompositeWorker {
+  readonly workerId: string;
+  /** Ids of the egresses running here. */
+  activeEgressIds(): string[];
+  /** The pid of an egress's process (it leads its own process group), while it runs. */
+  pidOf(egressId: string): number | undefined;
+  /** Cores free for new work, as published. */
+  cpuAvailable(): number;
+  /**
+   * Drains: takes no new job, lets running egresses finish, then disconnects. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+const DEADLINE_MESSAGE = 'the start deadline passed before a worker could take the job';
+const STALLED_MESSAGE = 'a previous worker of this egress died';
+
+/** Node flags a forked egress needs to load this code the way the worker was loaded (tsx). */
+function loaderExecArgv(): string[] {
+  const out: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (/^--(import|require|loader|experimental-loader)=/.test(arg)) out.push(arg);
+    else if (/^(--import|--require|-r|--loader|--experimental-loader)$/.test(arg)) {
+      out.push(arg, args[i + 1] ?? '');
+      i++;
+    }
+  }
+  return out;
+}
+
+function costsOf(config: Config): { min: number } {
+  const c = config.cpuCost;
+  return {
+    min: Math.min(
+      c.roomCompositeCpuCost,
+      c.audioRoomCompositeCpuCost,
+      c.webCpuCost,
+      c.audioWebCpuCost,
+    ),
+  };
+}
+
+/**
+ * Starts the composite worker: a BullMQ Worker on `egress-composite` that runs each egress in its
+ * own child process (`egress-process`, its own process group, so a crash or SIGKILL of one never
+ * takes another down), relays the child's status as job progress, control messages to the child
+ * and replies back, and ends the job with the final EgressInfo.
+ *
+ * Admission (Go's CPU rule): a job is taken only when `available ≥ its cpuCost`. BullMQ fetches a
+ * job before its cost is known, so the worker fetches only while the cheapest composite cost
+ * fits, and a fetched job that does not fit goes straight back to the wait list (`moveToWait`)
+ * while fetching pauses until it would fit or an egress ends. Capacity is published every second
+ * under `egress:capacity:composite:<workerId>` with a TTL for the bridge's affinity.
+ */
+export async function startCompositeWorker(
+  options: CompositeWorkerOptions,
+): Promise<CompositeWorker> {
+  const { config } = options;
+  if (!config.redis) throw EgressError.invalidArgument('redis.address: required');
+  const log = options.logger.child({ component: 'composite-worker' });
+  const workerId =
+    options.workerId ??
+    `${hostname().replace(/[^A-Za-z0-9_.-]/g, '-')}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const tmpRoot = options.tmpRoot ?? join(tmpdir(), 'egress');
+  const mediaSource = options.mediaSource ?? 'web';
+  const capacityKey = egressCapacityKey('composite', workerId);
+  const capacityTtlMs = options.capacityTtlMs ?? 5000;
+  const admission = new CpuAdmission({
+    cpuTotal: options.cpuTotal ?? availableParallelism(),
+    maxCpuUtilization: config.cpuCost.maxCpuUtilization,
+  });
+  const cpu = new ProcessGroupCpu();
+  const costs = costsOf(config);
+  const isTs = import.meta.url.endsWith('.ts');
+  const entry = fileURLToPath(new URL(`./egress-process.${isTs ? 'ts' : 'js'}`, import.meta.url));
+
+  const connection = createRedis(config.redis, 'worker');
+  const subscriber = createRedis(config.redis, 'worker');
+  const commands = createRedis(config.redis, 'worker');
+  for (const r of [connection, subscriber, commands]) {
+    r.on('error', (err: unknown) => log.warn({ err }, 'redis connection error'));
+  }
+  await Promise.all([subscriber.connect(), commands.connect()]);
+
+  /** Control handlers of running egresses. */
+  const handlers = new Map<string, (message: ControlMessage) => void>();
+  /** Process group (child pid) of each running egress. */
+  const groups = new Map<string, number>();
+  let blockedCost: number | undefined;
+  let isDraining = false;
+  let isPaused = false;
+
+  subscriber.on('message', (channel: string, raw: string) => {
+    let message: ControlMessage;
+    try {
+      message = parseControlMessage(raw);
+    } catch {
+      return; // names no reply channel we can trust
+    }
+    if (egressControlChannel(message.egressId) !== channel) return;
+    handlers.get(message.egressId)?.(message);
+  });
+
+  const worker = new Worker<JobPayload, WorkerStatusMessage>(
+    QUEUE_NAMES.composite,
+    (job, token) => processJob(job, token),
+    {
+      connection,
+      ...(options.prefix ? { prefix: options.prefix } : {}),
+      concurrency: 1,
+      maxStalledCount: 0,
+      autorun: false,
+    },
+  );
+  worker.on('error', (err) => log.warn({ err }, 'worker error'));
+
+  /** Fetch only what fits: concurrency = running + 1 while the next job could fit, else pause. */
+  function updateGate(): void {
+    if (isDraining) return;
+    worker.concurrency = Math.max(1, handlers.size + 1);
+    const need = blockedCost ?? costs.min;
+    const shouldRun = admission.canAdmit(need);
+    if (shouldRun && isPaused) {
+      isPaused = false;
+      void worker.resume().catch((err: unknown) => log.warn({ err }, 'resume failed'));
+    } else if (!shouldRun && !isPaused) {
+      isPaused = true;
+      void worker.pause(true).catch((err: unknown) => log.warn({ err }, 'pause failed'));
+    }
+  }
+
+  async function publishCapacity(): Promise<void> {
+    const ids = [...groups.keys()];
+    const usage = await cpu.sample([...groups.values()]);
+    for (const [egressId, pgid] of groups) admission.measure(egressId, usage.get(pgid) ?? 0);
+    if (blockedCost !== undefined && admission.canAdmit(blockedCost)) blockedCost = undefined;
+    updateGate();
+    const canAccept: Partial<Record<RequestType, boolean>> = {};
+    if (isDraining) for (const type of REQUEST_TYPES) canAccept[type] = false;
+    const body = encodeWorkerCapacity({
+      workerId,
+      pool: 'composite',
+      cpuTotal: admission.cpuTotal,
+      cpuAvailable: admission.available(),
+      activeEgressIds: admission.activeIds.length > 0 ? admission.activeIds : ids,
+      ...(isDraining ? { canAccept } : {}),
+      updatedAtMs: Date.now(),
+    });
+    await commands.set(capacityKey, body, 'PX', capacityTtlMs);
+  }
+
+  let ticking = false;
+  const ticker = setInterval(() => {
+    if (ticking) return;
+    ticking = true;
+    publishCapacity()
+      .catch((err: unknown) => log.warn({ err }, 'could not publish capacity'))
+      .finally(() => {
+        ticking = false;
+      });
+  }, options.capacityIntervalMs ?? 1000);
+
+  async function processJob(
+    job: Job<JobPayload, WorkerStatusMessage>,
+    token: string | undefined,
+  ): Promise<WorkerStatusMessage> {
+    let payload: JobPayload;
+    try {
+      payload = parseJobPayload(job.data);
+    } catch (err) {
+      throw new Error(JSON.stringify(EgressError.from(err).toJSON()));
+    }
+    const info = decodeJobInfo(payload);
+    if (job.stalledCounter > 0) {
+      return encodeWorkerStatus(markFailed(info, EgressError.internal(STALLED_MESSAGE)));
+    }
+    if (Date.now() > payload.startDeadlineMs) {
+      return encodeWorkerStatus(markAborted(info, DEADLINE_MESSAGE));
+    }
+    if (!admission.canAdmit(payload.cpuCost)) {
+      // not for us now: back to the wait list, and no fetching until it would fit
+      log.debug({ egressId: payload.egressId, cost: payload.cpuCost }, 'job does not fit');
+      blockedCost = payload.cpuCost;
+      updateGate();
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    admission.reserve(payload.egressId, payload.cpuCost);
+    try {
+      const final = await runEgress(job, payload, info);
+      return encodeWorkerStatus(final);
+    } finally {
+      admission.release(payload.egressId);
+      blockedCost = undefined;
+      updateGate();
+    }
+  }
+
+  async function runEgress(
+    job: Job<JobPayload, WorkerStatusMessage>,
+    payload: JobPayload,
+    initial: EgressInfo,
+  ): Promise<EgressInfo> {
+    const egressId = payload.egressId;
+    const elog = log.child({ egressId });
+    const tmpDir = join(tmpRoot, egressId);
+    await mkdir(tmpDir, { recursive: true });
+    let info = initial;
+    let outputs: OutputsMessage | undefined;
+    let final: EgressInfo | undefined;
+    let progress: Promise<unknown> = Promise.resolve();
+    const replies = new Map<string, string>();
+    const pending = new Map<string, ControlMessage>();
+    let child: ChildProcess | undefined;
+
+    handlers.set(egressId, (message) => {
+      const known = replies.get(message.requestId);
+      if (known !== undefined) {
+        void commands.publish(message.replyTo, known).catch(() => {});
+        return;
+      }
+      if (pending.has(message.requestId)) return; // the bridge repeats until it gets a reply
+      pending.set(message.requestId, message);
+      if (child?.connected) child.send({ type: 'control', message });
+    });
+    const channel = egressControlChannel(egressId);
+    await subscriber.subscribe(channel);
+    try {
+      child = fork(entry, [], {
+        detached: true,
+        execArgv: loaderExecArgv(),
+        serialization: 'advanced',
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      const pid = child.pid;
+      if (pid !== undefined) groups.set(egressId, pid);
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+        (resolve) => child?.once('exit', (code, signal) => resolve({ code, signal })),
+      );
+      child.on('message', (message: ChildMessage) => {
+        switch (message.type) {
+          case 'status':
+            info = egressInfoFromJson(message.info);
+            progress = progress
+              .then(() => job.updateProgress(encodeWorkerStatus(info)))
+              .catch((err: unknown) => elog.warn({ err }, 'could not report progress'));
+            break;
+          case 'reply': {
+            const replyTo = pending.get(message.requestId)?.replyTo;
+            pending.delete(message.requestId);
+            replies.set(message.requestId, message.reply);
+            if (replyTo) void commands.publish(replyTo, message.reply).catch(() => {});
+            break;
+          }
+          case 'outputs':
+            outputs = message;
+            break;
+          case 'final':
+            final = egressInfoFromJson(message.info);
+            break;
+        }
+      });
+      const start: StartMessage = { type: 'start', payload, config, tmpDir, mediaSource };
+      child.send(start);
+      // control messages that came before the child existed
+      for (const message of pending.values()) child.send({ type: 'control', message });
+
+      const { code, signal } = await exited;
+      groups.delete(egressId);
+      if (pid !== undefined) killGroup(pid);
+      await progress;
+      for (const [requestId, { replyTo }] of pending) {
+        const reply = encodeControlReplyError(
+          requestId,
+          EgressError.internal('egress process exited before it answered'),
+        );
+        await commands.publish(replyTo, reply).catch(() => {});
+      }
+      if (final) return final;
+      if (isFinalStatus(info.status)) return info;
+      const how = signal ? `signal ${signal}` : `code ${String(code)}`;
+      elog.error({ code, signal }, 'egress process exited unexpectedly');
+      info = await salvage(info, outputs, payload, elog);
+      return markFailed(info, EgressError.internal(`egress process exited unexpectedly (${how})`));
+    } finally {
+      handlers.delete(egressId);
+      groups.delete(egressId);
+      await subscriber.unsubscribe(channel).catch(() => {});
+    }
+  }
+
+  /** Uploads what a dead egress left: the fragmented MP4 plays up to its last fragment. */
+  async function salvage(
+    info: EgressInfo,
+    outputs: OutputsMessage | undefined,
+    payload: JobPayload,
+    elog: Logger,
+  ): Promise<EgressInfo> {
+    const file = outputs?.file;
+    if (!file) return info;
+    try {
+      await stat(file.localPath);
+    } catch {
+      return info;
+    }
+    try {
+      const egress = validateRequest(decodeJobRequest(payload), { retryCount: info.retryCount });
+      const uploader = createOutputUploader({
+        config,
+        upload: egress.file?.upload ?? egress.requestUpload,
+        logger: elog,
+      });
+      const res = await uploader.upload({
+        localPath: file.localPath,
+        storagePath: file.storagePath,
+      });
+      const next = info.clone();
+      const result = next.fileResults[0];
+      if (result) {
+        const endNs = msToNs(Date.now());
+        result.filename = file.storagePath;
+        result.location = res.location;
+        result.size = BigInt(res.sizeBytes);
+        result.endedAt = endNs;
+        if (result.startedAt > 0n) result.duration = endNs - result.startedAt;
+      }
+      next.backupStorageUsed = uploader.backupStorageUsed;
+      await rm(join(tmpRoot, payload.egressId), { recursive: true, force: true });
+      elog.info({ location: res.location }, 'uploaded the file a dead egress left');
+      return next;
+    } catch (err) {
+      elog.error({ err }, 'could not upload the file a dead egress left');
+      return info;
+    }
+  }
+
+  function killGroup(pgid: number): void {
+    try {
+      process.kill(-pgid, 'SIGKILL'); // GStreamer, Chromium, Xvfb left behind by a dead egress
+    } catch {
+      // the group is already gone
+    }
+  }
+
+  await worker.waitUntilReady();
+  void worker.run().catch((err: unknown) => log.error({ err }, 'worker stopped'));
+  await publishCapacity().catch((err: unknown) => log.warn({ err }, 'could not publish capacity'));
+  log.info({ workerId, cpuTotal: admission.cpuTotal }, 'composite worker started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    workerId,
+    activeEgressIds: () => [...handlers.keys()],
+    pidOf: (egressId) => groups.get(egressId),
+    cpuAvailable: () => admission.available(),
+    close: () => {
+      closing ??= (async () => {
+        isDraining = true;
+        await publishCapacity().catch(() => {});
+        log.info({ running: handlers.size }, 'draining: waiting for running egresses');
+        try {
+          await worker.close();
+        } catch (err) {
+          log.warn({ err }, 'worker close failed');
+        }
+        clearInterval(ticker);
+        await commands.del(capacityKey).catch(() => {});
+        await Promise.allSettled([subscriber.quit(), commands.quit(), connection.quit()]);
+      })();
+      return closing;
+    },
+  };
+}

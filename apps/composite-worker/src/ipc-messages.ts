@@ -1,0 +1,55 @@
+import type { Config, ControlMessage, JobPayload } from '@egress/protocol';
+import type { MediaSourceKind } from './media-source.js';
+
+/**
+ * Parent → egress child: what to run. Sent over the IPC channel (never argv or env: the payload
+ * holds the room token, storage keys and stream keys).
+ */
+export interface StartMessage {
+  type: 'start';
+  payload: JobPayload;
+  config: Config;
+  /** Folder the egress writes its outputs in before upload (removed after a clean end). */
+  tmpDir: string;
+  mediaSource: MediaSourceKind;
+}
+
+/** Parent → egress child: a control message from the egress's channel, already de-duplicated. */
+export interface ControlRequestMessage {
+  type: 'control';
+  message: ControlMessage;
+}
+
+/** Messages the worker sends to an egress child. */
+export type ParentMessage = StartMessage | ControlRequestMessage;
+
+/** Child → parent: the EgressInfo changed (protobuf JSON); the parent sends it as job progress. */
+export interface StatusMessage {
+  type: 'status';
+  info: Record<string, unknown>;
+}
+
+/** Child → parent: the reply to a control request, as the JSON string to publish. */
+export interface ControlReplyMessage {
+  type: 'reply';
+  requestId: string;
+  reply: string;
+}
+
+/**
+ * Child → parent: where the crash-safe file lives, as soon as names are resolved, so the parent
+ * can upload it if the child dies.
+ */
+export interface OutputsMessage {
+  type: 'outputs';
+  file?: { localPath: string; storagePath: string };
+}
+
+/** Child → parent: the final EgressInfo; the child exits right after. */
+export interface FinalMessage {
+  type: 'final';
+  info: Record<string, unknown>;
+}
+
+/** Messages an egress child sends to the worker. */
+export type ChildMessage = StatusMessage | ControlReplyMessage | OutputsMessage | FinalMessage;

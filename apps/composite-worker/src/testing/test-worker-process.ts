@@ -1,0 +1,17 @@
+import { createLogger, handleShutdown, loadConfig } from '@egress/protocol';
+import { startCompositeWorker } from '../composite-worker.js';
+
+// A composite worker on GStreamer test sources in its own process, for drain and crash tests.
+// The config YAML comes in env EGRESS_CONFIG_BODY, the BullMQ prefix in EGRESS_TEST_PREFIX;
+// it prints "ready <workerId>" once it takes jobs.
+const config = loadConfig(process.env, { onWarning: () => undefined });
+const logger = createLogger({ service: 'composite-worker', level: config.logLevel });
+const worker = await startCompositeWorker({
+  config,
+  logger,
+  mediaSource: 'test',
+  ...(process.env.EGRESS_TEST_PREFIX ? { prefix: process.env.EGRESS_TEST_PREFIX } : {}),
+  ...(process.env.EGRESS_TEST_TMP ? { tmpRoot: process.env.EGRESS_TEST_TMP } : {}),
+});
+process.stdout.write(`ready ${worker.workerId}\n`);
+handleShutdown({ logger, graceMs: config.shutdownGraceMs, close: () => worker.close() });
