@@ -32,3 +32,30 @@ export {
   streamDestinationArgs,
 } from './stream/stream-destination.js';
 export { StreamFanout, type StreamFanoutOptions } from './stream/stream-fanout.js';
+export {
+  type ChromeArgs,
+  type ChromeArgsOptions,
+  type ChromeFlags,
+  chromeArgs,
+} from './web/chrome-args.js';
+export {
+  ChromiumPage,
+  type ChromiumPageOptions,
+  END_RECORDING,
+  START_RECORDING,
+} from './web/chromium-page.js';
+export { PulseSink, type PulseSinkOptions } from './web/pulse-sink.js';
+export {
+  type RoomCompositeUrlOptions,
+  roomCompositeUrl,
+  type TemplateUrlOptions,
+  templateUrl,
+} from './web/template-url.js';
+export {
+  START_SIGNAL_HINT,
+  startWebSource,
+  type WebSource,
+  type WebSourceEnd,
+  type WebSourceOptions,
+} from './web/web-source.js';
+export { XvfbDisplay, type XvfbDisplayOptions } from './web/xvfb-display.js';

@@ -151,7 +151,7 @@ describe('startWebSource with Xvfb, PulseAudio and Chromium', { timeout: 150_000
     await rm(root, { recursive: true, force: true });
   });
 
-  it('records the page picture and its sound through the display and the null sink', async () => {
+  it('records the page picture and its sound through the display and the null sink', async (t) => {
     const source = await open('/animated');
     await source.started;
     const path = join(root, 'page.mp4');
@@ -190,6 +190,7 @@ describe('startWebSource with Xvfb, PulseAudio and Chromium', { timeout: 150_000
     assert.ok(Math.abs(probe.durationSec - RECORD_MS / 1000) <= 1, `duration ${probe.durationSec}`);
     assert.equal(probe.audio?.codec, 'aac');
     const volume = await meanVolumeDb(path);
+    t.diagnostic(`ffprobe ${JSON.stringify(probe)}, mean volume ${volume} dB`);
     assert.ok(volume > -40, `mean volume ${volume} dB: the page's tone was not captured`);
     await source.close();
     assert.deepEqual(await source.ended, { reason: 'closed' });
