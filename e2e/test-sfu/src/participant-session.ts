@@ -66,9 +66,9 @@ export interface ParticipantSessionOptions {
 export class ParticipantSession {
   readonly sid = newSid('PA_');
   readonly identity: string;
-  readonly name: string;
-  readonly metadata: string;
-  readonly attributes: Record<string, string>;
+  #name: string;
+  #metadata: string;
+  #attributes: Record<string, string>;
   readonly kind: ParticipantInfo_Kind;
   /** Hidden participants (egress recorders) are kept out of everyone else's view. */
   readonly isHidden: boolean;
@@ -96,9 +96,9 @@ export class ParticipantSession {
     const { grants } = options;
     const video = grants.video ?? {};
     this.identity = grants.sub;
-    this.name = grants.name ?? '';
-    this.metadata = grants.metadata ?? '';
-    this.attributes = grants.attributes ?? {};
+    this.#name = grants.name ?? '';
+    this.#metadata = grants.metadata ?? '';
+    this.#attributes = { ...grants.attributes };
     this.kind = KIND_BY_CLAIM[grants.kind ?? 'standard'] ?? ParticipantInfo_Kind.STANDARD;
     this.isHidden = video.hidden === true;
     this.isRecorder = video.recorder === true;
@@ -122,6 +122,47 @@ export class ParticipantSession {
       sendOffer: (offer) => this.send({ case: 'offer', value: offer }),
       logger: this.#log,
     });
+  }
+
+  get name(): string {
+    return this.#name;
+  }
+
+  get metadata(): string {
+    return this.#metadata;
+  }
+
+  get attributes(): Readonly<Record<string, string>> {
+    return this.#attributes;
+  }
+
+  /**
+   * Changes what others see of this participant, as livekit-server's UpdateParticipant does: an
+   * empty name or metadata leaves it as it is, attributes merge and an empty value deletes one.
+   * Returns whether anything changed (then the next info() has a higher version).
+   */
+  update(change: {
+    name?: string;
+    metadata?: string;
+    attributes?: Record<string, string>;
+  }): boolean {
+    let isChanged = false;
+    if (change.name && change.name !== this.#name) {
+      this.#name = change.name;
+      isChanged = true;
+    }
+    if (change.metadata && change.metadata !== this.#metadata) {
+      this.#metadata = change.metadata;
+      isChanged = true;
+    }
+    for (const [key, value] of Object.entries(change.attributes ?? {})) {
+      if ((this.#attributes[key] ?? '') === value) continue;
+      if (value) this.#attributes[key] = value;
+      else delete this.#attributes[key];
+      isChanged = true;
+    }
+    if (isChanged) this.touch();
+    return isChanged;
   }
 
   /** Whether the session ended (left, removed, or its socket closed). */
@@ -148,9 +189,9 @@ export class ParticipantSession {
     return new ParticipantInfo({
       sid: this.sid,
       identity: this.identity,
-      name: this.name,
-      metadata: this.metadata,
-      attributes: this.attributes,
+      name: this.#name,
+      metadata: this.#metadata,
+      attributes: { ...this.#attributes },
       state: this.#state,
       tracks,
       joinedAt: BigInt(Math.floor(this.joinedAtMs / 1000)),

@@ -1,13 +1,16 @@
 import type { TrackInfo } from '@livekit/protocol';
 import { TrackType } from '@livekit/protocol';
 import {
+  type Extensions,
   type MediaStreamTrack,
   type RTCRtpReceiver,
+  RTP_EXTENSION_URI,
   type RtcpPacket,
   RtcpSrPacket,
   type RtpHeader,
   type RtpPacket,
 } from 'werift';
+import { AudioLevelMeter } from './audio-level-meter.js';
 import { isKeyframeStart } from './keyframe.js';
 import type { TestSfuLogger } from './logger.js';
 
@@ -52,6 +55,8 @@ export class PublishedTrack {
   readonly info: TrackInfo;
   readonly cid: string;
   readonly publisherSid: string;
+  /** Audio levels from the publisher's `ssrc-audio-level` header extension (audio tracks). */
+  readonly audioLevel = new AudioLevelMeter();
   readonly #log: TestSfuLogger;
   #receiver: RTCRtpReceiver | undefined;
   readonly #layers: Layer[] = [];
@@ -95,7 +100,10 @@ export class PublishedTrack {
       ...(track.ssrc ? { ssrc: track.ssrc } : {}),
     };
     this.#layers.push(layer);
-    const onRtp = track.onReceiveRtp.subscribe((rtp) => this.#onRtp(layer, rtp));
+    const onRtp = track.onReceiveRtp.subscribe((rtp, extensions) => {
+      if (this.kind === 'audio') this.#measureLevel(extensions);
+      this.#onRtp(layer, rtp);
+    });
     const onRtcp = track.onReceiveRtcp.subscribe((packet) => this.#onRtcp(layer, packet));
     this.#disposers.push(onRtp.unSubscribe, onRtcp.unSubscribe);
     this.#log.debug({ trackSid: this.info.sid, rid, mid }, 'track layer bound');
@@ -138,6 +146,12 @@ export class PublishedTrack {
       for (const sink of this.#sinks) sink.switchSource(rtp.header);
     }
     for (const sink of this.#sinks) sink.writeRtp(rtp);
+  }
+
+  #measureLevel(extensions: Extensions | undefined): void {
+    const value: unknown = extensions?.[RTP_EXTENSION_URI.audioLevelIndication];
+    if (typeof value !== 'object' || value === null || !('level' in value)) return;
+    if (typeof value.level === 'number') this.audioLevel.add(value.level, Date.now());
   }
 
   #onRtcp(layer: Layer, packet: RtcpPacket): void {

@@ -3,11 +3,16 @@ import {
   type ParticipantInfo,
   ParticipantUpdate,
   Room as RoomInfo,
+  SpeakersChanged,
 } from '@livekit/protocol';
 import { newSid } from './ids.js';
 import type { TestSfuLogger } from './logger.js';
 import type { ParticipantSession } from './participant-session.js';
 import type { PublishedTrack } from './published-track.js';
+import { type SpeakerLevels, speakerChanges } from './speaker-changes.js';
+
+// How often active speakers are recomputed (livekit-server's audio.update_interval is 400 ms).
+const SPEAKER_UPDATE_MS = 300;
 
 /** Options for {@link Room}. */
 export interface RoomOptions {
@@ -31,11 +36,18 @@ export class Room {
   readonly #options: RoomOptions;
   readonly #log: TestSfuLogger;
   #isClosed = false;
+  /** Identities set by {@link setActiveSpeakers}; undefined: detect from audio levels. */
+  #manualSpeakers: readonly string[] | undefined;
+  /** What clients were last told: active speakers by sid. */
+  #speakers: SpeakerLevels = new Map();
+  readonly #speakerTimer: NodeJS.Timeout;
 
   constructor(options: RoomOptions) {
     this.name = options.name;
     this.#options = options;
     this.#log = options.logger.child({ roomId: this.sid });
+    this.#speakerTimer = setInterval(() => this.#updateSpeakers(), SPEAKER_UPDATE_MS);
+    this.#speakerTimer.unref();
   }
 
   /** Every participant, hidden ones included. */
@@ -75,6 +87,10 @@ export class Room {
     this.#log.debug({ participantSid: session.sid }, 'participant joined');
     session.sendJoinResponse(others, this.#options.subscriberPrimary);
     this.broadcastParticipant(session, { exceptSelf: true });
+    if (this.#speakers.size > 0) {
+      const speakers = speakerChanges(new Map(), this.#speakers);
+      session.send({ case: 'speakersChanged', value: new SpeakersChanged({ speakers }) });
+    }
     if (this.#options.subscriberPrimary) session.subscriber.negotiate();
     if (session.autoSubscribe) {
       for (const other of this.participants) {
@@ -124,6 +140,27 @@ export class Room {
     this.broadcastParticipant(publisher);
   }
 
+  /**
+   * Applies a RoomService UpdateParticipant change (see {@link ParticipantSession.update}) and,
+   * if anything changed, sends the participant's new info to itself and to everyone who sees it.
+   */
+  updateParticipant(
+    session: ParticipantSession,
+    change: Parameters<ParticipantSession['update']>[0],
+  ): ParticipantInfo {
+    if (session.update(change)) this.broadcastParticipant(session);
+    return session.info();
+  }
+
+  /**
+   * Sets who speaks, loudest first, instead of detecting it from the publishers' audio levels;
+   * `undefined` goes back to detection. Clients hear the change at once (`SpeakersChanged`).
+   */
+  setActiveSpeakers(identities: readonly string[] | undefined): void {
+    this.#manualSpeakers = identities;
+    this.#updateSpeakers();
+  }
+
   /** A published track `viewer` may subscribe to, by sid. */
   findVisibleTrack(trackSid: string, viewer: ParticipantSession): PublishedTrack | undefined {
     for (const p of this.participants) {
@@ -147,6 +184,38 @@ export class Room {
     }
   }
 
+  /** The speakers now: the ones set by hand, else those whose unmuted audio is loud enough. */
+  #currentSpeakers(): SpeakerLevels {
+    const visible = this.participants.filter((p) => !p.isHidden);
+    const current = new Map<string, number>();
+    if (this.#manualSpeakers) {
+      for (const [i, identity] of this.#manualSpeakers.entries()) {
+        const found = visible.find((p) => p.identity === identity);
+        if (found) current.set(found.sid, Math.max(0.1, 1 - i * 0.1));
+      }
+      return current;
+    }
+    const nowMs = Date.now();
+    for (const p of visible) {
+      for (const track of p.tracks.values()) {
+        if (track.kind !== 'audio' || track.info.muted) continue;
+        const { isActive, level } = track.audioLevel.measure(nowMs);
+        if (isActive && level > (current.get(p.sid) ?? 0)) current.set(p.sid, level);
+      }
+    }
+    return current;
+  }
+
+  #updateSpeakers(): void {
+    if (this.#isClosed) return;
+    const current = this.#currentSpeakers();
+    const speakers = speakerChanges(this.#speakers, current);
+    this.#speakers = current;
+    if (speakers.length === 0) return;
+    const message = new SpeakersChanged({ speakers });
+    for (const p of this.participants) p.send({ case: 'speakersChanged', value: message });
+  }
+
   #unsubscribeAll(track: PublishedTrack): void {
     for (const p of this.participants) p.subscriber.unsubscribe(track.info.sid);
   }
@@ -154,6 +223,7 @@ export class Room {
   #close(): void {
     if (this.#isClosed) return;
     this.#isClosed = true;
+    clearInterval(this.#speakerTimer);
     this.#options.onEmpty(this);
   }
 }

@@ -51,7 +51,8 @@ export interface SubscribedTrack {
 
 /**
  * An rtc-node participant that records room events as readable strings
- * (`TrackSubscribed <identity> audio`) and can wait for them.
+ * (`TrackSubscribed <identity> audio`, `ParticipantMetadataChanged <identity> <metadata>`,
+ * `ActiveSpeakersChanged <identity>,<identity>`) and can wait for them.
  */
 export class RtcNodeProbe {
   readonly room = new Room();
@@ -88,6 +89,18 @@ export class RtcNodeProbe {
     );
     room.on(RoomEvent.TrackUnmuted, (pub, p) =>
       this.#record(`TrackUnmuted ${p.identity} ${kindOf(pub as RemoteTrackPublication)}`),
+    );
+    room.on(RoomEvent.ParticipantMetadataChanged, (_old, p) =>
+      this.#record(`ParticipantMetadataChanged ${p.identity} ${p.metadata ?? ''}`),
+    );
+    room.on(RoomEvent.ParticipantNameChanged, (name, p) =>
+      this.#record(`ParticipantNameChanged ${p.identity} ${name}`),
+    );
+    room.on(RoomEvent.ParticipantAttributesChanged, (changed, p) =>
+      this.#record(`ParticipantAttributesChanged ${p.identity} ${JSON.stringify(changed)}`),
+    );
+    room.on(RoomEvent.ActiveSpeakersChanged, (speakers) =>
+      this.#record(`ActiveSpeakersChanged ${speakers.map((p) => p.identity).join(',')}`.trim()),
     );
     room.on(RoomEvent.Disconnected, (reason) => this.#record(`Disconnected ${reason}`));
   }

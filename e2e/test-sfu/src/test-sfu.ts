@@ -52,6 +52,23 @@ export interface TestSfuRooms {
   delete(room: string): Promise<boolean>;
   /** Removes a participant (it hears PARTICIPANT_REMOVED); false if not found. */
   removeParticipant(room: string, identity: string): Promise<boolean>;
+  /**
+   * Changes a participant's name, metadata or attributes as RoomService UpdateParticipant does
+   * (empty name or metadata: unchanged; an empty attribute value deletes it) and tells every
+   * client that sees it, itself included. Undefined if not found.
+   */
+  updateParticipant(
+    room: string,
+    identity: string,
+    change: { name?: string; metadata?: string; attributes?: Record<string, string> },
+  ): ParticipantInfo | undefined;
+  /**
+   * Says who speaks in `room`, loudest first (identities of visible participants), instead of
+   * detecting it from the publishers' audio levels (the `ssrc-audio-level` header extension);
+   * `undefined` goes back to detection. Clients get `SpeakersChanged` at once. False for an
+   * unknown room.
+   */
+  setActiveSpeakers(room: string, identities: readonly string[] | undefined): boolean;
 }
 
 /** A running test SFU. */
@@ -123,6 +140,17 @@ export async function startTestSfu(options: TestSfuOptions): Promise<TestSfu> {
         if (!found || !session) return false;
         await found.remove(session, DisconnectReason.PARTICIPANT_REMOVED);
         return true;
+      },
+      updateParticipant: (room, identity, change) => {
+        const found = rooms.get(room);
+        const session = found?.participants.find((p) => p.identity === identity);
+        if (!found || !session) return undefined;
+        return found.updateParticipant(session, change);
+      },
+      setActiveSpeakers: (room, identities) => {
+        const found = rooms.get(room);
+        found?.setActiveSpeakers(identities);
+        return found !== undefined;
       },
     },
     close: () => {

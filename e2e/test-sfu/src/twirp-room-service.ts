@@ -9,6 +9,7 @@ import {
   ListRoomsResponse,
   RemoveParticipantResponse,
   RoomParticipantIdentity,
+  UpdateParticipantRequest,
 } from '@livekit/protocol';
 import type { ClaimGrants } from 'livekit-server-sdk';
 import type { RoomRegistry } from './room-registry.js';
@@ -38,12 +39,14 @@ type Encoding = 'json' | 'protobuf';
 
 /**
  * Answers the RoomService calls tests need, with livekit-server's grants: DeleteRoom
- * (`roomCreate`), ListParticipants and RemoveParticipant (`roomAdmin` for that room) and
- * ListRooms (`roomList`).
+ * (`roomCreate`), ListParticipants, RemoveParticipant and UpdateParticipant (`roomAdmin` for that
+ * room) and ListRooms (`roomList`). UpdateParticipant changes name, metadata and attributes (not
+ * permissions) and tells every client that sees the participant, itself included.
  * Bodies are protobuf JSON or binary protobuf, answered in kind.
  *
  * @throws TwirpError bad_route for another method, malformed for an unreadable body,
- *   permission_denied for missing grants, not_found for an unknown room or participant
+ *   permission_denied for missing grants, not_found for an unknown room or participant,
+ *   unimplemented for an UpdateParticipant that changes permissions
  */
 export async function handleRoomServiceCall(options: {
   method: string;
@@ -86,6 +89,22 @@ export async function handleRoomServiceCall(options: {
       if (!session) throw new TwirpError('not_found', 404, 'participant not found');
       await room.remove(session, DisconnectReason.PARTICIPANT_REMOVED);
       return encode(new RemoveParticipantResponse(), encoding);
+    }
+    case 'UpdateParticipant': {
+      const request = decode(UpdateParticipantRequest, body, encoding);
+      requireAdmin(request.room);
+      if (request.permission) {
+        throw new TwirpError('unimplemented', 501, 'the test SFU cannot change permissions');
+      }
+      const room = existingRoom(request.room);
+      const session = room.participants.find((p) => p.identity === request.identity);
+      if (!session) throw new TwirpError('not_found', 404, 'participant not found');
+      const info = room.updateParticipant(session, {
+        name: request.name,
+        metadata: request.metadata,
+        attributes: request.attributes,
+      });
+      return encode(info, encoding);
     }
     case 'ListRooms': {
       const request = decode(ListRoomsRequest, body, encoding);
