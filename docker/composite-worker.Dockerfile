@@ -33,10 +33,11 @@ COPY docker/install-system-packages /usr/local/sbin/
 # own service; ffmpeg checks test outputs; iproute2 builds the test network namespace).
 RUN install-system-packages /tmp/system-packages.txt --except '.*-dev|redis-server|ffmpeg|iproute2' \
  && install -d -m 1777 /tmp/.X11-unix
+# Each egress starts its own Xvfb (sockets in /tmp/.X11-unix, created above for a non-root X)
+# and its own sink on the one PulseAudio daemon the entrypoint starts.
 ENV NODE_ENV=production \
     EGRESS_STATE_DIR=/tmp/egress-services \
-    PULSE_RUNTIME_PATH=/tmp/egress-services/pulse \
-    DISPLAY=:99
+    PULSE_RUNTIME_PATH=/tmp/egress-services/pulse
 # The repository's layout, so paths relative to the worker (../templates/dist, ../../scripts)
 # are the same here as in a checkout.
 COPY --from=build /deploy/composite-worker /srv/egress/apps/composite-worker
