@@ -126,11 +126,17 @@ function webRequest(outputs: { segments?: boolean; images?: boolean } = {}): Egr
 async function enqueue(
   target: Queue,
   request: EgressRequest,
-  startDeadlineMs = Date.now() + 60_000,
+  options: { startDeadlineMs?: number; cpuCost?: number } = {},
 ): Promise<string> {
   const egressId = newEgressId();
   const info = createEgressInfo({ egressId, request });
-  const payload = encodeJobPayload({ request, info, wsUrl: '', cpuCost: 0.5, startDeadlineMs });
+  const payload = encodeJobPayload({
+    request,
+    info,
+    wsUrl: '',
+    cpuCost: options.cpuCost ?? 0.5,
+    startDeadlineMs: options.startDeadlineMs ?? Date.now() + 60_000,
+  });
   await target.add(payload.requestType, payload, { jobId: egressId });
   return egressId;
 }
@@ -300,7 +306,7 @@ describe('composite worker', () => {
   });
 
   it('aborts a job whose start deadline has passed', async () => {
-    const egressId = await enqueue(queue, webRequest(), Date.now() - 1000);
+    const egressId = await enqueue(queue, webRequest(), { startDeadlineMs: Date.now() - 1000 });
     const done = await waitForResult(queue, egressId);
     assert.equal(done.status, EgressStatus.EGRESS_ABORTED);
     assert.equal(done.errorCode, 412);
@@ -312,6 +318,46 @@ describe('composite worker', () => {
     const capacity = JSON.parse(raw) as { cpuTotal: number; cpuAvailable: number };
     assert.equal(capacity.cpuTotal, 16);
     assert.ok(capacity.cpuAvailable > 0);
+  });
+});
+
+describe('composite worker admission', () => {
+  it('leaves a job that does not fit in the queue and takes it once an egress ends', {
+    timeout: 120_000,
+  }, async () => {
+    const smallPrefix = `test-${randomUUID()}`;
+    const smallQueue = new Queue(QUEUE_NAMES.composite, {
+      connection: client,
+      prefix: smallPrefix,
+    });
+    const small = await startCompositeWorker({
+      config,
+      logger,
+      prefix: smallPrefix,
+      mediaSource: 'test',
+      tmpRoot: join(root, 'tmp-small'),
+      cpuTotal: 1,
+    });
+    try {
+      const first = await enqueue(smallQueue, webRequest(), { cpuCost: 0.4 });
+      await waitForStatus(smallQueue, first, EgressStatus.EGRESS_ACTIVE);
+      const second = await enqueue(smallQueue, webRequest(), { cpuCost: 0.8 });
+      await sleep(3000);
+      const job = await Job.fromId(smallQueue, second);
+      assert.equal(await job?.getState(), 'waiting');
+      assert.equal(job?.progress, 0);
+      assert.deepEqual(small.activeEgressIds(), [first]);
+
+      await sendStop(first);
+      assert.equal((await waitForResult(smallQueue, first)).status, EgressStatus.EGRESS_COMPLETE);
+      await waitForStatus(smallQueue, second, EgressStatus.EGRESS_ACTIVE);
+      await sendStop(second);
+      assert.equal((await waitForResult(smallQueue, second)).status, EgressStatus.EGRESS_COMPLETE);
+    } finally {
+      await small.close();
+      await smallQueue.obliterate({ force: true }).catch(() => {});
+      await smallQueue.close();
+    }
   });
 });
 
