@@ -72,10 +72,10 @@ const opened: WebSource[] = [];
 
 async function open(
   path: string,
-  options: { awaitStartSignal?: boolean; startSignalTimeoutMs?: number } = {},
+  options: { awaitStartSignal?: boolean; startSignalTimeoutMs?: number; egressId?: string } = {},
 ): Promise<WebSource> {
   const source = await startWebSource({
-    egressId: `EG_test_${randomUUID().slice(0, 8)}`,
+    egressId: options.egressId ?? `EG_test_${randomUUID().slice(0, 8)}`,
     url: `${baseUrl}${path}`,
     width: WIDTH,
     height: HEIGHT,
@@ -197,13 +197,28 @@ describe('startWebSource with Xvfb, PulseAudio and Chromium', { timeout: 150_000
     await assertGone(source);
   });
 
-  it('fails with the HTTP status when the page does not load', async () => {
-    await rejectsWith(open('/missing'), 'invalid_argument', 'page load error: 404');
-  });
-
-  it('fails with the text of a template error shown on load', async () => {
-    await rejectsWith(open('/template-error'), 'invalid_argument', 'template error: boom');
-  });
+  const loadFailures = [
+    {
+      name: 'fails with the HTTP status when the page does not load',
+      input: '/missing',
+      want: 'page load error: 404',
+    },
+    {
+      name: 'fails with the text of a template error shown on load',
+      input: '/template-error',
+      want: 'template error: boom',
+    },
+  ];
+  for (const c of loadFailures) {
+    it(c.name, async () => {
+      const egressId = `EG_test_${randomUUID().slice(0, 8)}`;
+      await rejectsWith(open(c.input, { egressId }), 'invalid_argument', c.want);
+      assert.ok(
+        !(await pulseModules()).includes(`sink_name=${egressId}`),
+        'sink left after a failed start',
+      );
+    });
+  }
 
   it('fails the start when a template error appears after load', async () => {
     const source = await open('/late-template-error');
