@@ -23,6 +23,7 @@ import {
   parseControlReply,
   parseWorkerStatus,
   QUEUE_NAMES,
+  redactStreamUrl,
 } from '@egress/protocol';
 import {
   AudioCodec,
@@ -33,12 +34,16 @@ import {
   EncodingOptions,
   ImageOutput,
   SegmentedFileOutput,
+  StreamInfo_Status,
+  StreamOutput,
+  StreamProtocol,
   WebEgressRequest,
 } from '@livekit/protocol';
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type CompositeWorker, startCompositeWorker } from './composite-worker.js';
 import { probeMedia } from './testing/probe-media.js';
+import { startRtmpServer } from './testing/start-rtmp-server.js';
 import { startTestRedis, type TestRedis } from './testing/start-test-redis.js';
 
 // Real Redis, BullMQ, GStreamer (test sources instead of Chromium) and ffprobe.
@@ -174,15 +179,22 @@ async function waitForResult(target: Queue, egressId: string): Promise<EgressInf
   throw new Error(`egress ${egressId} did not end`);
 }
 
-/** Sends a stop and republishes it until the reply comes, as the bridge's control client does. */
-async function sendStop(egressId: string): Promise<EgressInfo> {
+type ControlBody =
+  | { type: 'stop' }
+  | { type: 'update-stream'; addOutputUrls?: string[]; removeOutputUrls?: string[] };
+
+/**
+ * Sends a control message and republishes it until the reply comes, as the bridge's control
+ * client does (so the worker sees the same request id several times).
+ */
+async function sendControl(egressId: string, body: ControlBody): Promise<EgressInfo> {
   const requestId = randomUUID();
   const replyTo = egressReplyChannel(requestId);
   const sub = client.duplicate();
   try {
     await sub.subscribe(replyTo);
     const reply = once(sub, 'message');
-    const message = encodeControlMessage({ type: 'stop', requestId, replyTo, egressId });
+    const message = encodeControlMessage({ ...body, requestId, replyTo, egressId });
     let replied = false;
     const republish = (async () => {
       while (!replied) {
@@ -197,6 +209,10 @@ async function sendStop(egressId: string): Promise<EgressInfo> {
   } finally {
     sub.disconnect();
   }
+}
+
+function sendStop(egressId: string): Promise<EgressInfo> {
+  return sendControl(egressId, { type: 'stop' });
 }
 
 before(async () => {
@@ -318,6 +334,64 @@ describe('composite worker', () => {
     const capacity = JSON.parse(raw) as { cpuTotal: number; cpuAvailable: number };
     assert.equal(capacity.cpuTotal, 16);
     assert.ok(capacity.cpuAvailable > 0);
+  });
+});
+
+describe('composite worker streams', () => {
+  it('streams to rtmp, adds and removes destinations with update-stream and records meanwhile', {
+    timeout: 120_000,
+  }, async () => {
+    const rtmp = await startRtmpServer(join(root, 'rtmp'));
+    try {
+      const urlA = `${rtmp.baseUrl}/live/stream-a`;
+      const urlB = `${rtmp.baseUrl}/live/stream-b`;
+      const request = webRequest();
+      if (request.case !== 'web') throw new Error('web request expected');
+      request.value.streamOutputs = [
+        new StreamOutput({ protocol: StreamProtocol.RTMP, urls: [urlA] }),
+      ];
+      const egressId = await enqueue(queue, request);
+      const active = await waitForStatus(queue, egressId, EgressStatus.EGRESS_ACTIVE);
+      assert.equal(active.streamResults[0]?.status, StreamInfo_Status.ACTIVE);
+      assert.ok((active.streamResults[0]?.startedAt ?? 0n) > 0n);
+      await sleep(2000);
+      const probeA = await probeMedia(urlA);
+      assert.equal(probeA.videoCodec, 'h264');
+      assert.equal(probeA.audioCodec, 'aac');
+
+      const added = await sendControl(egressId, { type: 'update-stream', addOutputUrls: [urlB] });
+      assert.deepEqual(
+        added.streamResults.map((r) => [r.url, r.status]),
+        [
+          [redactStreamUrl(urlA), StreamInfo_Status.ACTIVE],
+          [redactStreamUrl(urlB), StreamInfo_Status.ACTIVE],
+        ],
+      );
+      await sleep(2000);
+      assert.equal((await probeMedia(urlB)).videoCodec, 'h264');
+
+      const removed = await sendControl(egressId, {
+        type: 'update-stream',
+        removeOutputUrls: [urlA],
+      });
+      const streamA = removed.streamResults[0];
+      assert.equal(streamA?.status, StreamInfo_Status.FINISHED);
+      assert.ok((streamA?.duration ?? 0n) > 0n);
+      assert.equal(removed.streamResults[1]?.status, StreamInfo_Status.ACTIVE);
+
+      await sendStop(egressId);
+      const done = await waitForResult(queue, egressId);
+      assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
+      assert.deepEqual(
+        done.streamResults.map((r) => r.status),
+        [StreamInfo_Status.FINISHED, StreamInfo_Status.FINISHED],
+      );
+      const file = await probeMedia(done.fileResults[0]?.location ?? '');
+      assert.equal(file.videoCodec, 'h264');
+      assert.ok(file.durationSec >= 4, `file duration ${file.durationSec}`);
+    } finally {
+      await rtmp.close();
+    }
   });
 });
 

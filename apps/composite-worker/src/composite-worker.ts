@@ -363,9 +363,9 @@ export async function startCompositeWorker(
     const file = outputs?.file;
     if (!file) return info;
     try {
-      await stat(file.localPath);
+      if ((await stat(file.localPath)).size === 0) return info;
     } catch {
-      return info;
+      return info; // it died before GStreamer wrote anything
     }
     try {
       const egress = validateRequest(decodeJobRequest(payload), { retryCount: info.retryCount });
