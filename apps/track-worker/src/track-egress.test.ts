@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createLogger, mintEgressToken, newEgressId } from '@egress/protocol';
+import { type Bot, type BotStep, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
+import { dispose } from '@livekit/rtc-node';
+import { probeAudioFile } from './testing/probe-audio-file.js';
+import { runTrackEgress, type TrackEgressResult } from './track-egress.js';
+
+const apiKey = 'track-egress-key';
+const apiSecret = 'track-egress-secret-track-egress-secret';
+const logger = createLogger({
+  service: 'track-worker-test',
+  level: process.env.LOG_LEVEL ?? 'silent',
+});
+
+describe('runTrackEgress', { timeout: 240_000 }, () => {
+  let sfu: TestSfu;
+  let dir: string;
+  const bots: Bot[] = [];
+
+  before(async () => {
+    sfu = await startTestSfu({ apiKey, apiSecret });
+    dir = await mkdtemp(join(tmpdir(), 'track-egress-'));
+  });
+
+  after(async () => {
+    for (const bot of bots) await bot.leave();
+    await sfu.close();
+    await dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function setup(script: BotStep[] = []) {
+    const room = `room-${randomUUID()}`;
+    const bot = await startBot({
+      url: sfu.url,
+      apiKey,
+      apiSecret,
+      room,
+      identity: `bot-${randomUUID().slice(0, 8)}`,
+      kind: 'audio',
+      script,
+    });
+    bots.push(bot);
+    const trackId = bot.publications.audio?.sid ?? '';
+    const egressId = newEgressId();
+    const token = await mintEgressToken({ apiKey, apiSecret, egressId, roomName: room });
+    return { room, bot, trackId, egressId, token };
+  }
+
+  function assertComplete(result: TrackEgressResult) {
+    assert.equal(result.status, 'complete', JSON.stringify(result));
+    if (result.status !== 'complete') throw new Error('unreachable');
+    return result;
+  }
+
+  it('records an audio track to OGG/Opus as long as wall time, mute as silence, until unpublish', async () => {
+    const { trackId, token } = await setup([
+      { atMs: 2000, action: 'mute', track: 'audio' },
+      { atMs: 3000, action: 'unmute', track: 'audio' },
+      { atMs: 6000, action: 'unpublish', track: 'audio' },
+    ]);
+    const localPath = join(dir, 'unpublish.ogg');
+    let activeAtMs = 0;
+    const result = assertComplete(
+      await runTrackEgress({
+        wsUrl: sfu.url,
+        token,
+        trackId,
+        output: { kind: 'file', localPath },
+        logger,
+        onActive: (ms) => {
+          activeAtMs = ms;
+        },
+      }),
+    );
+    assert.equal(result.endReason, 'Source closed');
+    assert.equal(result.startedAtMs, activeAtMs);
+    assert.equal(result.output.localPath, localPath);
+    const probe = await probeAudioFile(localPath);
+    const wallSec = (result.endedAtMs - result.startedAtMs) / 1000;
+    assert.equal(probe.codec, 'opus');
+    assert.equal(probe.channels, 2);
+    assert.ok(
+      Math.abs(probe.durationSec - wallSec) <= wallSec * 0.01,
+      `duration ${probe.durationSec} s against wall ${wallSec} s`,
+    );
+    assert.ok(probe.meanVolumeDb > -40, `mean volume ${probe.meanVolumeDb} dB`);
+    // The one-second mute is one stretch of silence of about that length, not a shorter file.
+    const muted = probe.silences.filter((s) => s.endSec - s.startSec > 0.6);
+    assert.equal(muted.length, 1, JSON.stringify(probe.silences));
+    const mutedSec = (muted[0]?.endSec ?? 0) - (muted[0]?.startSec ?? 0);
+    assert.ok(mutedSec > 0.6 && mutedSec < 1.5, `muted for ${mutedSec} s`);
+    logger.info({ probe, wallSec }, 'recorded');
+  });
+
+  it('fails with Go\'s "track X not found" (404) when the track never appears', async () => {
+    const { token } = await setup();
+    const result = await runTrackEgress({
+      wsUrl: sfu.url,
+      token,
+      trackId: 'TR_missing',
+      output: { kind: 'file', localPath: join(dir, 'missing.ogg') },
+      logger,
+      trackWaitMs: 1500,
+    });
+    assert.equal(result.status, 'failed');
+    if (result.status !== 'failed') return;
+    assert.equal(result.error.code, 'not_found');
+    assert.equal(result.error.message, 'track TR_missing not found');
+  });
+
+  const endings = [
+    {
+      name: 'completes with the API end reason on stop',
+      input: 'stop' as const,
+      want: 'StopEgress API',
+    },
+    {
+      name: 'completes when the publisher leaves',
+      input: 'leave' as const,
+      want: 'Source closed',
+    },
+    {
+      name: 'completes when the room is closed',
+      input: 'room-closed' as const,
+      want: 'Source closed',
+    },
+  ];
+  for (const c of endings) {
+    it(c.name, async () => {
+      const { room, bot, trackId, token } = await setup();
+      const controller = new AbortController();
+      const localPath = join(dir, `${c.input}.ogg`);
+      const running = runTrackEgress({
+        wsUrl: sfu.url,
+        token,
+        trackId,
+        output: { kind: 'file', localPath },
+        logger,
+        signal: controller.signal,
+        onActive: () => {
+          setTimeout(() => {
+            if (c.input === 'stop') controller.abort();
+            else if (c.input === 'leave') void bot.leave();
+            else void sfu.rooms.delete(room);
+          }, 2000);
+        },
+      });
+      const result = assertComplete(await running);
+      assert.equal(result.endReason, c.want);
+      const probe = await probeAudioFile(localPath);
+      assert.equal(probe.codec, 'opus');
+      assert.ok(probe.durationSec > 1.5, `duration ${probe.durationSec}`);
+    });
+  }
+});

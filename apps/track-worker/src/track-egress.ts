@@ -1,0 +1,324 @@
+import {
+  EgressError,
+  END_REASONS,
+  type EndReason,
+  GO_MESSAGES,
+  type Logger,
+} from '@egress/protocol';
+import {
+  AudioStream,
+  type RemoteParticipant,
+  type RemoteTrack,
+  type RemoteTrackPublication,
+  Room,
+  RoomEvent,
+  TrackKind,
+} from '@livekit/rtc-node';
+import { startOggOpusSink } from './audio/ogg-opus-sink.js';
+import type { PcmSink, PcmSinkResult } from './audio/pcm-sink.js';
+import { PcmTimeline } from './audio/pcm-timeline.js';
+import { startWebsocketSink } from './audio/websocket-sink.js';
+
+/** Where a track egress writes. */
+export type TrackEgressOutput =
+  | {
+      kind: 'file';
+      /** Local file to write (uploaded by the caller afterwards). */
+      localPath: string;
+      /** @defaultValue 128 */
+      audioBitrateKbps?: number;
+    }
+  | {
+      kind: 'websocket';
+      /** A secret: never logged or shown. */
+      url: string;
+      /** The URL as it may be shown. */
+      redactedUrl: string;
+    };
+
+/** Options of {@link runTrackEgress}. */
+export interface RunTrackEgressOptions {
+  /** The LiveKit server's WebSocket URL. */
+  wsUrl: string;
+  /** The recorder's join token (identity = egress id); a secret. */
+  token: string;
+  /** The track sid to record. */
+  trackId: string;
+  output: TrackEgressOutput;
+  logger: Logger;
+  /** Aborting it stops the egress (StopEgress): COMPLETE with the API end reason. */
+  signal?: AbortSignal;
+  /** How long to wait for the track to be published, milliseconds (Go: 30 s). @defaultValue 30000 */
+  trackWaitMs?: number;
+  /** Called once, when recording starts (the egress is ACTIVE), with the wall-clock time. */
+  onActive?: (startedAtMs: number) => void;
+  /** Decoded frame length, milliseconds (README: 20 ms costs less CPU than 10 ms). @defaultValue 20 */
+  frameSizeMs?: number;
+}
+
+/** How a track egress ended. */
+export type TrackEgressResult =
+  | {
+      status: 'complete';
+      endReason: EndReason;
+      startedAtMs: number;
+      endedAtMs: number;
+      /** Audio written, milliseconds. */
+      durationMs: number;
+      output: PcmSinkResult;
+    }
+  | {
+      status: 'failed';
+      error: EgressError;
+      /** Set when it failed after going active. */
+      startedAtMs?: number;
+      endedAtMs: number;
+    }
+  | { status: 'aborted'; message: string; endedAtMs: number };
+
+type Ending = { ending: 'end'; endReason: EndReason } | { ending: 'error'; error: EgressError };
+
+function isEnding(value: object): value is Ending {
+  return 'ending' in value;
+}
+
+const SAMPLE_RATE = 48_000;
+const CHANNELS = 2;
+const FILL_INTERVAL_MS = 50;
+
+/**
+ * Runs one track egress (egress-go-behavior.md §6): joins as the hidden recorder with
+ * auto-subscribe off, waits up to 30 s for the track (else FAILED `track X not found`, 404),
+ * subscribes, and lays the decoded 48 kHz stereo frames on the wall clock into the output, so
+ * mute and gaps become silence. It ends COMPLETE on unpublish, participant leave, room close or
+ * stop, FAILED when the output breaks. Never rejects: every outcome is a result.
+ */
+export async function runTrackEgress(options: RunTrackEgressOptions): Promise<TrackEgressResult> {
+  const log = options.logger.child({ component: 'track-egress' });
+  const room = new Room();
+  let endWith: (ending: Ending) => void = () => undefined;
+  const ended = new Promise<Ending>((resolve) => {
+    endWith = resolve;
+  });
+  const sourceClosed = () => endWith({ ending: 'end', endReason: END_REASONS.sourceClosed });
+  const onAbort = () => endWith({ ending: 'end', endReason: END_REASONS.api });
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  let sink: PcmSink | undefined;
+  let fillTimer: NodeJS.Timeout | undefined;
+  let reader: ReadableStreamDefaultReader | undefined;
+  let startedAtMs: number | undefined;
+  try {
+    const found = await Promise.race([join(room, options), ended]);
+    if (isEnding(found)) {
+      if (found.ending === 'error') return failed(found.error);
+      return { status: 'aborted', message: GO_MESSAGES.stopBeforeStart, endedAtMs: Date.now() };
+    }
+    const { publication, participant } = found;
+    if (publication.kind !== TrackKind.KIND_AUDIO) {
+      if (options.output.kind === 'websocket') {
+        return failed(
+          EgressError.invalidArgument(
+            `track ${options.trackId} is a video track: websocket output supports audio tracks only`,
+          ),
+        );
+      }
+      // TODO(#9): video track egress (decoded frames → x264 → MP4).
+      return failed(
+        EgressError.invalidArgument(
+          `track ${options.trackId} is a video track: this worker records audio tracks only so far`,
+        ),
+      );
+    }
+    room.on(RoomEvent.TrackUnpublished, (pub) => {
+      if (pub.sid === options.trackId) sourceClosed();
+    });
+    room.on(RoomEvent.ParticipantDisconnected, (p) => {
+      if (p.identity === participant.identity) sourceClosed();
+    });
+    room.on(RoomEvent.Disconnected, () => sourceClosed());
+
+    sink =
+      options.output.kind === 'file'
+        ? startOggOpusSink({
+            localPath: options.output.localPath,
+            logger: log,
+            ...(options.output.audioBitrateKbps
+              ? { bitrateKbps: options.output.audioBitrateKbps }
+              : {}),
+          })
+        : await startWebsocketSink({
+            url: options.output.url,
+            redactedUrl: options.output.redactedUrl,
+            logger: log,
+          });
+    const activeSink = sink;
+    void activeSink.failed.then((error) => endWith({ ending: 'error', error }));
+
+    const track = await Promise.race([subscribe(room, publication, options.trackWaitMs), ended]);
+    if (isEnding(track)) {
+      if (track.ending === 'error') return failed(track.error);
+      activeSink.destroy();
+      return { status: 'aborted', message: GO_MESSAGES.stopBeforeStart, endedAtMs: Date.now() };
+    }
+
+    const stream = new AudioStream(track, {
+      sampleRate: SAMPLE_RATE,
+      numChannels: CHANNELS,
+      frameSizeMs: options.frameSizeMs ?? 20,
+    });
+    const timeline = new PcmTimeline(performance.now(), {
+      sampleRate: SAMPLE_RATE,
+      channels: CHANNELS,
+    });
+    startedAtMs = Date.now();
+    options.onActive?.(startedAtMs);
+    log.debug({ trackId: options.trackId }, 'recording track');
+    if (publication.muted) activeSink.setMuted(true);
+    const onMute = (isMuted: boolean) => (pub: { sid?: string | undefined }) => {
+      if (pub.sid === options.trackId) activeSink.setMuted(isMuted);
+    };
+    room.on(RoomEvent.TrackMuted, onMute(true));
+    room.on(RoomEvent.TrackUnmuted, onMute(false));
+    const writeAll = (chunks: Buffer[]) => {
+      for (const chunk of chunks) activeSink.write(chunk);
+    };
+    fillTimer = setInterval(() => writeAll(timeline.fill(performance.now())), FILL_INTERVAL_MS);
+    const streamReader = stream.getReader();
+    reader = streamReader;
+    void (async () => {
+      for (;;) {
+        const { value, done } = await streamReader.read();
+        if (done) break;
+        writeAll(timeline.push(performance.now(), value.data));
+      }
+    })().then(sourceClosed, (err: unknown) =>
+      endWith({ ending: 'error', error: EgressError.internal('reading the track failed', err) }),
+    );
+
+    const ending = await ended;
+    clearInterval(fillTimer);
+    fillTimer = undefined;
+    if (ending.ending === 'error') return failed(ending.error);
+    writeAll(timeline.fill(performance.now(), true));
+    const endedAtMs = Date.now();
+    try {
+      const output = await activeSink.close();
+      return {
+        status: 'complete',
+        endReason: ending.endReason,
+        startedAtMs,
+        endedAtMs,
+        durationMs: Math.round(timeline.writtenMs),
+        output,
+      };
+    } catch (err) {
+      return failed(EgressError.from(err));
+    }
+  } catch (err) {
+    return failed(EgressError.from(err));
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    if (fillTimer) clearInterval(fillTimer);
+    await reader?.cancel().catch((err: unknown) => log.debug({ err }, 'track reader cancel'));
+    await room.disconnect().catch((err: unknown) => log.debug({ err }, 'room disconnect'));
+    room.removeAllListeners();
+  }
+
+  function failed(error: EgressError): TrackEgressResult {
+    sink?.destroy();
+    return {
+      status: 'failed',
+      error,
+      ...(startedAtMs === undefined ? {} : { startedAtMs }),
+      endedAtMs: Date.now(),
+    };
+  }
+}
+
+interface FoundTrack {
+  publication: RemoteTrackPublication;
+  participant: RemoteParticipant;
+}
+
+async function join(room: Room, options: RunTrackEgressOptions): Promise<FoundTrack | Ending> {
+  const waitMs = options.trackWaitMs ?? 30_000;
+  let onPublished: (() => void) | undefined;
+  const published = new Promise<void>((resolve) => {
+    onPublished = resolve;
+  });
+  room.on(RoomEvent.TrackPublished, (pub) => {
+    if (pub.sid === options.trackId) onPublished?.();
+  });
+  try {
+    await room.connect(options.wsUrl, options.token, { autoSubscribe: false, dynacast: false });
+  } catch (err) {
+    // The SDK's message names the server URL and socket details: logged, not shown.
+    options.logger.warn({ err }, 'could not connect to the room');
+    return { ending: 'error', error: EgressError.unavailable('could not connect to the room') };
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, waitMs);
+  });
+  try {
+    for (;;) {
+      const found = findTrack(room, options.trackId);
+      if (found) return found;
+      const what = await Promise.race([published.then(() => 'published'), timedOut]);
+      if (what !== 'published') {
+        const found = findTrack(room, options.trackId);
+        if (found) return found;
+        // Go's ErrTrackNotFound: "track %s not found", NotFound (404).
+        return {
+          ending: 'error',
+          error: EgressError.notFound(`track ${options.trackId} not found`),
+        };
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function findTrack(room: Room, trackId: string): FoundTrack | undefined {
+  for (const participant of room.remoteParticipants.values()) {
+    for (const publication of participant.trackPublications.values()) {
+      if (publication.sid === trackId) return { publication, participant };
+    }
+  }
+  return undefined;
+}
+
+async function subscribe(
+  room: Room,
+  publication: RemoteTrackPublication,
+  waitMs = 30_000,
+): Promise<RemoteTrack | Ending> {
+  let timer: NodeJS.Timeout | undefined;
+  const subscribed = new Promise<RemoteTrack | Ending>((resolve) => {
+    room.on(RoomEvent.TrackSubscribed, (track, pub) => {
+      if (pub.sid === publication.sid) resolve(track);
+    });
+    room.on(RoomEvent.TrackSubscriptionFailed, (sid) => {
+      if (sid === publication.sid) resolve(subscriptionFailed());
+    });
+    timer = setTimeout(() => resolve(subscriptionFailed()), waitMs);
+  });
+  publication.setSubscribed(true);
+  if (publication.track) {
+    clearTimeout(timer);
+    return publication.track;
+  }
+  try {
+    return await subscribed;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// Go's ErrSubscriptionFailed.
+function subscriptionFailed(): Ending {
+  return { ending: 'error', error: EgressError.unavailable('failed to subscribe to track') };
+}
