@@ -34,6 +34,8 @@ export type TrackEgressOutput =
       url: string;
       /** The URL as it may be shown. */
       redactedUrl: string;
+      /** @defaultValue 30000 (Go) */
+      pingIntervalMs?: number;
     };
 
 /** Options of {@link runTrackEgress}. */
@@ -152,6 +154,9 @@ export async function runTrackEgress(options: RunTrackEgressOptions): Promise<Tr
             url: options.output.url,
             redactedUrl: options.output.redactedUrl,
             logger: log,
+            ...(options.output.pingIntervalMs
+              ? { pingIntervalMs: options.output.pingIntervalMs }
+              : {}),
           });
     const activeSink = sink;
     void activeSink.failed.then((error) => endWith({ ending: 'error', error }));
