@@ -148,8 +148,8 @@ export async function startCompositeWorker(
 
   /** Control handlers of running egresses. */
   const handlers = new Map<string, (message: ControlMessage) => void>();
-  /** Process group (child pid) of each running egress. */
-  const groups = new Map<string, number>();
+  /** Process groups of each running egress: its child's (pid = pgid) first, then Chromium's. */
+  const groups = new Map<string, number[]>();
   let blockedCost: number | undefined;
   let isDraining = false;
   let isPaused = false;
@@ -195,8 +195,13 @@ export async function startCompositeWorker(
 
   async function publishCapacity(): Promise<void> {
     const ids = [...groups.keys()];
-    const usage = await cpu.sample([...groups.values()]);
-    for (const [egressId, pgid] of groups) admission.measure(egressId, usage.get(pgid) ?? 0);
+    const usage = await cpu.sample([...groups.values()].flat());
+    for (const [egressId, pgids] of groups) {
+      admission.measure(
+        egressId,
+        pgids.reduce((sum, pgid) => sum + (usage.get(pgid) ?? 0), 0),
+      );
+    }
     if (blockedCost !== undefined && admission.canAdmit(blockedCost)) blockedCost = undefined;
     updateGate();
     const canAccept: Partial<Record<RequestType, boolean>> = {};
@@ -297,7 +302,8 @@ export async function startCompositeWorker(
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       const pid = child.pid;
-      if (pid !== undefined) groups.set(egressId, pid);
+      const egressGroups: number[] = pid !== undefined ? [pid] : [];
+      groups.set(egressId, egressGroups);
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
         (resolve) => child?.once('exit', (code, signal) => resolve({ code, signal })),
       );
@@ -319,6 +325,9 @@ export async function startCompositeWorker(
           case 'outputs':
             outputs = message;
             break;
+          case 'process-groups':
+            egressGroups.push(...message.pgids);
+            break;
           case 'final':
             final = egressInfoFromJson(message.info);
             break;
@@ -331,7 +340,7 @@ export async function startCompositeWorker(
 
       const { code, signal } = await exited;
       groups.delete(egressId);
-      if (pid !== undefined) killGroup(pid);
+      for (const pgid of egressGroups) killGroup(pgid);
       await progress;
       for (const [requestId, { replyTo }] of pending) {
         const reply = encodeControlReplyError(
@@ -415,7 +424,7 @@ export async function startCompositeWorker(
   return {
     workerId,
     activeEgressIds: () => [...handlers.keys()],
-    pidOf: (egressId) => groups.get(egressId),
+    pidOf: (egressId) => groups.get(egressId)?.[0],
     cpuAvailable: () => admission.available(),
     close: () => {
       closing ??= (async () => {

@@ -41,6 +41,7 @@ function start(message: StartMessage): void {
     tmpDir: message.tmpDir,
     mediaSource: mediaSourceFactoryOf(message.mediaSource),
     onStatus: (info) => void send({ type: 'status', info: egressInfoToJson(info) }),
+    onProcessGroups: (pgids) => void send({ type: 'process-groups', pgids }),
     onOutputs: (outputs) =>
       void send({
         type: 'outputs',

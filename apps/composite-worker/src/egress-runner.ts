@@ -21,6 +21,7 @@ import {
   isFinalStatus,
   type JobPayload,
   type Logger,
+  markAborted,
   markActive,
   markFailed,
   msToNs,
@@ -62,6 +63,8 @@ export interface EgressRunnerOptions {
   onStatus: (info: EgressInfo) => void;
   /** Called once the outputs are named, before the pipeline starts. */
   onOutputs?: (outputs: ResolvedOutputs) => void;
+  /** Called with process groups the media source started outside this process's group. */
+  onProcessGroups?: (pgids: number[]) => void;
   /** How long the pipeline may take to finish after EOS. @defaultValue 30000 */
   stopDeadlineMs?: number;
   /** How often HLS segments and images are uploaded while recording. @defaultValue 2000 */
@@ -199,6 +202,7 @@ export class EgressRunner {
         wsUrl: this.#options.payload.wsUrl,
         ...(this.#options.payload.token ? { token: this.#options.payload.token } : {}),
       });
+      if (source.processGroups.length > 0) this.#options.onProcessGroups?.(source.processGroups);
       const streamPort = outputs.stream ? await findFreePort() : undefined;
       const plan: CompositeOutputPlan = {
         encoding: egress.encoding,
@@ -262,7 +266,10 @@ export class EgressRunner {
       if (outputs.stream && streamPort !== undefined) this.#startStreams(streamPort);
       const syncs = this.#startSyncs(outputs);
       this.#startLimits(egress, outputs);
-      void source.ended.then(() => this.stop(END_REASONS.sourceClosed));
+      void source.ended.then((end) => {
+        if (end.reason === 'end-signal') this.stop(END_REASONS.sourceClosed);
+        else if (end.reason === 'failed') this.#failAndStop(end.error);
+      });
 
       const endedBy = await Promise.race([
         this.#stopRequested.promise.then(() => 'stop'),
@@ -281,8 +288,13 @@ export class EgressRunner {
       return this.#info;
     } catch (err) {
       const error = EgressError.from(err);
-      this.#log.warn({ code: error.code, error: error.message }, 'egress failed');
-      if (this.#info.status === EgressStatus.EGRESS_STARTING && this.#isStopping) {
+      this.#log.warn(
+        { code: error.code, error: error.message, hint: error.details?.hint },
+        'egress failed',
+      );
+      if (this.#info.status === EgressStatus.EGRESS_STARTING && error.code === 'aborted') {
+        // "Start signal not received" and the like: Go's SetAborted (412)
+        this.#setInfo(markAborted(this.#info, error.message));
         return this.#info;
       }
       this.#fail(error);
@@ -296,6 +308,14 @@ export class EgressRunner {
         await rm(this.#options.tmpDir, { recursive: true, force: true }).catch(() => {});
       }
     }
+  }
+
+  /** FAILED now (files still finalized and uploaded), then EOS. */
+  #failAndStop(error: EgressError): void {
+    if (this.#isStopping || isFinalStatus(this.#info.status)) return;
+    this.#fail(error);
+    this.#isStopping = true;
+    this.#stopRequested.resolve();
   }
 
   #fillNames(outputs: ResolvedOutputs): void {
@@ -404,11 +424,8 @@ export class EgressRunner {
     next.updatedAt = nowNs;
     this.#log.warn({ stream: id }, 'stream destination failed');
     this.#setInfo(next);
-    if (!this.#hasLiveOutput()) {
-      this.#fail(EgressError.unavailable('all stream outputs failed'));
-      this.#isStopping = true;
-      this.#stopRequested.resolve();
-    }
+    if (!this.#hasLiveOutput())
+      this.#failAndStop(EgressError.unavailable('all stream outputs failed'));
   }
 
   #hasLiveOutput(): boolean {

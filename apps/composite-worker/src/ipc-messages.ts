@@ -45,6 +45,15 @@ export interface OutputsMessage {
   file?: { localPath: string; storagePath: string };
 }
 
+/**
+ * Child → parent: process groups the media source started outside the child's own group
+ * (Chromium): measured for admission, killed if the child dies.
+ */
+export interface ProcessGroupsMessage {
+  type: 'process-groups';
+  pgids: number[];
+}
+
 /** Child → parent: the final EgressInfo; the child exits right after. */
 export interface FinalMessage {
   type: 'final';
@@ -52,4 +61,9 @@ export interface FinalMessage {
 }
 
 /** Messages an egress child sends to the worker. */
-export type ChildMessage = StatusMessage | ControlReplyMessage | OutputsMessage | FinalMessage;
+export type ChildMessage =
+  | StatusMessage
+  | ControlReplyMessage
+  | OutputsMessage
+  | ProcessGroupsMessage
+  | FinalMessage;

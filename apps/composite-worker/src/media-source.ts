@@ -1,9 +1,17 @@
-import type { PipelineSources } from '@egress/media';
+import {
+  type PipelineSources,
+  roomCompositeUrl,
+  startWebSource,
+  type WebSourceEnd,
+} from '@egress/media';
 import { type Config, EgressError, type Logger, type ValidatedEgress } from '@egress/protocol';
 
 /** Which media source an egress child builds: the real browser capture, or GStreamer test sources. */
 export const MEDIA_SOURCE_KINDS = ['web', 'test'] as const;
 export type MediaSourceKind = (typeof MEDIA_SOURCE_KINDS)[number];
+
+/** Why a media source ended (the web source's own type). */
+export type MediaSourceEnd = WebSourceEnd;
 
 /** A started media source: what the pipeline captures, and when the source ends by itself. */
 export interface MediaSource {
@@ -11,11 +19,16 @@ export interface MediaSource {
   /**
    * Resolves when the recording may start (the web page's START_RECORDING); the runner goes
    * ACTIVE only after this and the pipeline's PLAYING. Rejects with an `EgressError` when the
-   * source fails to start (page load error, start signal timeout).
+   * source fails to start (`aborted` "Start signal not received", page load error).
    */
   started: Promise<void>;
-  /** Resolves when the source ends on its own (END_RECORDING, page closed); never rejects. */
-  ended: Promise<void>;
+  /** Resolves once, with why the source ended; never rejects. */
+  ended: Promise<MediaSourceEnd>;
+  /**
+   * Process groups the source started outside the egress's own group (Chromium is launched
+   * detached): their CPU counts toward the egress, and they are killed if the egress dies.
+   */
+  processGroups: number[];
   /** Releases the display, audio sink and browser. Idempotent. */
   close(): Promise<void>;
 }
@@ -26,9 +39,9 @@ export interface MediaSourceContext {
   egress: ValidatedEgress;
   config: Config;
   logger: Logger;
-  /** Room token for templates; absent for web egress. */
+  /** Room token the request or the bridge brought; minted from the API key when absent. */
   token?: string;
-  /** LiveKit URL for templates. */
+  /** LiveKit URL from the job (the request's or the bridge's); empty falls back to `ws_url`. */
   wsUrl: string;
 }
 
@@ -39,26 +52,90 @@ export type MediaSourceFactory = (context: MediaSourceContext) => Promise<MediaS
  * Live GStreamer test sources (`videotestsrc` ball, 440 Hz sine) instead of a browser: for tests
  * and benchmarks of everything but the capture.
  */
-export const testMediaSource: MediaSourceFactory = async ({ egress }) => ({
-  sources: {
-    ...(egress.hasVideo ? { video: { kind: 'test' } } : {}),
-    ...(egress.hasAudio ? { audio: { kind: 'test' } } : {}),
-  },
-  started: Promise.resolve(),
-  ended: new Promise<void>(() => {}),
-  close: async () => {},
-});
+export const testMediaSource: MediaSourceFactory = async ({ egress }) => {
+  let close: (end: MediaSourceEnd) => void = () => {};
+  const ended = new Promise<MediaSourceEnd>((resolve) => {
+    close = resolve;
+  });
+  return {
+    sources: {
+      ...(egress.hasVideo ? { video: { kind: 'test' } } : {}),
+      ...(egress.hasAudio ? { audio: { kind: 'test' } } : {}),
+    },
+    started: Promise.resolve(),
+    ended,
+    processGroups: [],
+    close: async () => close({ reason: 'closed' }),
+  };
+};
+
+/** Go waits for the start signal forever when no timeout is set; a day stands for that. */
+const NO_START_TIMEOUT_MS = 24 * 3600 * 1000;
 
 /**
- * TODO(#5): the Chromium + Xvfb + PulseAudio capture (`startWebSource` from `@egress/media`,
- * being written in packages/media/src/web/) plugs in here once it is exported: display →
- * `{ kind: 'x11', display, width, height }`, pulse device → `{ kind: 'pulse', device }`,
- * `started` / `ended` / `close` passed through, the template URL built from `template_base`.
+ * Chromium on its own Xvfb display playing into its own PulseAudio null sink (`startWebSource`):
+ * the web egress's URL, or for room composite the template (`custom_base_url`, else
+ * `template_base`) with `?layout=&token=&url=`, the token minted as Go does when the job has none.
  */
-export const webMediaSource: MediaSourceFactory = async () => {
-  throw EgressError.unavailable(
-    'web capture is not available in this build yet; composite egress can only use test sources',
-  );
+export const webMediaSource: MediaSourceFactory = async (context) => {
+  const { egressId, egress, config, logger } = context;
+  const { source, encoding } = egress;
+  let url: string;
+  let awaitStartSignal: boolean;
+  if (source.kind === 'template') {
+    url = await roomCompositeUrl({
+      baseUrl: source.customBaseUrl || config.templateBase,
+      layout: source.layout,
+      wsUrl: context.wsUrl || config.wsUrl,
+      egressId,
+      roomName: egress.roomName,
+      apiKey: config.apiKey,
+      apiSecret: config.apiSecret,
+      ...(context.token ? { token: context.token } : {}),
+    });
+    awaitStartSignal = true;
+  } else if (source.kind === 'web') {
+    url = source.url;
+    awaitStartSignal = source.awaitStartSignal;
+  } else {
+    throw EgressError.invalidArgument(
+      `${egress.requestType} egress has no web page to record; send it to the track pool`,
+    );
+  }
+  const web = await startWebSource({
+    egressId,
+    url,
+    width: encoding.width,
+    height: encoding.height,
+    depth: encoding.depth,
+    awaitStartSignal,
+    startSignalTimeoutMs:
+      config.startSignalTimeoutMs > 0 ? config.startSignalTimeoutMs : NO_START_TIMEOUT_MS,
+    chromeFlags: config.chromeFlags,
+    insecure: config.insecure,
+    enableSandbox: config.enableChromeSandbox,
+    logger,
+  });
+  const chromium = web.processIds.chromium;
+  return {
+    sources: {
+      ...(egress.hasVideo
+        ? {
+            video: {
+              kind: 'x11',
+              display: web.display,
+              width: encoding.width,
+              height: encoding.height,
+            },
+          }
+        : {}),
+      ...(egress.hasAudio ? { audio: { kind: 'pulse', device: web.pulseDevice } } : {}),
+    },
+    started: web.started,
+    ended: web.ended,
+    processGroups: chromium !== undefined ? [chromium] : [],
+    close: () => web.close(),
+  };
 };
 
 /** The factory for a kind. */
