@@ -1,0 +1,252 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  controlReplyResult,
+  createEgressInfo,
+  createLogger,
+  type EgressRequest,
+  egressControlChannel,
+  egressReplyChannel,
+  encodeControlMessage,
+  encodeJobPayload,
+  loadConfig,
+  newEgressId,
+  parseControlReply,
+  parseWorkerStatus,
+  QUEUE_NAMES,
+} from '@egress/protocol';
+import {
+  AudioCodec,
+  type EgressInfo,
+  EgressStatus,
+  EncodedFileOutput,
+  EncodedFileType,
+  EncodingOptions,
+  WebEgressRequest,
+} from '@livekit/protocol';
+import { Job, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { type CompositeWorker, startCompositeWorker } from './composite-worker.js';
+import { probeMedia } from './testing/probe-media.js';
+import { startTestRedis, type TestRedis } from './testing/start-test-redis.js';
+
+// Real Chromium, Xvfb, PulseAudio (PULSE_RUNTIME_PATH from scripts/test), GStreamer, Redis and
+// BullMQ: run with `bash scripts/test apps/composite-worker/src/composite-worker-web.test.ts`.
+const logger = createLogger({
+  service: 'composite-test',
+  level: process.env.LOG_LEVEL ?? 'silent',
+});
+const WAIT_MS = 60_000;
+const SKIP =
+  process.env.PULSE_RUNTIME_PATH || process.env.CI === 'true'
+    ? false
+    : 'needs the PulseAudio daemon scripts/test starts (PULSE_RUNTIME_PATH)';
+
+/** Moving circles and a 440 Hz tone; START_RECORDING after 500 ms, END_RECORDING on `?end=ms`. */
+const PAGE = `<!doctype html><html><body style="margin:0;background:#000">
+<canvas id="c" style="display:block;width:100vw;height:100vh"></canvas>
+<script>
+const c = document.getElementById('c');
+c.width = innerWidth; c.height = innerHeight;
+const g = c.getContext('2d');
+function draw(t) {
+  g.fillStyle = '#123'; g.fillRect(0, 0, c.width, c.height);
+  for (let i = 0; i < 10; i++) {
+    g.fillStyle = 'hsl(' + (i * 36) + ',80%,60%)';
+    g.beginPath();
+    g.arc((t / 5 + i * 40) % c.width, c.height / 2 + Math.sin(t / 300 + i) * 60, 15, 0, 7);
+    g.fill();
+  }
+  requestAnimationFrame(draw);
+}
+requestAnimationFrame(draw);
+const ctx = new AudioContext();
+const osc = ctx.createOscillator();
+const gain = ctx.createGain();
+osc.frequency.value = 440; gain.gain.value = 0.3;
+osc.connect(gain).connect(ctx.destination); osc.start();
+const params = new URLSearchParams(location.search);
+if (!params.has('silent')) setTimeout(() => console.log('START_RECORDING'), 500);
+if (params.has('end')) setTimeout(() => console.log('END_RECORDING'), Number(params.get('end')));
+</script></body></html>`;
+
+let redis: TestRedis;
+let root: string;
+let server: Server;
+let baseUrl: string;
+let client: Redis;
+let queue: Queue;
+let worker: CompositeWorker;
+const prefix = `test-${randomUUID()}`;
+
+function webRequest(path: string): EgressRequest {
+  return {
+    case: 'web',
+    value: new WebEgressRequest({
+      url: `${baseUrl}${path}`,
+      awaitStartSignal: true,
+      options: {
+        case: 'advanced',
+        value: new EncodingOptions({
+          width: 640,
+          height: 360,
+          framerate: 30,
+          videoBitrate: 1000,
+          audioCodec: AudioCodec.AAC,
+          audioBitrate: 96,
+          audioFrequency: 48000,
+        }),
+      },
+      fileOutputs: [new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'web/' })],
+    }),
+  };
+}
+
+async function enqueue(request: EgressRequest): Promise<string> {
+  const egressId = newEgressId();
+  const info = createEgressInfo({ egressId, request });
+  const payload = encodeJobPayload({
+    request,
+    info,
+    wsUrl: '',
+    cpuCost: 0.5,
+    startDeadlineMs: Date.now() + 60_000,
+  });
+  await queue.add(payload.requestType, payload, { jobId: egressId });
+  return egressId;
+}
+
+async function waitForStatus(egressId: string, status: EgressStatus): Promise<EgressInfo> {
+  const deadline = Date.now() + WAIT_MS;
+  while (Date.now() < deadline) {
+    const job = await Job.fromId(queue, egressId);
+    if (job && typeof job.progress === 'object' && job.progress !== null) {
+      const info = parseWorkerStatus(job.progress);
+      if (info.status === status) return info;
+    }
+    await sleep(100);
+  }
+  throw new Error(`egress ${egressId} did not reach ${EgressStatus[status]}`);
+}
+
+async function waitForResult(egressId: string): Promise<EgressInfo> {
+  const deadline = Date.now() + WAIT_MS;
+  while (Date.now() < deadline) {
+    const job = await Job.fromId(queue, egressId);
+    if (job?.finishedOn) {
+      assert.ok(job.returnvalue, `job failed: ${job.failedReason}`);
+      return parseWorkerStatus(job.returnvalue);
+    }
+    await sleep(200);
+  }
+  throw new Error(`egress ${egressId} did not end`);
+}
+
+async function sendStop(egressId: string): Promise<EgressInfo> {
+  const requestId = randomUUID();
+  const replyTo = egressReplyChannel(requestId);
+  const sub = client.duplicate();
+  try {
+    await sub.subscribe(replyTo);
+    const reply = once(sub, 'message');
+    await client.publish(
+      egressControlChannel(egressId),
+      encodeControlMessage({ type: 'stop', requestId, replyTo, egressId }),
+    );
+    const [, raw] = (await reply) as [string, string];
+    return controlReplyResult(parseControlReply(raw));
+  } finally {
+    sub.disconnect();
+  }
+}
+
+describe('composite worker with the web source', { skip: SKIP, timeout: 240_000 }, () => {
+  before(async () => {
+    redis = await startTestRedis();
+    root = await mkdtemp(join(tmpdir(), 'composite-web-'));
+    server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(PAGE);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const url = new URL(redis.url);
+    const yaml = [
+      'redis:',
+      `  address: ${url.hostname}:${url.port || '6379'}`,
+      ...(url.pathname.length > 1 ? [`  db: ${Number(url.pathname.slice(1))}`] : []),
+      `local_output_dir: ${join(root, 'out')}`,
+      `log_level: ${process.env.LOG_LEVEL ?? 'error'}`,
+      'start_signal_timeout_sec: 3',
+      'cpu_cost:',
+      '  web_cpu_cost: 0.5',
+      '  audio_web_cpu_cost: 0.5',
+      '  room_composite_cpu_cost: 0.5',
+      '  audio_room_composite_cpu_cost: 0.5',
+    ].join('\n');
+    const config = loadConfig({ EGRESS_CONFIG_BODY: yaml }, { onWarning: () => undefined });
+    client = new Redis(redis.url, { maxRetriesPerRequest: null });
+    queue = new Queue(QUEUE_NAMES.composite, { connection: client, prefix });
+    worker = await startCompositeWorker({
+      config,
+      logger,
+      prefix,
+      mediaSource: 'web',
+      tmpRoot: join(root, 'tmp'),
+      cpuTotal: 16,
+    });
+  });
+
+  after(async () => {
+    await worker?.close();
+    await queue?.obliterate({ force: true }).catch(() => {});
+    await queue?.close();
+    client?.disconnect();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await redis?.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('records a page after its start signal and completes on stop', async () => {
+    const egressId = await enqueue(webRequest('/page'));
+    await waitForStatus(egressId, EgressStatus.EGRESS_ACTIVE);
+    await sleep(4000);
+    await sendStop(egressId);
+    const done = await waitForResult(egressId);
+    assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
+    const file = done.fileResults[0];
+    assert.match(file?.filename ?? '', /^web\/web-.+\.mp4$/);
+    const probe = await probeMedia(file?.location ?? '');
+    const resultSec = Number(file?.duration ?? 0n) / 1e9;
+    logger.info({ probe, resultSec }, 'web recording');
+    assert.equal(probe.videoCodec, 'h264');
+    assert.equal(probe.audioCodec, 'aac');
+    assert.equal(probe.width, 640);
+    assert.ok(Math.abs(probe.durationSec - resultSec) <= 1, `${probe.durationSec} vs ${resultSec}`);
+  });
+
+  it('completes with "Source closed" when the page logs END_RECORDING', async () => {
+    const egressId = await enqueue(webRequest('/page?end=3000'));
+    const done = await waitForResult(egressId);
+    assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
+    assert.equal(done.details, 'End reason: Source closed');
+    const probe = await probeMedia(done.fileResults[0]?.location ?? '');
+    assert.ok(probe.durationSec >= 1.5, `duration ${probe.durationSec}`);
+  });
+
+  it('aborts when the page never sends its start signal', async () => {
+    const egressId = await enqueue(webRequest('/page?silent'));
+    const done = await waitForResult(egressId);
+    assert.equal(done.status, EgressStatus.EGRESS_ABORTED);
+    assert.equal(done.error, 'Start signal not received');
+    assert.equal(done.errorCode, 412);
+  });
+});
