@@ -395,6 +395,44 @@ describe('composite worker streams', () => {
   });
 });
 
+describe('composite worker session limits', () => {
+  it('ends LIMIT_REACHED at the file duration limit with the file uploaded', {
+    timeout: 120_000,
+  }, async () => {
+    const limitPrefix = `test-${randomUUID()}`;
+    const limitQueue = new Queue(QUEUE_NAMES.composite, {
+      connection: client,
+      prefix: limitPrefix,
+    });
+    const limited = await startCompositeWorker({
+      config: loadConfig(
+        { EGRESS_CONFIG_BODY: `${yaml}\nsession_limits:\n  file_output_max_duration: 3s` },
+        { onWarning: () => undefined },
+      ),
+      logger,
+      prefix: limitPrefix,
+      mediaSource: 'test',
+      tmpRoot: join(root, 'tmp-limit'),
+      cpuTotal: 16,
+    });
+    try {
+      const egressId = await enqueue(limitQueue, webRequest());
+      const done = await waitForResult(limitQueue, egressId);
+      assert.equal(done.status, EgressStatus.EGRESS_LIMIT_REACHED);
+      assert.equal(done.error, 'Session limit reached');
+      assert.equal(done.errorCode, 413);
+      assert.equal(done.details, 'End reason: Session limit reached');
+      const probe = await probeMedia(done.fileResults[0]?.location ?? '');
+      assert.ok(Math.abs(probe.durationSec - 3) <= 1, `duration ${probe.durationSec}`);
+      assert.ok(done.manifestLocation.endsWith(`${egressId}.json`));
+    } finally {
+      await limited.close();
+      await limitQueue.obliterate({ force: true }).catch(() => {});
+      await limitQueue.close();
+    }
+  });
+});
+
 describe('composite worker admission', () => {
   it('leaves a job that does not fit in the queue and takes it once an egress ends', {
     timeout: 120_000,
