@@ -20,5 +20,7 @@ export type {
   VideoMeasurement,
 } from './rtc-node-probe.js';
 export { createTestToken, measureAudio, measureVideo, RtcNodeProbe } from './rtc-node-probe.js';
+export type { SyncMeasurement } from './sync-offsets.js';
+export { measureSyncOffsets } from './sync-offsets.js';
 export type { TestSfu, TestSfuOptions, TestSfuRooms } from './test-sfu.js';
 export { startTestSfu } from './test-sfu.js';

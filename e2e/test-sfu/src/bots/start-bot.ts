@@ -81,6 +81,11 @@ export interface Bot {
   readonly room: Room;
   /** Track publications by kind, while published. */
   readonly publications: Partial<Record<BotTrack, LocalTrackPublication>>;
+  /**
+   * When the signal began, on the `performance.now()` clock: video frame `i` is due
+   * `i / fps` seconds later and the sync signal's pulses start on every whole second after it.
+   */
+  readonly signalStartedAtMs: number;
   /** Video frames captured so far. */
   readonly videoFramesSent: number;
   /** Audio samples captured so far. */
@@ -130,7 +135,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
   const startedAtMs = performance.now();
 
   if (options.kind !== 'video') {
-    const pump = startAudio(tone);
+    const pump = startAudio(tone, startedAtMs);
     pumps.audio = pump;
     const publishOptions = new TrackPublishOptions({
       source: isScreenShare ? TrackSource.SOURCE_SCREENSHARE_AUDIO : TrackSource.SOURCE_MICROPHONE,
@@ -153,6 +158,7 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     identity: local.identity,
     room,
     publications,
+    signalStartedAtMs: startedAtMs,
     get videoFramesSent() {
       return videoFramesSent;
     },
@@ -213,13 +219,26 @@ async function runScript(bot: Bot, steps: BotStep[]): Promise<void> {
   }
 }
 
-function startAudio(tone: ToneGenerator): MediaPump {
-  // A short queue keeps captureFrame paced in real time, so mute and unpublish act quickly.
-  const source = new AudioSource(tone.sampleRate, 1, 100);
+// rtc-node's audio queue: a short one keeps captureFrame paced in real time, so mute and
+// unpublish act quickly.
+const AUDIO_QUEUE_MS = 100;
+// How far audio may fall behind the wall clock before samples are skipped.
+const AUDIO_MAX_LAG_MS = 20;
+
+function startAudio(tone: ToneGenerator, startedAtMs: number): MediaPump {
+  const source = new AudioSource(tone.sampleRate, 1, AUDIO_QUEUE_MS);
   const track = LocalAudioTrack.createAudioTrack('tone', source);
   let isStopped = false;
   const loop = (async () => {
     while (!isStopped) {
+      // A frame captured now plays once the audio queued ahead of it drains; the signal is timed
+      // on the video's wall clock, so catch up if capture fell behind (before the track is
+      // published, or when the process stalls).
+      const dueMs = performance.now() + source.queuedDuration - startedAtMs;
+      const dueSample = (dueMs * tone.sampleRate) / 1000;
+      if (tone.samplesProduced < dueSample - (AUDIO_MAX_LAG_MS * tone.sampleRate) / 1000) {
+        tone.skipTo(dueSample);
+      }
       const samples = tone.next();
       await source.captureFrame(new AudioFrame(samples, tone.sampleRate, 1, samples.length));
     }

@@ -54,6 +54,15 @@ export class ToneGenerator {
     return this.#nextSample;
   }
 
+  /**
+   * Jumps ahead to sample `index`, so the signal follows a wall clock when capture fell behind
+   * (the sync signal's beeps must start on the same second as the video's flashes). Never moves
+   * back.
+   */
+  skipTo(index: number): void {
+    this.#nextSample = Math.max(this.#nextSample, Math.floor(index));
+  }
+
   /** The next frame's samples. */
   next(): Int16Array {
     const out = new Int16Array(this.samplesPerFrame);
