@@ -242,6 +242,26 @@ describe('composite worker with the web source', { skip: SKIP, timeout: 240_000 
     assert.ok(probe.durationSec >= 1.5, `duration ${probe.durationSec}`);
   });
 
+  it('fails a killed egress, kills its chromium and gstreamer and uploads the partial file', async () => {
+    const egressId = await enqueue(webRequest('/page'));
+    await waitForStatus(egressId, EgressStatus.EGRESS_ACTIVE);
+    // the MP4's header follows its first fragment: leave the capture time to write a few
+    await sleep(6000);
+    const groups = worker.processGroupsOf(egressId);
+    assert.equal(groups.length, 2, 'egress and chromium process groups');
+    process.kill(groups[0] ?? 0, 'SIGKILL');
+    const done = await waitForResult(egressId);
+    assert.equal(done.status, EgressStatus.EGRESS_FAILED);
+    assert.equal(done.error, 'egress process exited unexpectedly (signal SIGKILL)');
+    const probe = await probeMedia(done.fileResults[0]?.location ?? '');
+    logger.info({ probe }, 'partial web recording');
+    assert.equal(probe.videoCodec, 'h264');
+    assert.ok(probe.durationSec >= 2, `partial duration ${probe.durationSec}`);
+    for (const pgid of groups) {
+      assert.throws(() => process.kill(-pgid, 0), { code: 'ESRCH' }, `group ${pgid} left`);
+    }
+  });
+
   it('aborts when the page never sends its start signal', async () => {
     const egressId = await enqueue(webRequest('/page?silent'));
     const done = await waitForResult(egressId);

@@ -66,6 +66,8 @@ export interface CompositeWorker {
   activeEgressIds(): string[];
   /** The pid of an egress's process (it leads its own process group), while it runs. */
   pidOf(egressId: string): number | undefined;
+  /** Every process group of a running egress: its own, then Chromium's once started. */
+  processGroupsOf(egressId: string): number[];
   /** Cores free for new work, as published. */
   cpuAvailable(): number;
   /**
@@ -425,6 +427,7 @@ export async function startCompositeWorker(
     workerId,
     activeEgressIds: () => [...handlers.keys()],
     pidOf: (egressId) => groups.get(egressId)?.[0],
+    processGroupsOf: (egressId) => [...(groups.get(egressId) ?? [])],
     cpuAvailable: () => admission.available(),
     close: () => {
       closing ??= (async () => {

@@ -203,6 +203,7 @@ export class EgressRunner {
         ...(this.#options.payload.token ? { token: this.#options.payload.token } : {}),
       });
       if (source.processGroups.length > 0) this.#options.onProcessGroups?.(source.processGroups);
+      if (this.#isStopping) return this.#info; // stopped while the page loaded: ABORTED
       const streamPort = outputs.stream ? await findFreePort() : undefined;
       const plan: CompositeOutputPlan = {
         encoding: egress.encoding,
