@@ -9,10 +9,11 @@ import { startTestSfu } from './test-sfu.js';
 //   pnpm --filter @egress/test-sfu dev-room -- --bots 3 --template http://localhost:5173/
 
 const USAGE = `usage: dev-room [--bots N] [--room NAME] [--port 7880] [--host 127.0.0.1]
-                [--template URL] [--layout grid] [--codec vp8|h264]
+                [--template URL] [--layout grid] [--codec vp8|h264] [--exit-with-parent]
   Bots cycle through: camera+mic, camera+mic with the A/V sync signal, camera only, mic only,
   screen share. API key and secret come from LIVEKIT_API_KEY / LIVEKIT_API_SECRET
-  (default devkey / secret). Ctrl-C stops everything.`;
+  (default devkey / secret). Ctrl-C stops everything; --exit-with-parent also stops when the
+  process that started it is gone (the templates' Vite plugin uses it).`;
 
 const BOT_VARIANTS: Array<Pick<BotOptions, 'kind' | 'isSyncSignal'>> = [
   { kind: 'audio-video' },
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     template: { type: 'string', default: 'http://localhost:5173/' },
     layout: { type: 'string', default: 'grid' },
     codec: { type: 'string', default: 'vp8' },
+    'exit-with-parent': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -59,7 +61,17 @@ const apiKey = process.env.LIVEKIT_API_KEY ?? 'devkey';
 const apiSecret = process.env.LIVEKIT_API_SECRET ?? 'secret';
 const room = values.room;
 
-const sfu = await startTestSfu({ apiKey, apiSecret, host: values.host, port });
+const sfu = await startTestSfu({ apiKey, apiSecret, host: values.host, port }).catch(
+  (err: unknown) => {
+    const isInUse = err instanceof Error && 'code' in err && err.code === 'EADDRINUSE';
+    process.stderr.write(
+      isInUse
+        ? `port ${port} is in use: is another dev room running? Pass --port.\n`
+        : `starting the test SFU failed: ${String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);
 const bots: Bot[] = [];
 for (let i = 0; i < botCount; i++) {
   const variant = BOT_VARIANTS[i % BOT_VARIANTS.length] ?? { kind: 'audio-video' };
@@ -108,3 +120,10 @@ const stop = async () => {
 };
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
+if (values['exit-with-parent']) {
+  // An orphan is re-parented: stop with the dev server even if it could not say so.
+  const parentPid = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parentPid) void stop();
+  }, 1000).unref();
+}

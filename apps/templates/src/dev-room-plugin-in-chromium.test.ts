@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import type { Browser } from 'puppeteer-core';
+import { createServer, type ViteDevServer } from 'vite';
+import { devRoomPlugin } from './dev-room-plugin.js';
+import { launchChromium } from './test-support/launch-chromium.js';
+
+// Run with: pnpm --filter @egress/test-sfu build && scripts/netns-run node --import tsx --test \
+//   --test-reporter=spec apps/templates/src/dev-room-plugin-in-chromium.test.ts
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+describe('devRoomPlugin', { timeout: 120_000 }, () => {
+  let server: ViteDevServer;
+  let browser: Browser;
+  let isClosed = false;
+
+  before(async () => {
+    server = await createServer({
+      root: ROOT,
+      configFile: false,
+      logLevel: 'silent',
+      plugins: [react(), devRoomPlugin({ bots: 2, port: 0, layout: 'speaker-light' })],
+      server: { host: '127.0.0.1', port: 0, strictPort: false },
+    });
+    await server.listen();
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (!isClosed) await server?.close();
+  });
+
+  it('serves the template with hot reload against a test SFU room with bots, until closed', async () => {
+    const base = server.resolvedUrls?.local[0];
+    assert.ok(base, 'the dev server has no local URL');
+    const page = await browser.newPage();
+    await page.goto(base, { waitUntil: 'load', timeout: 60_000 });
+    const url = new URL(page.url());
+    assert.ok(url.searchParams.get('token'), `no token after the redirect: ${url.pathname}`);
+    assert.match(url.searchParams.get('url') ?? '', /^ws:\/\/127\.0\.0\.1:\d+$/);
+    await page.waitForSelector('.page[data-layout="speaker-light"]', { timeout: 30_000 });
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll<HTMLVideoElement>('[data-role] video')].filter(
+          (v) => v.videoWidth > 0,
+        ).length === 2,
+      { timeout: 30_000 },
+    );
+    // Vite's HMR client is on the page.
+    assert.ok(await page.evaluate(() => document.querySelector('script[src="/@vite/client"]')));
+    await page.close();
+    // Closing the dev server stops the room.
+    const sfuHttp = (url.searchParams.get('url') ?? '').replace(/^ws:/, 'http:');
+    isClosed = true;
+    await server.close();
+    const deadline = Date.now() + 15_000;
+    let isUp = true;
+    while (isUp && Date.now() < deadline) {
+      isUp = await fetch(`${sfuHttp}/rtc/validate`).then(
+        () => true,
+        () => false,
+      );
+      if (isUp) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.equal(isUp, false, 'the test SFU still answers after the dev server closed');
+  });
+});
