@@ -132,7 +132,8 @@ export class EgressRunner {
       case 'update-stream':
         return this.#updateStream(message.addOutputUrls, message.removeOutputUrls);
       case 'update-layout': {
-        // TODO(#5): pass the layout to the web source's template page once it is plugged in.
+        // TODO(#5): the info records the layout, but the page is not told yet (ChromiumPage has no
+        // hook for it); with livekit-server the template follows the recorder's metadata instead.
         if (this.#info.request.case !== 'roomComposite') {
           throw EgressError.invalidArgument('only room composite egress has a layout');
         }
@@ -305,7 +306,8 @@ export class EgressRunner {
       await this.#fanout?.close().catch(() => {});
       if (gst) await gst.kill();
       if (source) await source.close().catch(() => {});
-      if (isUploaded) {
+      // keep local files only when a recording exists that could not be uploaded
+      if (isUploaded || this.#activeAtMs === 0) {
         await rm(this.#options.tmpDir, { recursive: true, force: true }).catch(() => {});
       }
     }
