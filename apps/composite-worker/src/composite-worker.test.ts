@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -195,6 +195,8 @@ async function sendControl(egressId: string, body: ControlBody): Promise<EgressI
     await sub.subscribe(replyTo);
     const reply = once(sub, 'message');
     const message = encodeControlMessage({ ...body, requestId, replyTo, egressId });
+    // the same request three times at once: the worker must apply it once
+    for (let i = 0; i < 3; i++) await client.publish(egressControlChannel(egressId), message);
     let replied = false;
     const republish = (async () => {
       while (!replied) {
@@ -473,6 +475,43 @@ describe('composite worker admission', () => {
   });
 });
 
+/** A composite worker on test sources in its own process; resolves once it takes jobs. */
+async function spawnWorker(workerPrefix: string, tmpName: string): Promise<ChildProcess> {
+  const isTs = import.meta.url.endsWith('.ts');
+  const entry = fileURLToPath(
+    new URL(`./testing/test-worker-process.${isTs ? 'ts' : 'js'}`, import.meta.url),
+  );
+  const child = spawn(process.execPath, [...(isTs ? ['--import', 'tsx'] : []), entry], {
+    env: {
+      ...process.env,
+      EGRESS_CONFIG_BODY: yaml,
+      EGRESS_TEST_PREFIX: workerPrefix,
+      EGRESS_TEST_TMP: join(root, tmpName),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const deadline = Date.now() + WAIT_MS;
+  while (!output.includes('ready ') && Date.now() < deadline && child.exitCode === null) {
+    await sleep(100);
+  }
+  assert.ok(output.includes('ready '), `worker not ready: ${output}`);
+  return child;
+}
+
+/** Whether any process has `text` on its command line. */
+async function hasProcessWith(text: string): Promise<boolean> {
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(text)) return true;
+  }
+  return false;
+}
+
 describe('composite worker process', () => {
   it('finishes its running egress and takes no new job after SIGTERM', {
     timeout: 120_000,
@@ -482,32 +521,8 @@ describe('composite worker process', () => {
       connection: client,
       prefix: drainPrefix,
     });
-    const isTs = import.meta.url.endsWith('.ts');
-    const entry = fileURLToPath(
-      new URL(`./testing/test-worker-process.${isTs ? 'ts' : 'js'}`, import.meta.url),
-    );
-    const child: ChildProcess = spawn(
-      process.execPath,
-      [...(isTs ? ['--import', 'tsx'] : []), entry],
-      {
-        env: {
-          ...process.env,
-          EGRESS_CONFIG_BODY: yaml,
-          EGRESS_TEST_PREFIX: drainPrefix,
-          EGRESS_TEST_TMP: join(root, 'tmp-drain'),
-        },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    const child = await spawnWorker(drainPrefix, 'tmp-drain');
     try {
-      let output = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      const deadline = Date.now() + WAIT_MS;
-      while (!output.includes('ready ') && Date.now() < deadline) await sleep(100);
-      assert.ok(output.includes('ready '), `worker not ready: ${output}`);
-
       const running = await enqueue(drainQueue, webRequest());
       await waitForStatus(drainQueue, running, EgressStatus.EGRESS_ACTIVE);
       const exited = once(child, 'exit');
@@ -526,6 +541,38 @@ describe('composite worker process', () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await drainQueue.obliterate({ force: true }).catch(() => {});
       await drainQueue.close();
+    }
+  });
+
+  it('lets an egress finish and upload on its own when its worker is killed', {
+    timeout: 120_000,
+  }, async () => {
+    const killPrefix = `test-${randomUUID()}`;
+    const killQueue = new Queue(QUEUE_NAMES.composite, { connection: client, prefix: killPrefix });
+    const child = await spawnWorker(killPrefix, 'tmp-orphan');
+    try {
+      const request = webRequest();
+      if (request.case !== 'web') throw new Error('web request expected');
+      const fileOutput = request.value.fileOutputs[0];
+      if (fileOutput) fileOutput.filepath = `orphan/${randomUUID()}.mp4`;
+      const egressId = await enqueue(killQueue, request);
+      await waitForStatus(killQueue, egressId, EgressStatus.EGRESS_ACTIVE);
+      await sleep(3000);
+      const exited = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exited;
+
+      const path = join(outDir, fileOutput?.filepath ?? '');
+      const deadline = Date.now() + WAIT_MS;
+      while (Date.now() < deadline && (await hasProcessWith(egressId))) await sleep(200);
+      assert.equal(await hasProcessWith(egressId), false, 'egress processes left running');
+      const probe = await probeMedia(path);
+      assert.equal(probe.videoCodec, 'h264');
+      assert.ok(probe.durationSec >= 2, `duration ${probe.durationSec}`);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await killQueue.obliterate({ force: true }).catch(() => {});
+      await killQueue.close();
     }
   });
 });
