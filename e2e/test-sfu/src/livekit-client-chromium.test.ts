@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { dispose } from '@livekit/rtc-node';
 import { type Bot, startBot } from './bots/start-bot.js';
 import {
@@ -73,4 +74,42 @@ describe('test SFU with livekit-client in Chromium subscribing', {
       await browser.close();
     });
   }
+
+  it('switches simulcast layers live when the subscriber asks for another quality', async (t) => {
+    const room = `room-${randomUUID()}`;
+    const bot = await startBot({
+      url: sfu.url,
+      apiKey,
+      apiSecret,
+      room,
+      identity: 'pub',
+      kind: 'video',
+      width: 640,
+      height: 360,
+      simulcast: true,
+    });
+    bots.push(bot);
+    const token = await createTestToken({ apiKey, apiSecret, room, identity: 'browser' });
+    const browser = await openChromiumSubscriber({ url: sfu.url, token });
+    browsers.push(browser);
+    await browser.waitFor((s) => s.videoFrames > 0, 30_000);
+    const trackSid = bot.publications.video?.sid ?? '';
+    const layer = () => sfu.rooms.forwardedLayer(room, trackSid);
+    // rtc-node 1.1 sends its layers q and h at the same size, so the switch shows at the SFU
+    // only; the browser must keep decoding through each switch.
+    const expectLayer = async (rid: string) => {
+      const deadline = Date.now() + 20_000;
+      while (layer() !== rid && Date.now() < deadline) await delay(100);
+      assert.equal(layer(), rid, `forwarded layer after asking for ${rid}`);
+      const frames = (await browser.stats()).videoFrames;
+      await browser.waitFor((s) => s.videoFrames >= frames + 15);
+    };
+    await expectLayer('h');
+    await browser.setVideoQuality('low');
+    await expectLayer('q');
+    await browser.setVideoQuality('high');
+    await expectLayer('h');
+    t.diagnostic(`frames decoded: ${(await browser.stats()).videoFrames}`);
+    await browser.close();
+  });
 });

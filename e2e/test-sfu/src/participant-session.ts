@@ -303,6 +303,9 @@ export class ParticipantSession {
       case 'subscription':
         this.#updateSubscription(message.value);
         break;
+      case 'trackSetting':
+        this.subscriber.applyTrackSettings(message.value);
+        break;
       case 'leave':
         await this.#room.remove(this);
         break;

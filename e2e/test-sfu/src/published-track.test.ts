@@ -52,13 +52,13 @@ function simulcastTrack() {
   track.addLayer(receiver, low, '1');
   track.addLayer(receiver, high, '1');
   const sink = { forwarded: [] as number[], switches: [] as number[], reports: [] as number[] };
-  const implementation: TrackSink = {
+  const implementation: TrackSink & { maxRank?: number } = {
     writeRtp: (rtp) => sink.forwarded.push(rtp.header.ssrc),
     switchSource: (header) => sink.switches.push(header.ssrc),
     writeSenderReport: (report) => sink.reports.push(report.ssrc),
   };
   track.addSink(implementation);
-  return { track, low, high, sink, plis };
+  return { track, low, high, sink, plis, implementation };
 }
 
 describe('PublishedTrack', () => {
@@ -89,6 +89,23 @@ describe('PublishedTrack', () => {
     low.onReceiveRtp.execute(packet(111, 1, VP8_KEY));
     assert.deepEqual(sink.forwarded, [222]);
     assert.deepEqual(sink.switches, []);
+  });
+
+  it("moves down to a sink's limit at the lower layer's keyframe, and back up", () => {
+    const { low, high, sink, implementation } = simulcastTrack();
+    high.onReceiveRtp.execute(packet(222, 1, VP8_KEY));
+    implementation.maxRank = 0;
+    high.onReceiveRtp.execute(packet(222, 2, VP8_DELTA));
+    low.onReceiveRtp.execute(packet(111, 1, VP8_DELTA));
+    assert.deepEqual(sink.forwarded, [222, 222], 'moved down before a keyframe');
+    low.onReceiveRtp.execute(packet(111, 2, VP8_KEY));
+    high.onReceiveRtp.execute(packet(222, 3, VP8_DELTA));
+    assert.deepEqual(sink.switches, [111]);
+    assert.deepEqual(sink.forwarded, [222, 222, 111]);
+    implementation.maxRank = undefined;
+    high.onReceiveRtp.execute(packet(222, 4, VP8_KEY));
+    assert.deepEqual(sink.switches, [111, 222]);
+    assert.deepEqual(sink.forwarded, [222, 222, 111, 222]);
   });
 
   it("passes on only the forwarded layer's sender reports", () => {

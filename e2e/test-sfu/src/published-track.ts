@@ -22,6 +22,11 @@ export interface TrackSink {
   switchSource(header: RtpHeader): void;
   /** The publisher's sender report for the forwarded layer. */
   writeSenderReport(report: RtcpSrPacket): void;
+  /**
+   * The best layer this sink wants, as a rank (0 = the lowest, rid `q`); undefined: the best
+   * there is. See layerLimit().
+   */
+  readonly maxRank?: number;
 }
 
 /** Options for {@link PublishedTrack}. */
@@ -40,16 +45,22 @@ interface Layer {
   rid: string;
   rank: number;
   ssrc?: number;
+  lastPacketMs?: number;
 }
 
 // LiveKit's simulcast rids, lowest quality first; an unknown rid ranks by arrival.
 const RID_RANK: Record<string, number> = { q: 0, h: 1, f: 2 };
 const KEYFRAME_REQUEST_INTERVAL_MS = 500;
+// A layer without packets for this long is gone (the publisher paused it).
+const LAYER_STALE_MS = 1500;
 
 /**
  * One track a participant publishes: its TrackInfo and the layers werift receives. It forwards
- * one layer to every sink, the best seen so far: it starts with the first layer that delivers
- * media and moves up to a better one at that layer's next keyframe (asking for one with a PLI).
+ * one layer to every sink: it starts with the first layer that delivers media, then moves, at
+ * the next keyframe (asked for with a PLI), to the target: the best live layer within the
+ * highest limit any sink asks for ({@link TrackSink.maxRank}, from UpdateTrackSettings), or the
+ * lowest live layer if none is within it. One layer for all subscribers keeps it simple; a test
+ * that changes the limit has one subscriber.
  */
 export class PublishedTrack {
   readonly info: TrackInfo;
@@ -85,6 +96,11 @@ export class PublishedTrack {
   /** The mime type of the publisher's codec, once bound. */
   get mimeType(): string {
     return this.info.mimeType;
+  }
+
+  /** The rid of the simulcast layer being forwarded ('' without simulcast), once media flows. */
+  get forwardedRid(): string | undefined {
+    return this.#current?.rid;
   }
 
   /** Binds a received werift track (one simulcast layer, or the only one) to this track. */
@@ -127,13 +143,15 @@ export class PublishedTrack {
   }
 
   #onRtp(layer: Layer, rtp: RtpPacket): void {
+    const nowMs = Date.now();
     layer.ssrc = rtp.header.ssrc;
+    layer.lastPacketMs = nowMs;
     const current = this.#current;
     if (!current) {
       this.#current = layer;
       this.#requestKeyframe(layer);
     } else if (layer !== current) {
-      if (layer.rank <= current.rank) return;
+      if (layer !== this.#target(nowMs)) return;
       if (!isKeyframeStart(this.info.mimeType, rtp.payload)) {
         this.#requestKeyframe(layer);
         return;
@@ -146,6 +164,20 @@ export class PublishedTrack {
       for (const sink of this.#sinks) sink.switchSource(rtp.header);
     }
     for (const sink of this.#sinks) sink.writeRtp(rtp);
+  }
+
+  /** The layer to forward: the best live one within the sinks' highest limit, else the lowest. */
+  #target(nowMs: number): Layer | undefined {
+    let maxRank = this.#sinks.size === 0 ? Number.POSITIVE_INFINITY : -1;
+    for (const sink of this.#sinks) maxRank = Math.max(maxRank, sink.maxRank ?? Infinity);
+    let best: Layer | undefined;
+    let lowest: Layer | undefined;
+    for (const layer of this.#layers) {
+      if (nowMs - (layer.lastPacketMs ?? Number.NEGATIVE_INFINITY) > LAYER_STALE_MS) continue;
+      if (!lowest || layer.rank < lowest.rank) lowest = layer;
+      if (layer.rank <= maxRank && (!best || layer.rank > best.rank)) best = layer;
+    }
+    return best ?? lowest;
   }
 
   #measureLevel(extensions: Extensions | undefined): void {

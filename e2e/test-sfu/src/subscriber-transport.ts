@@ -1,4 +1,4 @@
-import { SessionDescription } from '@livekit/protocol';
+import { SessionDescription, type UpdateTrackSettings } from '@livekit/protocol';
 import type { RTCIceCandidateInit, RTCPeerConnection } from 'werift';
 import { CandidateBuffer } from './candidate-buffer.js';
 import { waitForIceGathering } from './ice-gathering.js';
@@ -64,6 +64,11 @@ export class SubscriberTransport {
     forwarder.close();
     this.negotiate();
     return true;
+  }
+
+  /** Applies UpdateTrackSettings to the subscribed tracks it names. */
+  applyTrackSettings(settings: UpdateTrackSettings): void {
+    for (const sid of settings.trackSids) this.#forwarders.get(sid)?.applySettings(settings);
   }
 
   /** Sends a new offer now, or after the outstanding one is answered. */

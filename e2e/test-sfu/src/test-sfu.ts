@@ -69,6 +69,11 @@ export interface TestSfuRooms {
    * unknown room.
    */
   setActiveSpeakers(room: string, identities: readonly string[] | undefined): boolean;
+  /**
+   * The rid of the simulcast layer the SFU forwards for a published track (`q`, `h`, `f`; ''
+   * without simulcast), or undefined before media or for an unknown track.
+   */
+  forwardedLayer(room: string, trackSid: string): string | undefined;
 }
 
 /** A running test SFU. */
@@ -146,6 +151,13 @@ export async function startTestSfu(options: TestSfuOptions): Promise<TestSfu> {
         const session = found?.participants.find((p) => p.identity === identity);
         if (!found || !session) return undefined;
         return found.updateParticipant(session, change);
+      },
+      forwardedLayer: (room, trackSid) => {
+        for (const p of rooms.get(room)?.participants ?? []) {
+          const track = p.tracks.get(trackSid);
+          if (track) return track.forwardedRid;
+        }
+        return undefined;
       },
       setActiveSpeakers: (room, identities) => {
         const found = rooms.get(room);

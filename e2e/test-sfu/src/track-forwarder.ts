@@ -1,3 +1,4 @@
+import type { UpdateTrackSettings } from '@livekit/protocol';
 import type {
   RTCPeerConnection,
   RTCRtpTransceiver,
@@ -5,6 +6,7 @@ import type {
   RtpHeader,
   RtpPacket,
 } from 'werift';
+import { layerLimit } from './layer-limit.js';
 import type { TestSfuLogger } from './logger.js';
 import type { PublishedTrack, TrackSink } from './published-track.js';
 import {
@@ -41,6 +43,7 @@ export class TrackForwarder implements TrackSink {
   readonly #log: TestSfuLogger;
   readonly #disposers: Array<() => void> = [];
   #sendErrors = 0;
+  #maxRank = Number.POSITIVE_INFINITY;
 
   constructor(options: TrackForwarderOptions) {
     const { pc, track } = options;
@@ -58,6 +61,17 @@ export class TrackForwarder implements TrackSink {
     );
     const retry = setTimeout(() => track.requestKeyframe(), FIRST_KEYFRAME_RETRY_MS);
     this.#disposers.push(() => clearTimeout(retry));
+  }
+
+  /** The best simulcast layer this subscriber asked for; see {@link TrackSink.maxRank}. */
+  get maxRank(): number {
+    return this.#maxRank;
+  }
+
+  /** Applies the subscriber's UpdateTrackSettings (quality or size; `disabled` is ignored). */
+  applySettings(settings: UpdateTrackSettings): void {
+    this.#maxRank = layerLimit(this.track.info, settings);
+    this.#log.debug({ maxRank: this.#maxRank }, 'subscriber layer limit');
   }
 
   /** Re-pins the sender to the publisher's codec; call after every subscriber answer. */

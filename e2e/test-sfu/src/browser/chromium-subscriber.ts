@@ -36,6 +36,11 @@ export interface ChromiumSubscriber {
     predicate: (stats: BrowserSubscriberStats) => boolean,
     timeoutMs?: number,
   ): Promise<BrowserSubscriberStats>;
+  /**
+   * Asks for a simulcast quality on every subscribed video (livekit-client's
+   * `setVideoQuality`, which sends UpdateTrackSettings).
+   */
+  setVideoQuality(quality: 'low' | 'medium' | 'high'): Promise<void>;
   /** Disconnects, closes the browser and the page server. */
   close(): Promise<void>;
 }
@@ -82,6 +87,15 @@ export async function openChromiumSubscriber(
     let closing: Promise<void> | undefined;
     return {
       stats,
+      async setVideoQuality(quality) {
+        // livekit-client's VideoQuality: LOW 0, MEDIUM 1, HIGH 2.
+        const value = { low: 0, medium: 1, high: 2 }[quality];
+        await page.evaluate((q) => {
+          const set = (globalThis as unknown as { lkSetVideoQuality: (q: number) => void })
+            .lkSetVideoQuality;
+          set(q);
+        }, value);
+      },
       async waitFor(predicate, timeoutMs = 20_000) {
         const deadline = Date.now() + timeoutMs;
         for (;;) {

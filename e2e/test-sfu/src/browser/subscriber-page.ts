@@ -59,6 +59,11 @@ window.lkConnect = async (url, token) => {
       }, 100);
     }
   });
+  window.lkSetVideoQuality = (quality) => {
+    for (const p of room.remoteParticipants.values()) {
+      for (const pub of p.videoTrackPublications.values()) pub.setVideoQuality(quality);
+    }
+  };
   try {
     await room.connect(url, token, { autoSubscribe: true });
     stats.state = 'connected';
@@ -81,7 +86,8 @@ export interface SubscriberPageServer {
 
 /**
  * Serves a page that loads livekit-client's UMD build from node_modules and exposes
- * `window.lkConnect(url, token)` and `window.lkStats` ({@link BrowserSubscriberStats}).
+ * `window.lkConnect(url, token)`, `window.lkStats` ({@link BrowserSubscriberStats}) and
+ * `window.lkSetVideoQuality(quality)` (livekit-client's VideoQuality number, for every video).
  */
 export async function startSubscriberPageServer(): Promise<SubscriberPageServer> {
   const umdPath = createRequire(import.meta.url).resolve('livekit-client');
