@@ -4,10 +4,22 @@ import {
   loadServiceConfigOrExit,
   startServiceBase,
 } from '@egress/protocol';
+import { dispose } from '@livekit/rtc-node';
+import { startTrackWorker } from './track-worker.js';
 
-// Skeleton until the track worker lands (#9): it connects Redis and reports health.
 const config = loadServiceConfigOrExit(process.env, ['redis']);
 const logger = createLogger({ service: 'track-worker', level: config.logLevel });
 const base = await startServiceBase({ config, logger, redisRole: 'worker' });
+const worker = await startTrackWorker({ config, logger });
 logger.info({ healthPort: base.health?.port }, 'service started');
-handleShutdown({ logger, graceMs: config.shutdownGraceMs, close: () => base.close() });
+// First SIGTERM: no new job is taken and running egresses finish (worker.close waits for them);
+// rtc-node's runtime keeps the process alive until it is disposed.
+handleShutdown({
+  logger,
+  graceMs: config.shutdownGraceMs,
+  close: async () => {
+    await worker.close();
+    await dispose();
+    await base.close();
+  },
+});

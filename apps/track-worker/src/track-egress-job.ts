@@ -1,0 +1,200 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import {
+  applyStop,
+  type Config,
+  type ControlMessage,
+  decodeJobInfo,
+  decodeJobRequest,
+  EgressError,
+  END_REASONS,
+  fileOutputName,
+  isFinalStatus,
+  type JobPayload,
+  type Logger,
+  markAborted,
+  markActive,
+  markComplete,
+  markEnding,
+  markFailed,
+  mintEgressToken,
+  msToNs,
+  outputIdentifier,
+  resolveLocalPath,
+  syncLegacyResult,
+  validateRequest,
+} from '@egress/protocol';
+import { type EgressInfo, EgressStatus, FileInfo } from '@livekit/protocol';
+import { createOutputUploader } from './output-uploader.js';
+import { runTrackEgress, type TrackEgressOutput } from './track-egress.js';
+
+/** Options of {@link runTrackEgressJob}. */
+export interface RunTrackEgressJobOptions {
+  payload: JobPayload;
+  config: Pick<Config, 'apiKey' | 'apiSecret' | 'wsUrl' | 'storage' | 'backup' | 'localOutputDir'>;
+  logger: Logger;
+  /** This egress's own temporary folder (removed once the recording is uploaded). */
+  tmpDir: string;
+  /** Called with the info after every status change (BullMQ progress). */
+  onInfo: (info: EgressInfo) => Promise<void>;
+  /** Hands the egress a control handler for its channel; returns the unregister function. */
+  onControl: (handler: (message: ControlMessage) => Promise<EgressInfo>) => () => void;
+  /** How long to wait for the track, milliseconds (Go: 30 s). @defaultValue 30000 */
+  trackWaitMs?: number;
+}
+
+/**
+ * Runs one `track` job from STARTING to a final status: resolves the output (Go's file naming;
+ * OGG for audio), runs the track egress, answers stop on the control channel (ACTIVE → ENDING,
+ * STARTING → ABORTED), uploads the file through `packages/storage` (no storage configured:
+ * `local_output_dir`), and returns the final info. Never rejects.
+ */
+export async function runTrackEgressJob(options: RunTrackEgressJobOptions): Promise<EgressInfo> {
+  const { payload, config } = options;
+  let info = decodeJobInfo(payload);
+  const log = options.logger.child({ egressId: payload.egressId, pool: 'track' });
+  const report = async (next: EgressInfo) => {
+    info = syncLegacyResult(next);
+    log.info({ status: EgressStatus[info.status] }, 'egress status changed');
+    await options.onInfo(info).catch((err: unknown) => log.warn({ err }, 'progress failed'));
+  };
+  const controller = new AbortController();
+  const unregister = options.onControl(async (message) => {
+    switch (message.type) {
+      case 'stop': {
+        const next = applyStop(info, message.endReason ?? END_REASONS.api);
+        if (next !== info) await report(next);
+        controller.abort();
+        return info;
+      }
+      case 'update-stream':
+        // Go's ErrNonStreamingPipeline.
+        throw EgressError.invalidArgument('UpdateStream called on non-streaming egress');
+      case 'update-layout':
+        throw EgressError.invalidArgument('only room composite egress has a layout');
+    }
+  });
+  let isUploaded = false;
+  try {
+    const request = decodeJobRequest(payload);
+    if (request.case !== 'track') {
+      // TODO(#9): track composite and participant egress.
+      throw EgressError.invalidArgument(
+        `this worker runs track egress only so far; ${payload.requestType} is not supported yet`,
+      );
+    }
+    const egress = validateRequest(request, { retryCount: info.retryCount });
+    const trackId = request.value.trackId;
+    const roomName = egress.roomName;
+    const wsUrl = payload.wsUrl || config.wsUrl;
+    const token =
+      payload.token ??
+      (await mintEgressToken({
+        apiKey: config.apiKey,
+        apiSecret: config.apiSecret,
+        egressId: payload.egressId,
+        roomName,
+      }));
+
+    let output: TrackEgressOutput;
+    let file: { storagePath: string; localPath: string } | undefined;
+    if (egress.websocket) {
+      output = {
+        kind: 'websocket',
+        url: egress.websocket.url,
+        redactedUrl: egress.websocket.redacted,
+      };
+    } else if (egress.file) {
+      const vars = {
+        roomName,
+        roomId: info.roomId,
+        retryCount: info.retryCount,
+        trackId,
+        trackType: 'audio' as const,
+      };
+      const storagePath = fileOutputName({
+        filepath: egress.file.filepath,
+        // Audio tracks are re-encoded to Opus, so OGG (Go's choice for an Opus track).
+        fileType: 'ogg',
+        identifier: outputIdentifier('track', vars),
+        vars,
+        now: new Date(),
+      });
+      const localPath = resolveLocalPath(join(options.tmpDir, 'file'), storagePath);
+      await mkdir(dirname(localPath), { recursive: true });
+      file = { storagePath, localPath };
+      output = { kind: 'file', localPath };
+      const next = info.clone();
+      const result = next.fileResults[0] ?? new FileInfo();
+      result.filename = storagePath;
+      if (next.fileResults.length === 0) next.fileResults.push(result);
+      info = syncLegacyResult(next);
+    } else {
+      throw EgressError.invalidArgument('track egress needs a file or websocket output');
+    }
+
+    const result = await runTrackEgress({
+      wsUrl,
+      token,
+      trackId,
+      output,
+      logger: log,
+      signal: controller.signal,
+      ...(options.trackWaitMs ? { trackWaitMs: options.trackWaitMs } : {}),
+      onActive: (startedAtMs) => {
+        if (info.status !== EgressStatus.EGRESS_STARTING) return;
+        void report(markActive(info, { nowMs: startedAtMs }));
+      },
+    });
+    if (isFinalStatus(info.status)) return info;
+    switch (result.status) {
+      case 'aborted':
+        await report(markAborted(info, result.message));
+        return info;
+      case 'failed':
+        // Nothing was recorded when it failed before going active: nothing to keep.
+        isUploaded = result.startedAtMs === undefined;
+        await report(markFailed(info, result.error));
+        return info;
+      case 'complete':
+        break;
+    }
+    if (info.status === EgressStatus.EGRESS_ACTIVE) {
+      await report(markEnding(info, result.endReason, { nowMs: result.endedAtMs }));
+    }
+    if (file) {
+      const next = info.clone();
+      const fileInfo = next.fileResults[0] ?? new FileInfo();
+      fileInfo.endedAt = msToNs(result.endedAtMs);
+      fileInfo.duration = msToNs(result.durationMs);
+      try {
+        const uploaded = await createOutputUploader({
+          config,
+          upload: egress.file?.upload ?? egress.requestUpload,
+          logger: log,
+        }).upload({ localPath: file.localPath, storagePath: file.storagePath });
+        fileInfo.size = BigInt(uploaded.sizeBytes);
+        fileInfo.location = uploaded.location;
+        next.backupStorageUsed ||= uploaded.backupStorageUsed;
+        isUploaded = true;
+      } catch (err) {
+        info = next;
+        await report(markFailed(info, EgressError.from(err)));
+        return info;
+      }
+      info = next;
+    } else {
+      isUploaded = true;
+    }
+    await report(markComplete(info, { nowMs: Date.now() }));
+    return info;
+  } catch (err) {
+    const error = EgressError.from(err);
+    if (!isFinalStatus(info.status)) await report(markFailed(info, error));
+    return info;
+  } finally {
+    unregister();
+    // The local recording is kept until its upload is confirmed (never lose a recording).
+    if (isUploaded) await rm(options.tmpDir, { recursive: true, force: true }).catch(() => {});
+  }
+}

@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type Config,
+  controlReplyResult,
+  createEgressInfo,
+  createLogger,
+  type EgressRequest,
+  egressControlChannel,
+  egressReplyChannel,
+  encodeControlMessage,
+  encodeJobPayload,
+  loadConfig,
+  newEgressId,
+  parseControlReply,
+  parseWorkerStatus,
+  QUEUE_NAMES,
+} from '@egress/protocol';
+import { type Bot, type BotStep, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
+import {
+  DirectFileOutput,
+  type EgressInfo,
+  EgressStatus,
+  TrackEgressRequest,
+} from '@livekit/protocol';
+import { dispose } from '@livekit/rtc-node';
+import { Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { probeAudioFile } from './testing/probe-audio-file.js';
+import { startTestRedis, type TestRedis } from './testing/start-test-redis.js';
+import { DEADLINE_MESSAGE, startTrackWorker, type TrackWorker } from './track-worker.js';
+
+// Real Redis, BullMQ, test SFU, GStreamer and ffprobe.
+const apiKey = 'track-worker-key';
+const apiSecret = 'track-worker-secret-track-worker-secret';
+const logger = createLogger({
+  service: 'track-worker-test',
+  level: process.env.LOG_LEVEL ?? 'silent',
+});
+const prefix = `test-${randomUUID()}`;
+
+describe('track worker', { timeout: 240_000 }, () => {
+  let redis: TestRedis;
+  let sfu: TestSfu;
+  let root: string;
+  let outDir: string;
+  let config: Config;
+  let client: Redis;
+  let queue: Queue;
+  let events: QueueEvents;
+  let eventsClient: Redis;
+  let worker: TrackWorker;
+  const bots: Bot[] = [];
+  const progress = new Map<string, EgressStatus[]>();
+
+  before(async () => {
+    redis = await startTestRedis();
+    sfu = await startTestSfu({ apiKey, apiSecret });
+    root = await mkdtemp(join(tmpdir(), 'track-worker-'));
+    outDir = join(root, 'out');
+    const url = new URL(redis.url);
+    const yaml = [
+      `api_key: ${apiKey}`,
+      `api_secret: ${apiSecret}`,
+      `ws_url: ${sfu.url}`,
+      'redis:',
+      `  address: ${url.hostname}:${url.port || '6379'}`,
+      ...(url.pathname.length > 1 ? [`  db: ${Number(url.pathname.slice(1))}`] : []),
+      `local_output_dir: ${outDir}`,
+    ].join('\n');
+    config = loadConfig({ EGRESS_CONFIG_BODY: yaml }, { onWarning: () => undefined });
+    client = new Redis(redis.url, { maxRetriesPerRequest: null });
+    queue = new Queue(QUEUE_NAMES.track, { connection: client, prefix });
+    eventsClient = client.duplicate();
+    events = new QueueEvents(QUEUE_NAMES.track, { connection: eventsClient, prefix });
+    events.on('progress', ({ jobId, data }) => {
+      const list = progress.get(jobId) ?? [];
+      list.push(parseWorkerStatus(data).status);
+      progress.set(jobId, list);
+    });
+    await events.waitUntilReady();
+    worker = await startTrackWorker({
+      config,
+      logger,
+      prefix,
+      tmpRoot: join(root, 'tmp'),
+      trackWaitMs: 1500,
+    });
+  });
+
+  after(async () => {
+    await worker?.close();
+    for (const bot of bots) await bot.leave();
+    await events?.close();
+    await queue?.obliterate({ force: true }).catch(() => {});
+    await queue?.close();
+    client?.disconnect();
+    eventsClient?.disconnect();
+    await sfu?.close();
+    await redis?.close();
+    await dispose();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  async function startAudioBot(script: BotStep[] = []) {
+    const room = `room-${randomUUID()}`;
+    const bot = await startBot({
+      url: sfu.url,
+      apiKey,
+      apiSecret,
+      room,
+      identity: 'bot',
+      kind: 'audio',
+      script,
+    });
+    bots.push(bot);
+    return { room, trackId: bot.publications.audio?.sid ?? '' };
+  }
+
+  async function enqueue(request: EgressRequest, startDeadlineMs = Date.now() + 30_000) {
+    const egressId = newEgressId();
+    const info = createEgressInfo({ egressId, request });
+    const payload = encodeJobPayload({
+      request,
+      info,
+      wsUrl: sfu.url,
+      cpuCost: 0.1,
+      startDeadlineMs,
+    });
+    const job = await queue.add('track', payload, { jobId: egressId });
+    return { egressId, job };
+  }
+
+  async function finished(job: Awaited<ReturnType<typeof enqueue>>['job']): Promise<EgressInfo> {
+    return parseWorkerStatus(await job.waitUntilFinished(events, 120_000));
+  }
+
+  function fileRequest(room: string, trackId: string): EgressRequest {
+    return {
+      case: 'track',
+      value: new TrackEgressRequest({
+        roomName: room,
+        trackId,
+        output: { case: 'file', value: new DirectFileOutput({ filepath: 'rec/{track_id}' }) },
+      }),
+    };
+  }
+
+  async function sendStop(egressId: string): Promise<EgressInfo> {
+    const requestId = randomUUID();
+    const replyTo = egressReplyChannel(requestId);
+    const sub = client.duplicate();
+    try {
+      await sub.subscribe(replyTo);
+      const reply = once(sub, 'message');
+      const message = encodeControlMessage({ type: 'stop', requestId, replyTo, egressId });
+      let isReplied = false;
+      const republish = (async () => {
+        while (!isReplied) {
+          await client.publish(egressControlChannel(egressId), message);
+          await sleep(250);
+        }
+      })();
+      const [, raw] = (await reply) as [string, string];
+      isReplied = true;
+      await republish;
+      return controlReplyResult(parseControlReply(raw));
+    } finally {
+      sub.disconnect();
+    }
+  }
+
+  it('records a track until it is unpublished and copies the file to local_output_dir', async () => {
+    const { room, trackId } = await startAudioBot([
+      { atMs: 4000, action: 'unpublish', track: 'audio' },
+    ]);
+    const { egressId, job } = await enqueue(fileRequest(room, trackId));
+    const info = await finished(job);
+    assert.equal(EgressStatus[info.status], 'EGRESS_COMPLETE', info.error);
+    assert.equal(info.details, 'End reason: Source closed');
+    assert.deepEqual(progress.get(egressId), [
+      EgressStatus.EGRESS_ACTIVE,
+      EgressStatus.EGRESS_ENDING,
+      EgressStatus.EGRESS_COMPLETE,
+    ]);
+    const file = info.fileResults[0];
+    assert.ok(file);
+    assert.match(file.filename, new RegExp(`^rec/${trackId}\\.ogg$`));
+    assert.ok(file.size > 0n);
+    assert.ok(file.duration > 2_000_000_000n, `duration ${file.duration}`);
+    assert.equal(info.result.case, 'file');
+    const local = join(outDir, file.filename);
+    assert.equal((await stat(local)).size, Number(file.size));
+    const probe = await probeAudioFile(local);
+    assert.equal(probe.codec, 'opus');
+    assert.ok(Math.abs(probe.durationSec - Number(file.duration) / 1e9) < 0.1);
+  });
+
+  it('stops on a stop control message: ENDING in the reply, then COMPLETE', async () => {
+    const { room, trackId } = await startAudioBot();
+    const { egressId, job } = await enqueue(fileRequest(room, trackId));
+    for (let i = 0; i < 200 && !progress.get(egressId)?.includes(EgressStatus.EGRESS_ACTIVE); i++) {
+      await sleep(100);
+    }
+    await sleep(1500);
+    const replied = await sendStop(egressId);
+    assert.equal(EgressStatus[replied.status], 'EGRESS_ENDING');
+    const info = await finished(job);
+    assert.equal(EgressStatus[info.status], 'EGRESS_COMPLETE', info.error);
+    assert.equal(info.details, 'End reason: StopEgress API');
+    assert.ok((info.fileResults[0]?.size ?? 0n) > 0n);
+  });
+
+  it('fails with 404 when the track does not appear', async () => {
+    const { room } = await startAudioBot();
+    const { job } = await enqueue(fileRequest(room, 'TR_nothere'));
+    const info = await finished(job);
+    assert.equal(EgressStatus[info.status], 'EGRESS_FAILED');
+    assert.equal(info.error, 'track TR_nothere not found');
+    assert.equal(info.errorCode, 404);
+  });
+
+  it('aborts a job that reaches it after its start deadline', async () => {
+    const { room, trackId } = await startAudioBot();
+    const { job } = await enqueue(fileRequest(room, trackId), Date.now() - 1);
+    const info = await finished(job);
+    assert.equal(EgressStatus[info.status], 'EGRESS_ABORTED');
+    assert.equal(info.error, DEADLINE_MESSAGE);
+  });
+});

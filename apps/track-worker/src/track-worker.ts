@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type Config,
+  type ControlMessage,
+  createRedis,
+  decodeJobInfo,
+  EgressError,
+  egressControlChannel,
+  encodeControlReplyError,
+  encodeControlReplyOk,
+  encodeWorkerStatus,
+  type JobPayload,
+  type Logger,
+  markAborted,
+  markFailed,
+  parseControlMessage,
+  parseJobPayload,
+  QUEUE_NAMES,
+  type WorkerStatusMessage,
+} from '@egress/protocol';
+import type { EgressInfo } from '@livekit/protocol';
+import { type Job, Worker } from 'bullmq';
+import { runTrackEgressJob } from './track-egress-job.js';
+
+/** Options of {@link startTrackWorker}. */
+export interface TrackWorkerOptions {
+  config: Config;
+  logger: Logger;
+  /** BullMQ prefix; the bridge's `queuePrefix`. @defaultValue BullMQ's 'bull' */
+  prefix?: string;
+  /** Where each egress gets its tmp dir. @defaultValue `<os tmpdir>/egress-track` */
+  tmpRoot?: string;
+  /**
+   * Egresses run at once (README: ~2.6 % of a core per audio egress, so 50 fit 2 cores).
+   * @defaultValue 50
+   */
+  concurrency?: number;
+  /** How long each egress waits for its track, milliseconds (Go: 30 s). @defaultValue 30000 */
+  trackWaitMs?: number;
+}
+
+/** A running track worker. */
+export interface TrackWorker {
+  /** Ids of the egresses running here. */
+  activeEgressIds(): string[];
+  /** Drains: takes no new job, lets running egresses finish, then disconnects. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The message an egress gets when its job reached this worker after the start deadline. */
+export const DEADLINE_MESSAGE = 'the start deadline passed before a worker could take the job';
+/** The message an egress gets when an earlier worker of its job died. */
+export const STALLED_MESSAGE = 'a previous worker of this egress died';
+
+/**
+ * Starts the track worker: a BullMQ Worker on `egress-track` speaking the bridge's contract
+ * (apps/bridge/src/testing/test-worker.ts): `maxStalledCount: 0`, a job whose earlier worker
+ * died is FAILED and one past its start deadline ABORTED, every status change is job progress
+ * (`encodeWorkerStatus`) and the final one the job's result, and stop arrives on the egress's
+ * control channel and is answered on its reply channel.
+ */
+export async function startTrackWorker(options: TrackWorkerOptions): Promise<TrackWorker> {
+  const { config } = options;
+  if (!config.redis) throw EgressError.invalidArgument('redis.address: required');
+  const log = options.logger.child({ component: 'track-worker' });
+  const tmpRoot = options.tmpRoot ?? join(tmpdir(), 'egress-track');
+  const connection = createRedis(config.redis, 'worker');
+  const subscriber = createRedis(config.redis, 'worker');
+  const publisher = createRedis(config.redis, 'worker');
+  for (const r of [connection, subscriber, publisher]) {
+    r.on('error', (err: unknown) => log.warn({ err }, 'redis connection error'));
+  }
+  await Promise.all([subscriber.connect(), publisher.connect()]);
+
+  const handlers = new Map<string, (message: ControlMessage) => Promise<void>>();
+  subscriber.on('message', (channel: string, raw: string) => {
+    let message: ControlMessage;
+    try {
+      message = parseControlMessage(raw);
+    } catch {
+      // A malformed message names no reply channel we can trust: nothing to answer.
+      return;
+    }
+    if (egressControlChannel(message.egressId) !== channel) return;
+    const handler = handlers.get(message.egressId);
+    void handler?.(message).catch((err: unknown) =>
+      log.warn({ err, egressId: message.egressId }, 'control message failed'),
+    );
+  });
+
+  async function processJob(
+    job: Job<JobPayload, WorkerStatusMessage>,
+  ): Promise<WorkerStatusMessage> {
+    const payload = parseJobPayload(job.data);
+    const info = decodeJobInfo(payload);
+    if (job.stalledCounter > 0) {
+      return encodeWorkerStatus(markFailed(info, EgressError.internal(STALLED_MESSAGE)));
+    }
+    if (Date.now() > payload.startDeadlineMs) {
+      return encodeWorkerStatus(markAborted(info, DEADLINE_MESSAGE));
+    }
+    const egressId = payload.egressId;
+    const channel = egressControlChannel(egressId);
+    const tmpDir = join(tmpRoot, `${egressId}-${randomUUID().slice(0, 8)}`);
+    await mkdir(tmpDir, { recursive: true });
+    const replies = new Map<string, string>();
+    let handle: ((message: ControlMessage) => Promise<EgressInfo>) | undefined;
+    handlers.set(egressId, async (message) => {
+      // A retried request (same requestId) gets the same answer, not a second stop.
+      let reply = replies.get(message.requestId);
+      if (!reply) {
+        try {
+          if (!handle) throw EgressError.unavailable('the egress is not ready for control yet');
+          reply = encodeControlReplyOk(message.requestId, await handle(message));
+        } catch (err) {
+          reply = encodeControlReplyError(message.requestId, EgressError.from(err));
+        }
+        replies.set(message.requestId, reply);
+      }
+      await publisher.publish(message.replyTo, reply);
+    });
+    await subscriber.subscribe(channel);
+    try {
+      const final = await runTrackEgressJob({
+        payload,
+        config,
+        logger: options.logger,
+        tmpDir,
+        ...(options.trackWaitMs ? { trackWaitMs: options.trackWaitMs } : {}),
+        onInfo: (next) => job.updateProgress(encodeWorkerStatus(next)),
+        onControl: (handler) => {
+          handle = handler;
+          return () => {
+            handle = undefined;
+          };
+        },
+      });
+      return encodeWorkerStatus(final);
+    } finally {
+      handlers.delete(egressId);
+      await subscriber.unsubscribe(channel).catch(() => undefined);
+    }
+  }
+
+  const worker = new Worker<JobPayload, WorkerStatusMessage>(
+    QUEUE_NAMES.track,
+    (job) => processJob(job),
+    {
+      connection,
+      ...(options.prefix ? { prefix: options.prefix } : {}),
+      concurrency: options.concurrency ?? 50,
+      maxStalledCount: 0,
+      autorun: false,
+    },
+  );
+  worker.on('error', (err) => log.warn({ err }, 'worker error'));
+  await worker.waitUntilReady();
+  void worker.run().catch((err: unknown) => log.error({ err }, 'track worker stopped'));
+  log.info({ queue: QUEUE_NAMES.track }, 'track worker started');
+
+  let closing: Promise<void> | undefined;
+  return {
+    activeEgressIds: () => [...handlers.keys()],
+    close() {
+      closing ??= (async () => {
+        try {
+          // Not forced: running egresses finish (a stop still reaches them meanwhile).
+          await worker.close();
+        } catch (err) {
+          log.warn({ err }, 'worker close failed');
+        }
+        await Promise.allSettled([subscriber.quit(), publisher.quit(), connection.quit()]);
+      })();
+      return closing;
+    },
+  };
+}
