@@ -178,7 +178,7 @@ describe('track worker', { timeout: 240_000 }, () => {
 
   it('records a track until it is unpublished and copies the file to local_output_dir', async () => {
     const { room, trackId } = await startAudioBot([
-      { atMs: 4000, action: 'unpublish', track: 'audio' },
+      { atMs: 5000, action: 'unpublish', track: 'audio' },
     ]);
     const { egressId, job } = await enqueue(fileRequest(room, trackId));
     const info = await finished(job);
@@ -193,7 +193,7 @@ describe('track worker', { timeout: 240_000 }, () => {
     assert.ok(file);
     assert.match(file.filename, new RegExp(`^rec/${trackId}\\.ogg$`));
     assert.ok(file.size > 0n);
-    assert.ok(file.duration > 2_000_000_000n, `duration ${file.duration}`);
+    assert.ok(file.duration > 1_000_000_000n, `duration ${file.duration}`);
     assert.equal(info.result.case, 'file');
     const local = join(outDir, file.filename);
     assert.equal((await stat(local)).size, Number(file.size));
