@@ -5,6 +5,12 @@ import {
   startServiceBase,
 } from '@egress/protocol';
 import { type CompositeWorker, startCompositeWorker } from './composite-worker.js';
+import {
+  defaultTemplateDir,
+  hasTemplateDir,
+  startTemplateServer,
+  type TemplateServer,
+} from './template-server.js';
 
 const config = loadServiceConfigOrExit(process.env, ['redis']);
 const logger = createLogger({ service: 'composite-worker', level: config.logLevel });
@@ -19,6 +25,21 @@ const base = await startServiceBase({
     activeEgressIds: worker?.activeEgressIds() ?? [],
   }),
 });
+// Go serves its embedded template on template_port (localhost only), the default template_base.
+// Ours is apps/templates/dist beside this app; a port already taken (another worker on this
+// machine serving the same files) is a warning, not a failed start.
+let templates: TemplateServer | undefined;
+const templateDir = defaultTemplateDir();
+if (hasTemplateDir(templateDir)) {
+  try {
+    templates = await startTemplateServer({ root: templateDir, port: config.templatePort });
+    logger.info({ url: templates.url }, 'template server started');
+  } catch (err) {
+    logger.warn({ err, port: config.templatePort }, 'template server not started');
+  }
+} else {
+  logger.warn({ templateDir }, 'no built templates to serve; room composite needs template_base');
+}
 worker = await startCompositeWorker({ config, logger });
 logger.info({ workerId: worker.workerId, healthPort: base.health?.port }, 'service started');
 // First SIGTERM: no new job is taken and running egresses finish (worker.close waits for them);
@@ -28,6 +49,7 @@ handleShutdown({
   graceMs: config.shutdownGraceMs,
   close: async () => {
     await worker?.close();
+    await templates?.close();
     await base.close();
   },
 });
