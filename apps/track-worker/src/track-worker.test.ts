@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -32,6 +32,7 @@ import {
 import { dispose } from '@livekit/rtc-node';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
+import { CELL_CRASHED_MESSAGE } from './cell-pool.js';
 import { probeAudioFile } from './testing/probe-audio-file.js';
 import { startTestRedis, type TestRedis } from './testing/start-test-redis.js';
 import { DEADLINE_MESSAGE, startTrackWorker, type TrackWorker } from './track-worker.js';
@@ -91,6 +92,9 @@ describe('track worker', { timeout: 240_000 }, () => {
       prefix,
       tmpRoot: join(root, 'tmp'),
       trackWaitMs: 1500,
+      // One egress per cell here, so the crash test can kill one egress's process alone.
+      egressesPerCell: 1,
+      cellIdleMs: 500,
     });
   });
 
@@ -205,9 +209,7 @@ describe('track worker', { timeout: 240_000 }, () => {
   it('stops on a stop control message: ENDING in the reply, then COMPLETE', async () => {
     const { room, trackId } = await startAudioBot();
     const { egressId, job } = await enqueue(fileRequest(room, trackId));
-    for (let i = 0; i < 200 && !progress.get(egressId)?.includes(EgressStatus.EGRESS_ACTIVE); i++) {
-      await sleep(100);
-    }
+    await waitActive(egressId);
     await sleep(1500);
     const replied = await sendStop(egressId);
     assert.equal(EgressStatus[replied.status], 'EGRESS_ENDING');
@@ -232,5 +234,45 @@ describe('track worker', { timeout: 240_000 }, () => {
     const info = await finished(job);
     assert.equal(EgressStatus[info.status], 'EGRESS_ABORTED');
     assert.equal(info.error, DEADLINE_MESSAGE);
+  });
+
+  async function waitActive(egressId: string): Promise<void> {
+    for (let i = 0; i < 300 && !progress.get(egressId)?.includes(EgressStatus.EGRESS_ACTIVE); i++) {
+      await sleep(100);
+    }
+  }
+
+  it('keeps other recordings going and the crashed one playable when a cell process dies', async () => {
+    const a = await startAudioBot();
+    const b = await startAudioBot();
+    const first = await enqueue(fileRequest(a.room, a.trackId));
+    const second = await enqueue(fileRequest(b.room, b.trackId));
+    await waitActive(first.egressId);
+    await waitActive(second.egressId);
+    await sleep(2000);
+    const pid = worker.pidOf(first.egressId);
+    assert.ok(pid && pid !== worker.pidOf(second.egressId));
+    process.kill(pid, 'SIGKILL');
+    const crashed = await finished(first.job);
+    assert.equal(EgressStatus[crashed.status], 'EGRESS_FAILED');
+    assert.equal(crashed.error, CELL_CRASHED_MESSAGE);
+    // The encoder child saw EOF on its stdin and finalized the file by itself.
+    const dirs = await readdir(join(root, 'tmp'));
+    const dir = dirs.find((d) => d.startsWith(first.egressId));
+    assert.ok(dir, `no tmp dir for ${first.egressId} in ${dirs.join(', ')}`);
+    const path = join(root, 'tmp', dir, 'file', 'rec', `${a.trackId}.ogg`);
+    let probe = await probeAudioFile(path).catch(() => undefined);
+    for (let i = 0; i < 50 && !(probe && probe.durationSec > 1); i++) {
+      await sleep(100);
+      probe = await probeAudioFile(path).catch(() => undefined);
+    }
+    assert.equal(probe?.codec, 'opus');
+    assert.ok((probe?.durationSec ?? 0) > 1, `crashed recording lasts ${probe?.durationSec} s`);
+
+    await sleep(1000);
+    await sendStop(second.egressId);
+    const other = await finished(second.job);
+    assert.equal(EgressStatus[other.status], 'EGRESS_COMPLETE', other.error);
+    assert.ok((other.fileResults[0]?.duration ?? 0n) > 3_000_000_000n);
   });
 });

@@ -9,8 +9,6 @@ import {
   decodeJobInfo,
   EgressError,
   egressControlChannel,
-  encodeControlReplyError,
-  encodeControlReplyOk,
   encodeWorkerStatus,
   type JobPayload,
   type Logger,
@@ -21,9 +19,8 @@ import {
   QUEUE_NAMES,
   type WorkerStatusMessage,
 } from '@egress/protocol';
-import type { EgressInfo } from '@livekit/protocol';
 import { type Job, Worker } from 'bullmq';
-import { runTrackEgressJob } from './track-egress-job.js';
+import { CellPool } from './cell-pool.js';
 
 /** Options of {@link startTrackWorker}. */
 export interface TrackWorkerOptions {
@@ -40,12 +37,18 @@ export interface TrackWorkerOptions {
   concurrency?: number;
   /** How long each egress waits for its track, milliseconds (Go: 30 s). @defaultValue 30000 */
   trackWaitMs?: number;
+  /** Egresses per cell process (see {@link CellPool}). @defaultValue 10 */
+  egressesPerCell?: number;
+  /** How long an empty cell process waits for the next egress, milliseconds. @defaultValue 30000 */
+  cellIdleMs?: number;
 }
 
 /** A running track worker. */
 export interface TrackWorker {
   /** Ids of the egresses running here. */
   activeEgressIds(): string[];
+  /** The pid of the cell process running an egress. */
+  pidOf(egressId: string): number | undefined;
   /** Drains: takes no new job, lets running egresses finish, then disconnects. Idempotent. */
   close(): Promise<void>;
 }
@@ -75,6 +78,13 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
   }
   await Promise.all([subscriber.connect(), publisher.connect()]);
 
+  const cells = new CellPool({
+    config,
+    logger: options.logger,
+    ...(options.egressesPerCell ? { egressesPerCell: options.egressesPerCell } : {}),
+    ...(options.cellIdleMs ? { idleMs: options.cellIdleMs } : {}),
+    ...(options.trackWaitMs ? { trackWaitMs: options.trackWaitMs } : {}),
+  });
   const handlers = new Map<string, (message: ControlMessage) => Promise<void>>();
   subscriber.on('message', (channel: string, raw: string) => {
     let message: ControlMessage;
@@ -107,38 +117,25 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
     const tmpDir = join(tmpRoot, `${egressId}-${randomUUID().slice(0, 8)}`);
     await mkdir(tmpDir, { recursive: true });
     const replies = new Map<string, string>();
-    let handle: ((message: ControlMessage) => Promise<EgressInfo>) | undefined;
+    const hosted = cells.run({
+      payload,
+      tmpDir,
+      onInfo: async (next) => {
+        await job.updateProgress(encodeWorkerStatus(next));
+      },
+    });
     handlers.set(egressId, async (message) => {
       // A retried request (same requestId) gets the same answer, not a second stop.
       let reply = replies.get(message.requestId);
       if (!reply) {
-        try {
-          if (!handle) throw EgressError.unavailable('the egress is not ready for control yet');
-          reply = encodeControlReplyOk(message.requestId, await handle(message));
-        } catch (err) {
-          reply = encodeControlReplyError(message.requestId, EgressError.from(err));
-        }
+        reply = await hosted.control(message);
         replies.set(message.requestId, reply);
       }
       await publisher.publish(message.replyTo, reply);
     });
     await subscriber.subscribe(channel);
     try {
-      const final = await runTrackEgressJob({
-        payload,
-        config,
-        logger: options.logger,
-        tmpDir,
-        ...(options.trackWaitMs ? { trackWaitMs: options.trackWaitMs } : {}),
-        onInfo: (next) => job.updateProgress(encodeWorkerStatus(next)),
-        onControl: (handler) => {
-          handle = handler;
-          return () => {
-            handle = undefined;
-          };
-        },
-      });
-      return encodeWorkerStatus(final);
+      return encodeWorkerStatus(await hosted.done);
     } finally {
       handlers.delete(egressId);
       await subscriber.unsubscribe(channel).catch(() => undefined);
@@ -164,6 +161,7 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
   let closing: Promise<void> | undefined;
   return {
     activeEgressIds: () => [...handlers.keys()],
+    pidOf: (egressId) => cells.pidOf(egressId),
     close() {
       closing ??= (async () => {
         try {
@@ -172,6 +170,7 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
         } catch (err) {
           log.warn({ err }, 'worker close failed');
         }
+        await cells.close();
         await Promise.allSettled([subscriber.quit(), publisher.quit(), connection.quit()]);
       })();
       return closing;
