@@ -12,6 +12,7 @@ import {
   createEgressInfo,
   createLogger,
   type EgressRequest,
+  egressCapacityKey,
   egressControlChannel,
   egressReplyChannel,
   encodeControlMessage,
@@ -19,6 +20,7 @@ import {
   loadConfig,
   newEgressId,
   parseControlReply,
+  parseWorkerCapacity,
   parseWorkerStatus,
   QUEUE_NAMES,
 } from '@egress/protocol';
@@ -91,7 +93,7 @@ describe('track worker', { timeout: 240_000 }, () => {
       logger,
       prefix,
       tmpRoot: join(root, 'tmp'),
-      trackWaitMs: 1500,
+      trackWaitMs: 5000,
       // One egress per cell here, so the crash test can kill one egress's process alone.
       egressesPerCell: 1,
       cellIdleMs: 500,
@@ -211,6 +213,11 @@ describe('track worker', { timeout: 240_000 }, () => {
     const { egressId, job } = await enqueue(fileRequest(room, trackId));
     await waitActive(egressId);
     await sleep(1500);
+    const capacity = parseWorkerCapacity(
+      await client.get(egressCapacityKey('track', worker.workerId)),
+    );
+    assert.equal(capacity.pool, 'track');
+    assert.ok(capacity.activeEgressIds.includes(egressId));
     const replied = await sendStop(egressId);
     assert.equal(EgressStatus[replied.status], 'EGRESS_ENDING');
     const info = await finished(job);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type Config,
@@ -8,7 +8,9 @@ import {
   createRedis,
   decodeJobInfo,
   EgressError,
+  egressCapacityKey,
   egressControlChannel,
+  encodeWorkerCapacity,
   encodeWorkerStatus,
   type JobPayload,
   type Logger,
@@ -17,9 +19,12 @@ import {
   parseControlMessage,
   parseJobPayload,
   QUEUE_NAMES,
+  REQUEST_TYPES,
+  type RequestType,
   type WorkerStatusMessage,
 } from '@egress/protocol';
-import { type Job, Worker } from 'bullmq';
+import type { EgressInfo } from '@livekit/protocol';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { CellPool } from './cell-pool.js';
 
 /** Options of {@link startTrackWorker}. */
@@ -41,10 +46,19 @@ export interface TrackWorkerOptions {
   egressesPerCell?: number;
   /** How long an empty cell process waits for the next egress, milliseconds. @defaultValue 30000 */
   cellIdleMs?: number;
+  /** Unique id of this worker (`[A-Za-z0-9_.-]`). @defaultValue `<hostname>-<pid>-<random>` */
+  workerId?: string;
+  /** Cores of the machine. @defaultValue os.availableParallelism() */
+  cpuTotal?: number;
+  /** How often capacity is published, milliseconds. @defaultValue 1000 */
+  capacityIntervalMs?: number;
+  /** TTL of the capacity key, milliseconds. @defaultValue 5000 */
+  capacityTtlMs?: number;
 }
 
 /** A running track worker. */
 export interface TrackWorker {
+  readonly workerId: string;
   /** Ids of the egresses running here. */
   activeEgressIds(): string[];
   /** The pid of the cell process running an egress. */
@@ -86,6 +100,41 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
     ...(options.trackWaitMs ? { trackWaitMs: options.trackWaitMs } : {}),
   });
   const handlers = new Map<string, (message: ControlMessage) => Promise<void>>();
+  const costs = new Map<string, number>();
+  const workerId =
+    options.workerId ??
+    `${hostname().replace(/[^A-Za-z0-9_.-]/g, '-')}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const capacityKey = egressCapacityKey('track', workerId);
+  const cpuTotal = options.cpuTotal ?? availableParallelism();
+  let isDraining = false;
+
+  // Go's rule without measurement yet: the reserved cost of each running job counts in full.
+  async function publishCapacity(): Promise<void> {
+    const used = [...costs.values()].reduce((sum, cost) => sum + cost, 0);
+    const canAccept: Partial<Record<RequestType, boolean>> = {};
+    if (isDraining) for (const type of REQUEST_TYPES) canAccept[type] = false;
+    const body = encodeWorkerCapacity({
+      workerId,
+      pool: 'track',
+      cpuTotal,
+      cpuAvailable:
+        costs.size === 0 ? cpuTotal : cpuTotal * config.cpuCost.maxCpuUtilization - used,
+      activeEgressIds: [...costs.keys()],
+      ...(isDraining ? { canAccept } : {}),
+      updatedAtMs: Date.now(),
+    });
+    await publisher.set(capacityKey, body, 'PX', options.capacityTtlMs ?? 5000);
+  }
+  let isPublishing = false;
+  const ticker = setInterval(() => {
+    if (isPublishing) return;
+    isPublishing = true;
+    publishCapacity()
+      .catch((err: unknown) => log.warn({ err }, 'could not publish capacity'))
+      .finally(() => {
+        isPublishing = false;
+      });
+  }, options.capacityIntervalMs ?? 1000);
   subscriber.on('message', (channel: string, raw: string) => {
     let message: ControlMessage;
     try {
@@ -104,8 +153,15 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
   async function processJob(
     job: Job<JobPayload, WorkerStatusMessage>,
   ): Promise<WorkerStatusMessage> {
-    const payload = parseJobPayload(job.data);
-    const info = decodeJobInfo(payload);
+    let payload: JobPayload;
+    let info: EgressInfo;
+    try {
+      payload = parseJobPayload(job.data);
+      info = decodeJobInfo(payload);
+    } catch (err) {
+      // The bridge reads an EgressError as JSON from the failed reason (egress-state.ts).
+      throw new UnrecoverableError(JSON.stringify(EgressError.from(err).toJSON()));
+    }
     if (job.stalledCounter > 0) {
       return encodeWorkerStatus(markFailed(info, EgressError.internal(STALLED_MESSAGE)));
     }
@@ -133,10 +189,12 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
       }
       await publisher.publish(message.replyTo, reply);
     });
+    costs.set(egressId, payload.cpuCost);
     await subscriber.subscribe(channel);
     try {
       return encodeWorkerStatus(await hosted.done);
     } finally {
+      costs.delete(egressId);
       handlers.delete(egressId);
       await subscriber.unsubscribe(channel).catch(() => undefined);
     }
@@ -160,10 +218,13 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
 
   let closing: Promise<void> | undefined;
   return {
+    workerId,
     activeEgressIds: () => [...handlers.keys()],
     pidOf: (egressId) => cells.pidOf(egressId),
     close() {
       closing ??= (async () => {
+        isDraining = true;
+        await publishCapacity().catch(() => undefined);
         try {
           // Not forced: running egresses finish (a stop still reaches them meanwhile).
           await worker.close();
@@ -171,6 +232,8 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
           log.warn({ err }, 'worker close failed');
         }
         await cells.close();
+        clearInterval(ticker);
+        await publisher.del(capacityKey).catch(() => undefined);
         await Promise.allSettled([subscriber.quit(), publisher.quit(), connection.quit()]);
       })();
       return closing;
