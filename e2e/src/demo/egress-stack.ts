@@ -1,0 +1,167 @@
+import { join } from 'node:path';
+import {
+  type AppProcess,
+  type EgressApp,
+  freePort,
+  REPO_ROOT,
+  startAppProcess,
+} from './app-process.js';
+import {
+  type Bot,
+  type BotOptions,
+  disposeRtcNode,
+  EgressClient,
+  startBot,
+  startTestSfu,
+  type TestSfu,
+} from './deps.js';
+
+/** A development key pair (the secret long enough for HS256). */
+export const DEMO_API_KEY = 'devkey';
+export const DEMO_API_SECRET = 'devsecret-with-at-least-32-characters';
+
+/** One bot of the room: what it publishes (see `@egress/test-sfu`'s startBot). */
+export type StackBot = Pick<
+  BotOptions,
+  'kind' | 'isSyncSignal' | 'toneHz' | 'width' | 'height' | 'fps'
+> & {
+  identity: string;
+};
+
+/** Options of {@link startEgressStack}. */
+export interface EgressStackOptions {
+  /** Redis `host:port` every service uses. */
+  redisAddress: string;
+  /** `local_output_dir` of the workers (absolute). */
+  outputDir: string;
+  /** The room the bots join. */
+  room: string;
+  bots: StackBot[];
+  /** Which workers to start beside the bridge. @defaultValue both */
+  workers?: Array<Exclude<EgressApp, 'bridge'>>;
+  /** A folder for one `<app>.log` per service; without one their output is kept in memory. */
+  logDir?: string;
+  /** `logging.level` of the services. @defaultValue `info` */
+  logLevel?: string;
+  /** Called with a line per step while starting. */
+  onStep?: (line: string) => void;
+}
+
+/** Everything {@link startEgressStack} started. */
+export interface EgressStack {
+  sfu: TestSfu;
+  bots: Bot[];
+  /** `livekit-server-sdk`'s client against the bridge's Twirp door. */
+  client: EgressClient;
+  /** The bridge's HTTP base (`http://127.0.0.1:<api_port>`). */
+  apiUrl: string;
+  /** The services, bridge first. */
+  apps: AppProcess[];
+  /** The config the services share (YAML), for messages. */
+  configBody(app: EgressApp): string;
+  /** Stops the services (SIGTERM by PID, SIGKILL after 15 s), the bots and the SFU. Idempotent. */
+  close(): Promise<void>;
+}
+
+interface StackPorts {
+  api: number;
+  template: number;
+  health: Record<EgressApp, number>;
+}
+
+function configYaml(o: EgressStackOptions, sfu: TestSfu, ports: StackPorts, app: EgressApp) {
+  return [
+    `redis: { address: "${o.redisAddress}" }`,
+    `api_key: ${DEMO_API_KEY}`,
+    `api_secret: ${DEMO_API_SECRET}`,
+    `ws_url: ${sfu.url}`,
+    `health_port: ${ports.health[app]}`,
+    `api_port: ${app === 'bridge' ? ports.api : 0}`,
+    `template_port: ${ports.template}`,
+    `local_output_dir: ${JSON.stringify(o.outputDir)}`,
+    // One machine of a few cores: let a room composite (4 CPUs by default) in anyway.
+    'cpu_cost: { max_cpu_utilization: 1, room_composite_cpu_cost: 1, track_cpu_cost: 0.25 }',
+    `logging: { level: ${o.logLevel ?? 'info'} }`,
+  ].join('\n');
+}
+
+/**
+ * Starts the whole system on this machine, the way the README's main job runs it: the test SFU
+ * with publisher bots in one room, then the bridge and the workers as child processes
+ * (`apps/<app>/dist/main.js`, config in `EGRESS_CONFIG_BODY`, free ports), each waited on until
+ * its health endpoint answers. Run it inside `scripts/netns-run` (WebRTC needs the veth pair).
+ * On a failed start everything already started is stopped again.
+ */
+export async function startEgressStack(options: EgressStackOptions): Promise<EgressStack> {
+  const step = options.onStep ?? (() => undefined);
+  const workers = options.workers ?? ['composite-worker', 'track-worker'];
+  const apps: AppProcess[] = [];
+  const bots: Bot[] = [];
+  let sfu: TestSfu | undefined;
+  let isClosed = false;
+  const close = async () => {
+    if (isClosed) return;
+    isClosed = true;
+    for (const app of [...apps].reverse()) await app.stop();
+    await Promise.allSettled(bots.map((b) => b.leave()));
+    await sfu?.close();
+    await disposeRtcNode();
+  };
+  try {
+    sfu = await startTestSfu({ apiKey: DEMO_API_KEY, apiSecret: DEMO_API_SECRET });
+    step(`test SFU on ${sfu.url}`);
+    for (const b of options.bots) {
+      const { identity, ...media } = b;
+      bots.push(
+        await startBot({
+          url: sfu.url,
+          apiKey: DEMO_API_KEY,
+          apiSecret: DEMO_API_SECRET,
+          room: options.room,
+          identity,
+          ...media,
+        }),
+      );
+      step(
+        `bot ${identity} (${b.kind}${b.isSyncSignal ? ', sync signal' : ''}) in ${options.room}`,
+      );
+    }
+    const ports: StackPorts = {
+      api: await freePort(),
+      template: await freePort(),
+      health: {
+        bridge: await freePort(),
+        'composite-worker': await freePort(),
+        'track-worker': await freePort(),
+      },
+    };
+    const activeSfu = sfu;
+    for (const app of ['bridge', ...workers] as EgressApp[]) {
+      apps.push(
+        await startAppProcess({
+          app,
+          configBody: configYaml(options, activeSfu, ports, app),
+          healthPort: ports.health[app],
+          ...(options.logDir ? { logFile: join(options.logDir, `${app}.log`) } : {}),
+        }),
+      );
+      step(`${app} up (pid ${apps.at(-1)?.pid}, health :${ports.health[app]})`);
+    }
+    const apiUrl = `http://127.0.0.1:${ports.api}`;
+    return {
+      sfu: activeSfu,
+      bots,
+      client: new EgressClient(apiUrl, DEMO_API_KEY, DEMO_API_SECRET),
+      apiUrl,
+      apps,
+      configBody: (app) => configYaml(options, activeSfu, ports, app),
+      close,
+    };
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Where `local_output_dir` is by default for the demo: `./out` of the repository. */
+export const DEMO_OUTPUT_DIR = join(REPO_ROOT, 'out');
