@@ -32,6 +32,11 @@ export type StackBot = Pick<
 export interface EgressStackOptions {
   /** Redis `host:port` every service uses. */
   redisAddress: string;
+  /**
+   * Redis database (`redis.db`): a test sharing Redis with others picks its own, so no other
+   * worker takes its jobs. @defaultValue 0
+   */
+  redisDb?: number;
   /** `local_output_dir` of the workers (absolute). */
   outputDir: string;
   /** The room the bots join. */
@@ -71,7 +76,7 @@ interface StackPorts {
 
 function configYaml(o: EgressStackOptions, sfu: TestSfu, ports: StackPorts, app: EgressApp) {
   return [
-    `redis: { address: "${o.redisAddress}" }`,
+    `redis: { address: "${o.redisAddress}", db: ${o.redisDb ?? 0} }`,
     `api_key: ${DEMO_API_KEY}`,
     `api_secret: ${DEMO_API_SECRET}`,
     `ws_url: ${sfu.url}`,

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type EgressInfo,
+  EgressStatus,
+  EncodedFileOutput,
+  EncodedFileType,
+  EncodingOptionsPreset,
+} from './demo/deps.js';
+import { type EgressStack, startEgressStack } from './demo/egress-stack.js';
+import { RecordingClock, statusName, waitForEgress } from './demo/egress-watch.js';
+import { outputMismatches } from './demo/expectations.js';
+import { frameLumaDeviation, type OutputProbe, probeOutput } from './demo/probe-output.js';
+import { skipWithoutRedis, testRedisAddress } from './test-env.js';
+
+// The README's main job, shorter: the test SFU with two bots, the bridge and the composite worker
+// as child processes (their builds, as `bash scripts/test` makes them), a room composite
+// requested with livekit-server-sdk's EgressClient against the bridge's Twirp door, ~5 s of
+// recording, stop, and the MP4 checked with ffprobe/ffmpeg. Run with
+// `bash scripts/test e2e/src/room-composite.test.ts` (namespace, Redis, Xvfb, PulseAudio).
+const RECORD_SEC = 5;
+const ROOM = 'e2e-room-composite';
+// Its own Redis database, so no other test's worker on the shared Redis takes the job.
+const REDIS_DB = 11;
+
+function skipReason(): string | false {
+  const noRedis = skipWithoutRedis();
+  if (noRedis) return noRedis;
+  if (process.env.EGRESS_TEST_NETNS !== '1') {
+    return 'needs the network namespace of scripts/netns-run (run through bash scripts/test)';
+  }
+  return false;
+}
+
+describe('room composite through the Twirp door', { skip: skipReason() }, () => {
+  let outputDir: string;
+  let stack: EgressStack | undefined;
+  let egressId = '';
+  let ended: EgressInfo;
+  let recordedSec = 0;
+  let probe: OutputProbe;
+  let filePath = '';
+
+  before(async () => {
+    outputDir = await mkdtemp(join(tmpdir(), 'e2e-room-composite-'));
+    stack = await startEgressStack({
+      redisAddress: testRedisAddress() ?? '',
+      redisDb: REDIS_DB,
+      outputDir,
+      room: ROOM,
+      workers: ['composite-worker'],
+      logLevel: 'warn',
+      bots: [
+        { identity: 'alice', kind: 'audio-video', toneHz: 440 },
+        { identity: 'bob', kind: 'audio-video', toneHz: 660 },
+      ],
+    });
+    const { client } = stack;
+    const started = await client.startRoomCompositeEgress(
+      ROOM,
+      { file: new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'room.mp4' }) },
+      { layout: 'grid-dark', encodingOptions: EncodingOptionsPreset.H264_720P_30 },
+    );
+    egressId = started.egressId;
+    const clock = new RecordingClock();
+    const observe = (info: EgressInfo) => clock.observe(info);
+    await waitForEgress(client, egressId, {
+      until: (i) => i.status === EgressStatus.EGRESS_ACTIVE,
+      deadlineMs: 90_000,
+      onPoll: observe,
+    });
+    while (clock.seconds(egressId) < RECORD_SEC) await sleep(100);
+    recordedSec = clock.seconds(egressId);
+    await client.stopEgress(egressId);
+    ended = await waitForEgress(client, egressId, {
+      until: (i) => i.status === EgressStatus.EGRESS_COMPLETE,
+      deadlineMs: 90_000,
+    });
+    filePath = ended.fileResults[0]?.location ?? '';
+    probe = await probeOutput(filePath);
+  });
+
+  after(async () => {
+    const output = stack?.apps.map((a) => `--- ${a.app}\n${a.output()}`).join('\n') ?? '';
+    await stack?.close();
+    if (outputDir) await rm(outputDir, { recursive: true, force: true });
+    // Failing runs show what the services said.
+    if (!ended && output) process.stderr.write(`${output}\n`);
+  });
+
+  it('ends COMPLETE with the MP4 written under local_output_dir', async () => {
+    assert.equal(statusName(ended.status), 'EGRESS_COMPLETE', ended.error);
+    assert.ok(filePath.startsWith(outputDir), `location ${filePath} not under ${outputDir}`);
+    assert.ok((await stat(filePath)).size > 10_000);
+    assert.ok((ended.fileResults[0]?.size ?? 0n) > 0n);
+  });
+
+  it('records h264 and aac at the preset size', () => {
+    assert.deepEqual(
+      outputMismatches(probe, { videoCodec: 'h264', audioCodec: 'aac', width: 1280, height: 720 }),
+      [],
+    );
+  });
+
+  it('lasts as long as it was active, within 1.5 s', () => {
+    assert.ok(
+      Math.abs(probe.durationSec - recordedSec) <= 1.5,
+      `file ${probe.durationSec} s, active ${recordedSec.toFixed(2)} s`,
+    );
+  });
+
+  it('carries the bots tones (mean volume above -50 dB)', () => {
+    assert.deepEqual(outputMismatches(probe, { minMeanVolumeDb: -50 }), []);
+  });
+
+  it('shows the participants, not only the background', async () => {
+    const deviation = await frameLumaDeviation(filePath, probe.durationSec / 2);
+    assert.ok(deviation > 5, `frame luma standard deviation ${deviation}`);
+  });
+
+  it('is listed COMPLETE by room after it ended', async () => {
+    assert.ok(stack);
+    const listed = await stack.client.listEgress({ roomName: ROOM });
+    const mine = listed.find((i) => i.egressId === egressId);
+    assert.ok(mine, `egress ${egressId} not in List by room`);
+    assert.equal(statusName(mine.status), 'EGRESS_COMPLETE');
+  });
+});
