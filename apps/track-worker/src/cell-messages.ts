@@ -1,4 +1,5 @@
 import type { Config, ControlMessage, JobPayload } from '@egress/protocol';
+import type { CrashSafeFile } from './track-egress-job.js';
 
 /**
  * Worker → cell: run an egress. Sent over IPC (never argv or env: the payload holds the room
@@ -26,4 +27,5 @@ export type ToCellMessage = CellStartMessage | CellControlMessage;
 export type FromCellMessage =
   | { type: 'status'; egressId: string; info: Record<string, unknown> }
   | { type: 'reply'; egressId: string; requestId: string; reply: string }
-  | { type: 'final'; egressId: string; info: Record<string, unknown> };
+  | { type: 'final'; egressId: string; info: Record<string, unknown> }
+  | { type: 'file'; egressId: string; file: CrashSafeFile };

@@ -1,18 +1,26 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import {
   type Config,
   decodeJobInfo,
+  decodeJobRequest,
   EgressError,
   egressInfoFromJson,
   encodeControlReplyError,
   isFinalStatus,
+  type JobPayload,
   type Logger,
   markFailed,
+  syncLegacyResult,
+  validateRequest,
 } from '@egress/protocol';
-import type { EgressInfo } from '@livekit/protocol';
+import { type EgressInfo, FileInfo } from '@livekit/protocol';
 import type { FromCellMessage, ToCellMessage } from './cell-messages.js';
 import type { EgressHost, HostedEgress, RunEgressOptions } from './egress-host.js';
+import { createOutputUploader } from './output-uploader.js';
+import type { CrashSafeFile } from './track-egress-job.js';
 
 /** Options of {@link CellPool}. */
 export interface CellPoolOptions {
@@ -31,6 +39,8 @@ export interface CellPoolOptions {
 }
 
 interface Hosted {
+  payload: JobPayload;
+  file?: CrashSafeFile;
   info: EgressInfo;
   onInfo: (info: EgressInfo) => Promise<void>;
   replies: Map<string, (reply: string) => void>;
@@ -104,6 +114,7 @@ export class CellPool implements EgressHost {
       resolve = r;
     });
     const hosted: Hosted = {
+      payload: options.payload,
       info: decodeJobInfo(options.payload),
       onInfo: options.onInfo,
       replies: new Map(),
@@ -202,6 +213,9 @@ export class CellPool implements EgressHost {
         hosted.replies.get(message.requestId)?.(message.reply);
         hosted.replies.delete(message.requestId);
         return;
+      case 'file':
+        hosted.file = message.file;
+        return;
       case 'final': {
         cell.egresses.delete(message.egressId);
         hosted.resolve(egressInfoFromJson(message.info));
@@ -230,10 +244,58 @@ export class CellPool implements EgressHost {
       for (const [requestId, reply] of hosted.replies) {
         reply(encodeControlReplyError(requestId, error));
       }
-      const info = isFinalStatus(hosted.info.status) ? hosted.info : markFailed(hosted.info, error);
+      if (isFinalStatus(hosted.info.status)) {
+        hosted.resolve(hosted.info);
+        continue;
+      }
       this.#log.warn({ egressId }, 'egress failed with its cell');
-      hosted.resolve(info);
+      void this.#saveCrashedFile(hosted)
+        .catch((err: unknown) => {
+          // The file stays on disk (tmp dir) when this fails; the egress still ends.
+          this.#log.error({ err, egressId }, 'could not upload the recording of a crashed egress');
+          return hosted.info;
+        })
+        .then((info) => hosted.resolve(markFailed(info, error)));
     }
     cell.egresses.clear();
+  }
+
+  // The encoder finalizes the file when its stdin closes with the dead cell; once it exited,
+  // the file is uploaded like any recording and named in the FAILED info.
+  async #saveCrashedFile(hosted: Hosted): Promise<EgressInfo> {
+    const file = hosted.file;
+    if (!file) return hosted.info;
+    const deadline = Date.now() + ENCODER_EXIT_DEADLINE_MS;
+    while ((await isAlive(file.encoderPid)) && Date.now() < deadline) await sleep(100);
+    const egress = validateRequest(decodeJobRequest(hosted.payload), {
+      retryCount: hosted.info.retryCount,
+    });
+    const uploaded = await createOutputUploader({
+      config: this.#options.config,
+      upload: egress.file?.upload ?? egress.requestUpload,
+      logger: this.#log,
+    }).upload({ localPath: file.localPath, storagePath: file.storagePath });
+    const next = hosted.info.clone();
+    const result = next.fileResults[0] ?? new FileInfo();
+    result.filename = file.storagePath;
+    result.location = uploaded.location;
+    result.size = BigInt(uploaded.sizeBytes);
+    if (next.fileResults.length === 0) next.fileResults.push(result);
+    next.backupStorageUsed ||= uploaded.backupStorageUsed;
+    return syncLegacyResult(next);
+  }
+}
+
+const ENCODER_EXIT_DEADLINE_MS = 15_000;
+
+// Linux: a finished encoder whose parent (the cell) died may linger as a zombie until its new
+// parent reaps it, and signal 0 still reaches a zombie; its state letter tells.
+async function isAlive(pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    // ENOENT: the process is gone.
+    return false;
   }
 }

@@ -31,6 +31,7 @@ async function start(message: Extract<ToCellMessage, { type: 'start' }>): Promis
       logger,
       tmpDir: message.tmpDir,
       ...(message.trackWaitMs ? { trackWaitMs: message.trackWaitMs } : {}),
+      onFileOutput: (file) => send({ type: 'file', egressId, file }),
       onInfo: async (next) => send({ type: 'status', egressId, info: egressInfoToJson(next) }),
       onControl: (handler) => {
         controls.set(egressId, handler);

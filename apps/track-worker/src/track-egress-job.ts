@@ -41,6 +41,18 @@ export interface RunTrackEgressJobOptions {
   onControl: (handler: (message: ControlMessage) => Promise<EgressInfo>) => () => void;
   /** How long to wait for the track, milliseconds (Go: 30 s). @defaultValue 30000 */
   trackWaitMs?: number;
+  /**
+   * Called when the file output is being written: where, and the encoder's pid, so the worker
+   * can still upload it if this process dies (see CellPool).
+   */
+  onFileOutput?: (file: CrashSafeFile) => void;
+}
+
+/** A file output being written, as the worker needs it to upload after a crash. */
+export interface CrashSafeFile {
+  localPath: string;
+  storagePath: string;
+  encoderPid: number;
 }
 
 /**
@@ -141,6 +153,9 @@ export async function runTrackEgressJob(options: RunTrackEgressJobOptions): Prom
       logger: log,
       signal: controller.signal,
       ...(options.trackWaitMs ? { trackWaitMs: options.trackWaitMs } : {}),
+      onEncoder: (encoderPid) => {
+        if (file) options.onFileOutput?.({ ...file, encoderPid });
+      },
       onActive: (startedAtMs) => {
         if (info.status !== EgressStatus.EGRESS_STARTING) return;
         void report(markActive(info, { nowMs: startedAtMs }));

@@ -52,6 +52,11 @@ export interface RunTrackEgressOptions {
   signal?: AbortSignal;
   /** How long to wait for the track to be published, milliseconds (Go: 30 s). @defaultValue 30000 */
   trackWaitMs?: number;
+  /**
+   * Called once the file encoder runs, with its pid: if this process dies, the encoder still
+   * finalizes the file, and whoever uploads it waits for that pid to exit.
+   */
+  onEncoder?: (pid: number) => void;
   /** Called once, when recording starts (the egress is ACTIVE), with the wall-clock time. */
   onActive?: (startedAtMs: number) => void;
   /** Decoded frame length, milliseconds (README: 20 ms costs less CPU than 10 ms). @defaultValue 20 */
@@ -159,6 +164,7 @@ export async function runTrackEgress(options: RunTrackEgressOptions): Promise<Tr
               : {}),
           });
     const activeSink = sink;
+    if (activeSink.pid) options.onEncoder?.(activeSink.pid);
     void activeSink.failed.then((error) => endWith({ ending: 'error', error }));
 
     const track = await Promise.race([subscribe(room, publication, options.trackWaitMs), ended]);

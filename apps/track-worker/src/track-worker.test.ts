@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -263,18 +263,14 @@ describe('track worker', { timeout: 240_000 }, () => {
     const crashed = await finished(first.job);
     assert.equal(EgressStatus[crashed.status], 'EGRESS_FAILED');
     assert.equal(crashed.error, CELL_CRASHED_MESSAGE);
-    // The encoder child saw EOF on its stdin and finalized the file by itself.
-    const dirs = await readdir(join(root, 'tmp'));
-    const dir = dirs.find((d) => d.startsWith(first.egressId));
-    assert.ok(dir, `no tmp dir for ${first.egressId} in ${dirs.join(', ')}`);
-    const path = join(root, 'tmp', dir, 'file', 'rec', `${a.trackId}.ogg`);
-    let probe = await probeAudioFile(path).catch(() => undefined);
-    for (let i = 0; i < 50 && !(probe && probe.durationSec > 1); i++) {
-      await sleep(100);
-      probe = await probeAudioFile(path).catch(() => undefined);
-    }
-    assert.equal(probe?.codec, 'opus');
-    assert.ok((probe?.durationSec ?? 0) > 1, `crashed recording lasts ${probe?.durationSec} s`);
+    // The encoder child saw EOF on its stdin and finalized the file by itself; the worker
+    // uploaded it (here: copied to local_output_dir) and named it in the FAILED info.
+    const saved = crashed.fileResults[0];
+    assert.ok(saved && saved.size > 0n, 'the crashed recording was not saved');
+    assert.equal(saved.filename, `rec/${a.trackId}.ogg`);
+    const probe = await probeAudioFile(join(outDir, saved.filename));
+    assert.equal(probe.codec, 'opus');
+    assert.ok(probe.durationSec > 1, `crashed recording lasts ${probe.durationSec} s`);
 
     await sleep(1000);
     await sendStop(second.egressId);

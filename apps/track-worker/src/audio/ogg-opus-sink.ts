@@ -99,6 +99,7 @@ export function startOggOpusSink(options: OggOpusSinkOptions): PcmSink {
   let closing: Promise<PcmSinkResult> | undefined;
   return {
     failed,
+    ...(child.pid ? { pid: child.pid } : {}),
     write(pcm) {
       if (!isClosing) child.stdin?.write(pcm);
     },

@@ -23,4 +23,6 @@ export interface PcmSink {
   close(): Promise<PcmSinkResult>;
   /** Stops at once without finishing (after a failure). */
   destroy(): void;
+  /** The encoder child's pid, for outputs that run one. */
+  readonly pid?: number;
 }
