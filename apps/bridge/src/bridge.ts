@@ -5,6 +5,7 @@ import { ControlClient } from './control/control-client.js';
 import { EgressService } from './egress-service.js';
 import { EgressQueues } from './intake/egress-queues.js';
 import { Intake } from './intake/intake.js';
+import { BridgeOps, type OpsAddress } from './ops/bridge-ops.js';
 import { startPsrpcDoor } from './psrpc-door.js';
 import { EgressState, type InfoListener } from './state/egress-state.js';
 import { EgressStore } from './state/egress-store.js';
@@ -35,6 +36,12 @@ export interface StartBridgeOptions {
   stalledIntervalMs?: number;
   /** How long an ended egress stays listed, milliseconds. @defaultValue 86400000 */
   retentionMs?: number;
+  /** Where `/health` listens instead of `health_port` (tests: `{ host: '127.0.0.1', port: 0 }`). */
+  health?: OpsAddress;
+  /** Where `/metrics` listens instead of `prometheus_port`. */
+  prometheus?: OpsAddress;
+  /** Go's `node_id` metric label. @defaultValue a new `NE_` id */
+  nodeId?: string;
   /** Tests only: the IOInfo topic of the psrpc door (livekit-server uses none). @defaultValue [] */
   ioInfoTopic?: ChannelPart;
 }
@@ -43,6 +50,14 @@ export interface StartBridgeOptions {
 export interface Bridge {
   /** The Twirp door's port, or `undefined` when it is off. */
   readonly apiPort: number | undefined;
+  /** The port of `/health` besides the API port, or `undefined` when `health_port` is 0. */
+  readonly healthPort: number | undefined;
+  /** The port of `/metrics` besides the API port, or `undefined` when `prometheus_port` is 0. */
+  readonly metricsPort: number | undefined;
+  /** Health, metrics and Bull Board (also mounted on the API port). */
+  readonly ops: BridgeOps;
+  /** Whether {@link Bridge.drain} was called. */
+  readonly isDraining: boolean;
   /** The path both doors start egresses through (the psrpc door calls `intake.start`). */
   readonly intake: Intake;
   /** The `livekit.Egress` API (list, stop, update stream, update layout). */
@@ -155,6 +170,21 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
       },
     });
 
+    let isDraining = false;
+    const ops = new BridgeOps({
+      config,
+      redis: producer,
+      queues,
+      connect: () => createRedis(redisConfig, 'worker'),
+      isDraining: () => isDraining,
+      logger,
+      ...(options.health ? { health: options.health } : {}),
+      ...(options.prometheus ? { prometheus: options.prometheus } : {}),
+      ...(options.nodeId ? { nodeId: options.nodeId } : {}),
+    });
+    closers.push({ name: 'ops', close: () => ops.close() });
+    await ops.start();
+
     const intake = new Intake({ config, store, queues, state, logger });
     const service = new EgressService({ intake, store, queues, state, control });
 
@@ -165,6 +195,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
         verifier: new TokenVerifier(config.apiKey, config.apiSecret),
         logger,
         port: apiPort,
+        mounts: ops.mounts,
         ...(options.api?.host ? { host: options.api.host } : {}),
         ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
       });
@@ -179,15 +210,25 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
       ...(options.ioInfoTopic ? { ioInfoTopic: options.ioInfoTopic } : {}),
     });
     closers.push({ name: 'psrpc door', close: () => door.close() });
-    log.info({ apiPort: boundPort }, 'bridge started');
+    log.info(
+      { apiPort: boundPort, healthPort: ops.healthPort, metricsPort: ops.metricsPort },
+      'bridge started',
+    );
 
     return {
       apiPort: boundPort,
+      healthPort: ops.healthPort,
+      metricsPort: ops.metricsPort,
+      ops,
+      get isDraining() {
+        return isDraining;
+      },
       intake,
       service,
       state,
       onInfoChanged: (listener) => state.onInfoChanged(listener),
       drain: () => {
+        isDraining = true;
         door.drain();
         intake.drain();
       },

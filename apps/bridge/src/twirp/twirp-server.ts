@@ -20,6 +20,24 @@ export interface TwirpServerOptions {
   host?: string;
   /** Largest request body accepted, bytes. @defaultValue 1048576 (1 MiB) */
   maxBodyBytes?: number;
+  /**
+   * Other handlers on the same port (health, metrics, Bull Board), each owning a path and
+   * everything below it; every other path is Twirp's. @defaultValue []
+   */
+  mounts?: readonly HttpMount[];
+}
+
+/** A handler that owns `path` and every path below it on the Twirp server's port. */
+export interface HttpMount {
+  /** Absolute path without a trailing slash, such as `/health`. */
+  readonly path: string;
+  /** Answers the request (it sees the full URL). */
+  readonly handle: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+function mountFor(mounts: readonly HttpMount[], url: string | undefined): HttpMount | undefined {
+  const path = (url ?? '').split('?')[0] ?? '';
+  return mounts.find((m) => path === m.path || path.startsWith(`${m.path}/`));
 }
 
 /** Default largest request body: 1 MiB, far above any egress request. */
@@ -135,7 +153,13 @@ export class TwirpServer {
     this.#port = options.port;
     this.#host = options.host ?? '0.0.0.0';
     this.#maxBodyBytes = maxBodyBytes;
+    const mounts = options.mounts ?? [];
     this.#server = createServer((req, res) => {
+      const mount = mountFor(mounts, req.url);
+      if (mount) {
+        mount.handle(req, res);
+        return;
+      }
       void this.#handle(req, res).catch((err: unknown) => {
         // #handle answers every error itself; this is a last guard (a write after a reset).
         this.#log.error({ err }, 'twirp request handling failed');
