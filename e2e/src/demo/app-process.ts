@@ -12,15 +12,27 @@ export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
 /** The egress services this starts, by their folder under `apps/`. */
 export type EgressApp = 'bridge' | 'composite-worker' | 'track-worker';
 
-/** A free TCP port on 127.0.0.1 (closed again at once, so another process can take it). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (!address || typeof address !== 'object') throw new Error('no port from the kernel');
-  return address.port;
+/**
+ * `count` distinct free TCP ports on 127.0.0.1: all are held open until every one is picked (so
+ * the kernel cannot hand the same one out twice), then closed for the services to take.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = [];
+  const ports: number[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = createServer();
+      servers.push(server);
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const address = server.address();
+      if (!address || typeof address !== 'object') throw new Error('no port from the kernel');
+      ports.push(address.port);
+    }
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  }
+  return ports;
 }
 
 /** Options of {@link startAppProcess}. */
@@ -34,6 +46,8 @@ export interface AppProcessOptions {
   logFile?: string;
   /** How long to wait for /health, milliseconds. @defaultValue 30000 */
   healthDeadlineMs?: number;
+  /** Aborts the wait for /health: the process is stopped and the start rejects. */
+  signal?: AbortSignal;
 }
 
 /** A running service process (`node apps/<app>/dist/main.js`). */
@@ -100,6 +114,10 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   };
   const deadline = Date.now() + (options.healthDeadlineMs ?? 30_000);
   for (;;) {
+    if (options.signal?.aborted) {
+      await proc.stop(5_000);
+      options.signal.throwIfAborted();
+    }
     if (hasExited) {
       throw new Error(
         `${options.app} exited with ${await exited} before it was healthy; ${where}${memory}`,

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import {
   type AppProcess,
   type EgressApp,
-  freePort,
+  freePorts,
   REPO_ROOT,
   startAppProcess,
 } from './app-process.js';
@@ -50,6 +50,8 @@ export interface EgressStackOptions {
   logLevel?: string;
   /** Called with a line per step while starting. */
   onStep?: (line: string) => void;
+  /** Aborts the start: what was started is stopped and the start rejects with the reason. */
+  signal?: AbortSignal;
 }
 
 /** Everything {@link startEgressStack} started. */
@@ -98,7 +100,11 @@ function configYaml(o: EgressStackOptions, sfu: TestSfu, ports: StackPorts, app:
  * On a failed start everything already started is stopped again.
  */
 export async function startEgressStack(options: EgressStackOptions): Promise<EgressStack> {
-  const step = options.onStep ?? (() => undefined);
+  const onStep = options.onStep ?? (() => undefined);
+  const step = (line: string) => {
+    onStep(line);
+    options.signal?.throwIfAborted();
+  };
   const workers = options.workers ?? ['composite-worker', 'track-worker'];
   const apps: AppProcess[] = [];
   const bots: Bot[] = [];
@@ -131,14 +137,11 @@ export async function startEgressStack(options: EgressStackOptions): Promise<Egr
         `bot ${identity} (${b.kind}${b.isSyncSignal ? ', sync signal' : ''}) in ${options.room}`,
       );
     }
+    const [api = 0, template = 0, bridge = 0, composite = 0, track = 0] = await freePorts(5);
     const ports: StackPorts = {
-      api: await freePort(),
-      template: await freePort(),
-      health: {
-        bridge: await freePort(),
-        'composite-worker': await freePort(),
-        'track-worker': await freePort(),
-      },
+      api,
+      template,
+      health: { bridge, 'composite-worker': composite, 'track-worker': track },
     };
     const activeSfu = sfu;
     for (const app of ['bridge', ...workers] as EgressApp[]) {
@@ -147,6 +150,7 @@ export async function startEgressStack(options: EgressStackOptions): Promise<Egr
           app,
           configBody: configYaml(options, activeSfu, ports, app),
           healthPort: ports.health[app],
+          ...(options.signal ? { signal: options.signal } : {}),
           ...(options.logDir ? { logFile: join(options.logDir, `${app}.log`) } : {}),
         }),
       );

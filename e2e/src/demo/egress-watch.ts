@@ -33,6 +33,8 @@ export interface WaitForEgressOptions {
   onPoll?: (info: EgressInfo) => void;
   /** @defaultValue 500 */
   pollMs?: number;
+  /** Ends the wait with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -48,6 +50,7 @@ export async function waitForEgress(
   const deadline = Date.now() + options.deadlineMs;
   let last: EgressInfo | undefined;
   for (;;) {
+    options.signal?.throwIfAborted();
     last = await getEgress(client, egressId).catch(() => last);
     if (last) {
       options.onPoll?.(last);
@@ -63,7 +66,9 @@ export async function waitForEgress(
         `egress ${egressId} still ${last ? statusName(last.status) : 'unlisted'} after ${options.deadlineMs} ms`,
       );
     }
-    await sleep(options.pollMs ?? 500);
+    await sleep(options.pollMs ?? 500, undefined, { signal: options.signal }).catch(() => {
+      options.signal?.throwIfAborted();
+    });
   }
 }
 

@@ -30,18 +30,30 @@ const say = (line: string) => process.stdout.write(`[demo] ${line}\n`);
 
 let stack: EgressStack | undefined;
 let receiver: PcmReceiver | undefined;
-let isStopping = false;
+/** Egresses started and not seen ended: stopped first when the demo is cut short. */
+const running = new Set<string>();
+const abort = new AbortController();
 
+/** Stops the egresses still running, then the services, bots and SFU. Idempotent. */
 async function stopAll(): Promise<void> {
+  const client = stack?.client;
+  if (client && running.size > 0) {
+    say(`stopping egress ${[...running].join(', ')}`);
+    await Promise.allSettled([...running].map((id) => client.stopEgress(id)));
+    running.clear();
+  }
   await receiver?.close().catch(() => undefined);
+  receiver = undefined;
+  say('stopping the services, bots and SFU');
   await stack?.close();
 }
 
+// Ctrl-C (netns-run and scripts/demo pass it on as SIGTERM): every wait below ends with an
+// abort error, and the finally block at the bottom stops what was started, by PID.
 function onSignal(signal: NodeJS.Signals): void {
-  if (isStopping) return;
-  isStopping = true;
+  if (abort.signal.aborted) return;
   say(`${signal}: stopping everything`);
-  void stopAll().finally(() => process.exit(130));
+  abort.abort(new Error(`interrupted by ${signal}`));
 }
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
@@ -108,6 +120,7 @@ async function main(): Promise<number> {
     ],
     ...(logDir ? { logDir } : {}),
     onStep: say,
+    signal: abort.signal,
   });
   receiver = await startPcmReceiver();
   const { client } = stack;
@@ -126,10 +139,12 @@ async function main(): Promise<number> {
     },
     { layout: 'grid-dark', encodingOptions: EncodingOptionsPreset.H264_720P_30 },
   );
+  running.add(composite.egressId);
   say(`room composite ${composite.egressId}: grid-dark, 1280x720 30 fps, MP4 + HLS`);
   const toneSid = stack.bots.find((b) => b.identity === 'tone')?.publications.audio?.sid;
   if (!toneSid) throw new Error('the tone bot has no audio track');
   const track = await client.startTrackEgress(ROOM, receiver.url, toneSid);
+  running.add(track.egressId);
   say(`track egress ${track.egressId}: audio of "tone" (${toneSid}) to ${receiver.url}`);
 
   const latest = new Map<string, EgressInfo>();
@@ -159,6 +174,7 @@ async function main(): Promise<number> {
         waitForEgress(client, id, {
           until,
           deadlineMs,
+          signal: abort.signal,
           onPoll: (info) => {
             latest.set(id, info);
             clock.observe(info);
@@ -172,6 +188,7 @@ async function main(): Promise<number> {
   await waitForEgress(client, composite.egressId, {
     until: () => clock.seconds(composite.egressId) >= seconds,
     deadlineMs: seconds * 1000 + 30_000,
+    signal: abort.signal,
     pollMs: 250,
     onPoll: (info) => {
       latest.set(composite.egressId, info);
@@ -183,6 +200,7 @@ async function main(): Promise<number> {
   say('stopping both egresses');
   await Promise.all(ids.map(([, id]) => client.stopEgress(id)));
   const ended = await poll((i) => i.status === EgressStatus.EGRESS_COMPLETE, 90_000);
+  running.clear();
   print(true);
 
   const [compositeInfo, trackInfo] = ended;
@@ -197,24 +215,27 @@ async function main(): Promise<number> {
       `${session?.isClosedCleanly ? 'closed cleanly' : 'no close frame'}`,
   );
 
+  // Each output lasts about as long as its egress was ACTIVE (as seen by polling every 0.5 s).
+  const around = (sec: number): [number, number] => [sec - 2, sec + 2];
+  const compositeSec = clock.seconds(composite.egressId);
   const want = { videoCodec: 'h264', audioCodec: 'aac', width: 1280, height: 720 };
   const results = [
     await check(
       'MP4',
       compositeInfo?.fileResults[0]?.location,
-      { ...want, fps: [24, 31], durationSec: [seconds - 2, seconds + 4], minMeanVolumeDb: -50 },
+      { ...want, fps: [24, 31], durationSec: around(compositeSec), minMeanVolumeDb: -50 },
       seconds / 2,
     ),
     await check('HLS', compositeInfo?.segmentResults[0]?.playlistLocation, {
       ...want,
-      durationSec: [seconds - 4, seconds + 6],
+      durationSec: around(compositeSec),
       minMeanVolumeDb: -50,
     }),
     await check('track (WAV)', pcmBytes > 0 ? wavPath : undefined, {
       audioCodec: 'pcm_s16le',
       sampleRate: 48_000,
       channels: 2,
-      durationSec: [seconds - 3, seconds + 6],
+      durationSec: around(clock.seconds(track.egressId)),
       minMeanVolumeDb: -50,
     }),
   ];
@@ -241,21 +262,18 @@ let code = 1;
 try {
   code = await main();
 } catch (err) {
-  say(`failed: ${err instanceof Error ? err.message : String(err)}`);
-  if (!logDir) {
-    for (const app of stack?.apps ?? []) {
-      process.stdout.write(
-        `\n--- ${app.app} (last lines) ---\n${app.output().split('\n').slice(-30).join('\n')}\n`,
-      );
+  if (!abort.signal.aborted) {
+    say(`failed: ${err instanceof Error ? err.message : String(err)}`);
+    if (!logDir) {
+      for (const app of stack?.apps ?? []) {
+        const lines = app.output().split('\n').slice(-30).join('\n');
+        process.stdout.write(`\n--- ${app.app} (last lines) ---\n${lines}\n`);
+      }
+    } else {
+      say(`service logs: ${logDir}`);
     }
-  } else {
-    say(`service logs: ${logDir}`);
   }
 } finally {
-  if (!isStopping) {
-    isStopping = true;
-    say('stopping the services, bots and SFU');
-    await stopAll();
-  }
+  await stopAll().catch((err: unknown) => say(`stopping failed: ${String(err)}`));
 }
-process.exit(code);
+process.exit(abort.signal.aborted ? 130 : code);
