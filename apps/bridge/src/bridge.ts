@@ -103,6 +103,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
   const close = (): Promise<void> => {
     closing ??= (async () => {
       for (const closer of closers.reverse()) {
+        log.debug({ step: closer.name }, 'bridge closing');
         try {
           await closer.close();
         } catch (err) {

@@ -319,6 +319,9 @@ export class PsrpcServer {
         resolve(isPicked);
       };
       const waiter: ClaimWaiter = { settle, serverId: this.#serverId };
+      // A request id already waiting is a replayed message (livekit-server never reuses ids):
+      // the older wait gives up, so no waiter is left that close() cannot find (bridge fuzz).
+      this.#claims.get(request.requestId)?.settle(false);
       // The waiter exists before the claim goes out, so a fast claim response is not missed.
       this.#claims.set(request.requestId, waiter);
       const claim = new PsrpcClaimRequest({
