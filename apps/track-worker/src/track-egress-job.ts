@@ -117,30 +117,35 @@ export async function runTrackEgressJob(options: RunTrackEgressJobOptions): Prom
         redactedUrl: egress.websocket.redacted,
       };
     } else if (egress.file) {
-      const vars = {
-        roomName,
-        roomId: info.roomId,
-        retryCount: info.retryCount,
-        trackId,
-        trackType: 'audio' as const,
+      const plan = egress.file;
+      // Named once the track is known, as Go does: `{track_type}` and the container depend on it.
+      const localPathFor = async (track: { type: 'audio' | 'video' }): Promise<string> => {
+        const vars = {
+          roomName,
+          roomId: info.roomId,
+          retryCount: info.retryCount,
+          trackId,
+          trackType: track.type,
+        };
+        const storagePath = fileOutputName({
+          filepath: plan.filepath,
+          // Audio is re-encoded to Opus (OGG, Go's choice for Opus); video to H.264 (MP4).
+          fileType: track.type === 'audio' ? 'ogg' : 'mp4',
+          identifier: outputIdentifier('track', vars),
+          vars,
+          now: new Date(),
+        });
+        const localPath = resolveLocalPath(join(options.tmpDir, 'file'), storagePath);
+        await mkdir(dirname(localPath), { recursive: true });
+        file = { storagePath, localPath };
+        const next = info.clone();
+        const result = next.fileResults[0] ?? new FileInfo();
+        result.filename = storagePath;
+        if (next.fileResults.length === 0) next.fileResults.push(result);
+        info = syncLegacyResult(next);
+        return localPath;
       };
-      const storagePath = fileOutputName({
-        filepath: egress.file.filepath,
-        // Audio tracks are re-encoded to Opus, so OGG (Go's choice for an Opus track).
-        fileType: 'ogg',
-        identifier: outputIdentifier('track', vars),
-        vars,
-        now: new Date(),
-      });
-      const localPath = resolveLocalPath(join(options.tmpDir, 'file'), storagePath);
-      await mkdir(dirname(localPath), { recursive: true });
-      file = { storagePath, localPath };
-      output = { kind: 'file', localPath };
-      const next = info.clone();
-      const result = next.fileResults[0] ?? new FileInfo();
-      result.filename = storagePath;
-      if (next.fileResults.length === 0) next.fileResults.push(result);
-      info = syncLegacyResult(next);
+      output = { kind: 'file', localPath: localPathFor };
     } else {
       throw EgressError.invalidArgument('track egress needs a file or websocket output');
     }

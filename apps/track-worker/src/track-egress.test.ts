@@ -8,6 +8,7 @@ import { createLogger, mintEgressToken, newEgressId } from '@egress/protocol';
 import { type Bot, type BotStep, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
 import { dispose } from '@livekit/rtc-node';
 import { probeAudioFile } from './testing/probe-audio-file.js';
+import { probeVideoFile } from './testing/probe-video-file.js';
 import { runTrackEgress, type TrackEgressResult } from './track-egress.js';
 
 const apiKey = 'track-egress-key';
@@ -59,11 +60,7 @@ describe('runTrackEgress', { timeout: 240_000 }, () => {
   }
 
   it('records an audio track to OGG/Opus as long as wall time, mute as silence, until unpublish', async () => {
-    const { trackId, token } = await setup([
-      { atMs: 2000, action: 'mute', track: 'audio' },
-      { atMs: 3000, action: 'unmute', track: 'audio' },
-      { atMs: 6000, action: 'unpublish', track: 'audio' },
-    ]);
+    const { trackId, token, bot } = await setup();
     const localPath = join(dir, 'unpublish.ogg');
     let activeAtMs = 0;
     const result = assertComplete(
@@ -75,6 +72,10 @@ describe('runTrackEgress', { timeout: 240_000 }, () => {
         logger,
         onActive: (ms) => {
           activeAtMs = ms;
+          // Driven from the start of the recording, so a slow join cannot miss the script.
+          setTimeout(() => bot.setMuted('audio', true), 1000);
+          setTimeout(() => bot.setMuted('audio', false), 2000);
+          setTimeout(() => void bot.unpublish('audio'), 4000);
         },
       }),
     );
@@ -158,4 +159,54 @@ describe('runTrackEgress', { timeout: 240_000 }, () => {
       assert.ok(probe.durationSec > 1.5, `duration ${probe.durationSec}`);
     });
   }
+
+  it('records a video track to MP4/H.264 on the wall clock, black while muted', async () => {
+    const room = `room-${randomUUID()}`;
+    const bot = await startBot({
+      url: sfu.url,
+      apiKey,
+      apiSecret,
+      room,
+      identity: 'video-bot',
+      kind: 'video',
+    });
+    bots.push(bot);
+    const egressId = newEgressId();
+    const token = await mintEgressToken({ apiKey, apiSecret, egressId, roomName: room });
+    const localPath = join(dir, 'video.mp4');
+    let named: string | undefined;
+    const result = assertComplete(
+      await runTrackEgress({
+        wsUrl: sfu.url,
+        token,
+        trackId: bot.publications.video?.sid ?? '',
+        output: {
+          kind: 'file',
+          localPath: async (track) => {
+            named = track.type;
+            return localPath;
+          },
+        },
+        logger,
+        onActive: () => {
+          setTimeout(() => bot.setMuted('video', true), 1000);
+          setTimeout(() => bot.setMuted('video', false), 2000);
+          setTimeout(() => void bot.unpublish('video'), 4000);
+        },
+      }),
+    );
+    assert.equal(named, 'video');
+    assert.equal(result.endReason, 'Source closed');
+    const probe = await probeVideoFile(localPath);
+    const wallSec = (result.endedAtMs - result.startedAtMs) / 1000;
+    assert.equal(probe.codec, 'h264');
+    assert.deepEqual([probe.width, probe.height], [320, 240]);
+    assert.ok(
+      Math.abs(probe.durationSec - wallSec) <= wallSec * 0.01 + 1 / 30,
+      `duration ${probe.durationSec} s against wall ${wallSec} s`,
+    );
+    const muted = probe.blacks.filter((b) => b.endSec - b.startSec > 0.6);
+    assert.equal(muted.length, 1, JSON.stringify(probe.blacks));
+    logger.info({ probe, wallSec }, 'recorded video');
+  });
 });

@@ -18,13 +18,17 @@ import { startOggOpusSink } from './audio/ogg-opus-sink.js';
 import type { PcmSink, PcmSinkResult } from './audio/pcm-sink.js';
 import { PcmTimeline } from './audio/pcm-timeline.js';
 import { startWebsocketSink } from './audio/websocket-sink.js';
+import { VideoRecorder } from './video/video-recorder.js';
 
 /** Where a track egress writes. */
 export type TrackEgressOutput =
   | {
       kind: 'file';
-      /** Local file to write (uploaded by the caller afterwards). */
-      localPath: string;
+      /**
+       * Local file to write (uploaded by the caller afterwards), or a function naming it once the
+       * track is known (Go fills `{track_type}` and the extension after subscribing).
+       */
+      localPath: string | ((track: { type: 'audio' | 'video' }) => Promise<string>);
       /** @defaultValue 128 */
       audioBitrateKbps?: number;
     }
@@ -123,18 +127,11 @@ export async function runTrackEgress(options: RunTrackEgressOptions): Promise<Tr
       return { status: 'aborted', message: GO_MESSAGES.stopBeforeStart, endedAtMs: Date.now() };
     }
     const { publication, participant } = found;
-    if (publication.kind !== TrackKind.KIND_AUDIO) {
-      if (options.output.kind === 'websocket') {
-        return failed(
-          EgressError.invalidArgument(
-            `track ${options.trackId} is a video track: websocket output supports audio tracks only`,
-          ),
-        );
-      }
-      // TODO(#9): video track egress (decoded frames → x264 → MP4).
+    const isVideo = publication.kind !== TrackKind.KIND_AUDIO;
+    if (isVideo && options.output.kind === 'websocket') {
       return failed(
         EgressError.invalidArgument(
-          `track ${options.trackId} is a video track: this worker records audio tracks only so far`,
+          `track ${options.trackId} is a video track: websocket output supports audio tracks only`,
         ),
       );
     }
@@ -145,23 +142,31 @@ export async function runTrackEgress(options: RunTrackEgressOptions): Promise<Tr
       if (p.identity === participant.identity) sourceClosed();
     });
     room.on(RoomEvent.Disconnected, () => sourceClosed());
+    const websocket = options.output.kind === 'websocket' ? options.output : undefined;
+    const localPath =
+      options.output.kind !== 'file'
+        ? undefined
+        : typeof options.output.localPath === 'string'
+          ? options.output.localPath
+          : await options.output.localPath({ type: isVideo ? 'video' : 'audio' });
+    if (isVideo && localPath) return await recordVideo(publication, localPath);
 
     sink =
-      options.output.kind === 'file'
+      options.output.kind === 'file' && localPath
         ? startOggOpusSink({
-            localPath: options.output.localPath,
+            localPath,
             logger: log,
-            ...(options.output.audioBitrateKbps
+            ...(options.output.kind === 'file' && options.output.audioBitrateKbps
               ? { bitrateKbps: options.output.audioBitrateKbps }
               : {}),
           })
         : await startWebsocketSink({
-            url: options.output.url,
-            redactedUrl: options.output.redactedUrl,
+            // biome-ignore lint/style/noNonNullAssertion: no local path means a websocket output
+            url: websocket!.url,
+            // biome-ignore lint/style/noNonNullAssertion: as above
+            redactedUrl: websocket!.redactedUrl,
             logger: log,
-            ...(options.output.pingIntervalMs
-              ? { pingIntervalMs: options.output.pingIntervalMs }
-              : {}),
+            ...(websocket?.pingIntervalMs ? { pingIntervalMs: websocket.pingIntervalMs } : {}),
           });
     const activeSink = sink;
     if (activeSink.pid) options.onEncoder?.(activeSink.pid);
@@ -235,6 +240,58 @@ export async function runTrackEgress(options: RunTrackEgressOptions): Promise<Tr
     await reader?.cancel().catch((err: unknown) => log.debug({ err }, 'track reader cancel'));
     await room.disconnect().catch((err: unknown) => log.debug({ err }, 'room disconnect'));
     room.removeAllListeners();
+  }
+
+  async function recordVideo(
+    publication: RemoteTrackPublication,
+    path: string,
+  ): Promise<TrackEgressResult> {
+    const recorder = new VideoRecorder({
+      localPath: path,
+      logger: log,
+      onFirstFrame: (ms) => {
+        startedAtMs = ms;
+        options.onActive?.(ms);
+      },
+      ...(options.onEncoder ? { onEncoder: options.onEncoder } : {}),
+      onStreamEnd: sourceClosed,
+      onError: (error) => endWith({ ending: 'error', error }),
+    });
+    const track = await Promise.race([subscribe(room, publication, options.trackWaitMs), ended]);
+    if (isEnding(track)) {
+      if (track.ending === 'error') return failed(track.error);
+      return { status: 'aborted', message: GO_MESSAGES.stopBeforeStart, endedAtMs: Date.now() };
+    }
+    const onMute = (isMuted: boolean) => (pub: { sid?: string | undefined }) => {
+      if (pub.sid === options.trackId) recorder.setMuted(isMuted);
+    };
+    room.on(RoomEvent.TrackMuted, onMute(true));
+    room.on(RoomEvent.TrackUnmuted, onMute(false));
+    recorder.start(track, publication.muted ?? false);
+    const ending = await ended;
+    if (ending.ending === 'error') {
+      await recorder.destroy();
+      return failed(ending.error);
+    }
+    if (startedAtMs === undefined) {
+      // Stopped before the first frame: nothing was recorded (Go: stopped before it started).
+      await recorder.destroy();
+      return { status: 'aborted', message: GO_MESSAGES.stopBeforeStart, endedAtMs: Date.now() };
+    }
+    const endedAtMs = Date.now();
+    try {
+      const done = await recorder.finish();
+      return {
+        status: 'complete',
+        endReason: ending.endReason,
+        startedAtMs: done.startedAtMs,
+        endedAtMs,
+        durationMs: done.durationMs,
+        output: done.output,
+      };
+    } catch (err) {
+      return failed(EgressError.from(err));
+    }
   }
 
   function failed(error: EgressError): TrackEgressResult {

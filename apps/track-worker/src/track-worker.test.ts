@@ -126,7 +126,7 @@ describe('track worker', { timeout: 240_000 }, () => {
       script,
     });
     bots.push(bot);
-    return { room, trackId: bot.publications.audio?.sid ?? '' };
+    return { room, bot, trackId: bot.publications.audio?.sid ?? '' };
   }
 
   async function enqueue(request: EgressRequest, startDeadlineMs = Date.now() + 30_000) {
@@ -183,10 +183,11 @@ describe('track worker', { timeout: 240_000 }, () => {
   }
 
   it('records a track until it is unpublished and copies the file to local_output_dir', async () => {
-    const { room, trackId } = await startAudioBot([
-      { atMs: 5000, action: 'unpublish', track: 'audio' },
-    ]);
+    const { room, trackId, bot } = await startAudioBot();
     const { egressId, job } = await enqueue(fileRequest(room, trackId));
+    await waitActive(egressId);
+    await sleep(2500);
+    await bot.unpublish('audio');
     const info = await finished(job);
     assert.equal(EgressStatus[info.status], 'EGRESS_COMPLETE', info.error);
     assert.equal(info.details, 'End reason: Source closed');

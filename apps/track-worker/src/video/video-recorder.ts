@@ -1,0 +1,201 @@
+import { EgressError, type Logger } from '@egress/protocol';
+import { type RemoteTrack, VideoBufferType, type VideoFrame, VideoStream } from '@livekit/rtc-node';
+import type { PcmSink, PcmSinkResult } from '../audio/pcm-sink.js';
+import { startGstStdinSink } from '../gst-stdin-sink.js';
+import { blackI420, framesDueAt } from './frame-clock.js';
+
+/** Options of {@link VideoRecorder}. */
+export interface VideoRecorderOptions {
+  /** The MP4 file to write. */
+  localPath: string;
+  logger: Logger;
+  /** Output frame rate. @defaultValue 30 */
+  fps?: number;
+  /** H.264 bitrate, kbps. @defaultValue 3000 */
+  bitrateKbps?: number;
+  /** Called at the first decoded frame (the egress goes ACTIVE), with the wall-clock time. */
+  onFirstFrame: (startedAtMs: number) => void;
+  /** Called with the encoder's pid once it runs. */
+  onEncoder?: (pid: number) => void;
+  /** The track's stream ended. */
+  onStreamEnd: () => void;
+  /** Reading frames or the encoder failed. */
+  onError: (error: EgressError) => void;
+}
+
+/** The gst-launch arguments: raw I420 on stdin → x264 → fragmented MP4 (crash-safe). */
+export function h264Mp4Args(options: {
+  localPath: string;
+  width: number;
+  height: number;
+  fps: number;
+  bitrateKbps: number;
+}): string[] {
+  return [
+    '-q',
+    'fdsrc',
+    'fd=0',
+    '!',
+    'rawvideoparse',
+    'use-sink-caps=false',
+    'format=i420',
+    `width=${options.width}`,
+    `height=${options.height}`,
+    `framerate=${options.fps}/1`,
+    '!',
+    'x264enc',
+    'speed-preset=veryfast',
+    'tune=zerolatency',
+    `bitrate=${options.bitrateKbps}`,
+    `key-int-max=${options.fps * 2}`,
+    '!',
+    'h264parse',
+    '!',
+    'mp4mux',
+    // Fragments of 1 s: a file cut by a crash still plays up to its last fragment.
+    'fragment-duration=1000',
+    '!',
+    'filesink',
+    `location=${options.localPath}`,
+  ];
+}
+
+/**
+ * Records a video track to MP4/H.264 (rtc-node gives decoded frames only, so it re-encodes; Go
+ * passes video through). The encoder starts at the first frame, whose size the output keeps;
+ * frames are laid on the wall clock at a constant rate, repeating the last frame over gaps and
+ * sending black frames while the track is muted (Go's behaviour on mute), so the file lasts as
+ * long as the recording.
+ */
+export class VideoRecorder {
+  readonly #options: VideoRecorderOptions;
+  readonly #log: Logger;
+  readonly #fps: number;
+  #sink: PcmSink | undefined;
+  #reader: ReadableStreamDefaultReader | undefined;
+  #ticker: NodeJS.Timeout | undefined;
+  #startMs = 0;
+  #startedAtMs = 0;
+  #written = 0;
+  #width = 0;
+  #height = 0;
+  #latest: Buffer | undefined;
+  #black: Buffer | undefined;
+  #isMuted = false;
+  #hasWarnedSize = false;
+
+  constructor(options: VideoRecorderOptions) {
+    this.#options = options;
+    this.#log = options.logger.child({ component: 'video-recorder' });
+    this.#fps = options.fps ?? 30;
+  }
+
+  /** Starts reading the track's frames. */
+  start(track: RemoteTrack, isMuted: boolean): void {
+    this.#isMuted = isMuted;
+    const reader = new VideoStream(track).getReader();
+    this.#reader = reader;
+    void (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        this.#onFrame(value.frame);
+      }
+    })().then(
+      () => this.#options.onStreamEnd(),
+      (err: unknown) =>
+        this.#options.onError(EgressError.internal('reading the video track failed', err)),
+    );
+  }
+
+  /** The track was muted or unmuted: black frames while muted. */
+  setMuted(isMuted: boolean): void {
+    this.#isMuted = isMuted;
+  }
+
+  /**
+   * Fills the output up to now, ends it and waits for the file.
+   * @throws EgressError when no frame ever came or the encoder failed to finish
+   */
+  async finish(): Promise<{ output: PcmSinkResult; startedAtMs: number; durationMs: number }> {
+    await this.#stopReading();
+    const sink = this.#sink;
+    if (!sink) throw EgressError.internal('the video track sent no frames');
+    this.#tick();
+    const output = await sink.close();
+    return {
+      output,
+      startedAtMs: this.#startedAtMs,
+      durationMs: Math.round((this.#written * 1000) / this.#fps),
+    };
+  }
+
+  /** Stops at once (after a failure). */
+  async destroy(): Promise<void> {
+    await this.#stopReading();
+    this.#sink?.destroy();
+  }
+
+  async #stopReading(): Promise<void> {
+    clearInterval(this.#ticker);
+    this.#ticker = undefined;
+    await this.#reader?.cancel().catch((err: unknown) => this.#log.debug({ err }, 'cancel'));
+  }
+
+  #onFrame(frame: VideoFrame): void {
+    const i420 = frame.type === VideoBufferType.I420 ? frame : frame.convert(VideoBufferType.I420);
+    if (!this.#sink) this.#startSink(i420.width, i420.height);
+    if (i420.width !== this.#width || i420.height !== this.#height) {
+      // TODO(#9): scale instead; until then a size change freezes on the last good frame.
+      if (!this.#hasWarnedSize) {
+        this.#log.warn(
+          { width: i420.width, height: i420.height },
+          'video size changed; frames of the new size are skipped',
+        );
+        this.#hasWarnedSize = true;
+      }
+      return;
+    }
+    this.#latest = Buffer.from(i420.data.buffer, i420.data.byteOffset, i420.data.byteLength);
+    this.#tick();
+  }
+
+  #startSink(width: number, height: number): void {
+    this.#width = width;
+    this.#height = height;
+    const sink = startGstStdinSink({
+      args: h264Mp4Args({
+        localPath: this.#options.localPath,
+        width,
+        height,
+        fps: this.#fps,
+        bitrateKbps: this.#options.bitrateKbps ?? 3000,
+      }),
+      localPath: this.#options.localPath,
+      logger: this.#log,
+      what: 'video encoder',
+    });
+    this.#sink = sink;
+    if (sink.pid) this.#options.onEncoder?.(sink.pid);
+    void sink.failed.then((error) => this.#options.onError(error));
+    this.#startMs = performance.now();
+    this.#startedAtMs = Date.now();
+    this.#options.onFirstFrame(this.#startedAtMs);
+    this.#ticker = setInterval(() => this.#tick(), Math.max(5, Math.floor(500 / this.#fps)));
+  }
+
+  #tick(): void {
+    const sink = this.#sink;
+    if (!sink || !this.#latest) return;
+    const due = framesDueAt(performance.now() - this.#startMs, this.#fps);
+    while (this.#written < due) {
+      if (this.#isMuted) {
+        this.#black ??= blackI420(this.#width, this.#height);
+        sink.write(this.#black);
+      } else {
+        sink.write(this.#latest);
+      }
+      this.#written += 1;
+    }
+  }
+}
