@@ -156,6 +156,7 @@ async function main(): Promise<number> {
   const startedMs = Date.now();
   const isTty = process.stdout.isTTY;
   let lastPrintMs = 0;
+  let lastLine = '';
   const print = (isFinal = false) => {
     const line = progressLine(
       ids.map(([n, id]) => [n, latest.get(id)]),
@@ -163,8 +164,9 @@ async function main(): Promise<number> {
       startedMs,
     );
     if (isTty) process.stdout.write(`\r[demo] ${line}\x1b[K${isFinal ? '\n' : ''}`);
-    else if (isFinal || Date.now() - lastPrintMs >= 2000) {
+    else if ((isFinal && line !== lastLine) || Date.now() - lastPrintMs >= 2000) {
       lastPrintMs = Date.now();
+      lastLine = line;
       say(line);
     }
   };
