@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { newEgressId } from '@egress/protocol';
+import { RpcStartEgressRequest } from '@egress/protocol/psrpc';
+import {
+  EgressStatus,
+  EncodedFileOutput,
+  EncodedFileType,
+  RoomCompositeEgressRequest,
+} from '@livekit/protocol';
+import { EgressClient } from 'livekit-server-sdk';
+import { type Bridge, startBridge } from '../bridge.js';
+import { FIRST_AVAILABLE, type PsrpcSelectionOptions } from '../psrpc/psrpc-client.js';
+import { FakeLivekitServer, START_EGRESS_SELECTION } from '../psrpc/testing/fake-livekit-server.js';
+import { testLogger } from '../psrpc/testing/test-logger.js';
+import { removeTestKeys } from './start-test-bridge.js';
+import { TEST_API_KEY, TEST_API_SECRET, testConfig } from './test-config.js';
+
+/** Options of {@link runDoorBench}. */
+export interface DoorBenchOptions {
+  /** A Redis the bench may write to (it cleans up its own keys). */
+  redisUrl: string;
+  /** Requests in flight at once, per door. @defaultValue 16 */
+  concurrency?: number;
+  /** StartEgress requests through Twirp and through psrpc with the first claim. @defaultValue 1000 */
+  requests?: number;
+  /**
+   * Requests through psrpc with livekit-server's selection, which waits up to 500 ms for a
+   * claim of affinity 1 that an idle bridge (0.5, as Go's idle server) never sends. @defaultValue 160
+   */
+  slowRequests?: number;
+}
+
+/** One door's figures. */
+export interface DoorBenchRow {
+  door: string;
+  requests: number;
+  concurrency: number;
+  /** Completed StartEgress calls per second, over the whole run. */
+  perSecond: number;
+  /** Request sent → job enqueued (the bridge announces the STARTING egress), milliseconds. */
+  enqueueP50Ms: number;
+  enqueueP99Ms: number;
+  /** Request sent → answer received, milliseconds. */
+  answerP50Ms: number;
+  answerP99Ms: number;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)] as number;
+}
+
+function roomRequest(): RoomCompositeEgressRequest {
+  return new RoomCompositeEgressRequest({
+    roomName: `bench-${randomUUID()}`,
+    fileOutputs: [new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'b/a.mp4' })],
+  });
+}
+
+// Runs `start` `requests` times with `concurrency` in flight; each returns its egress id.
+async function measure(
+  bridge: Bridge,
+  door: string,
+  requests: number,
+  concurrency: number,
+  start: () => Promise<string>,
+): Promise<DoorBenchRow> {
+  const enqueuedAt = new Map<string, number>();
+  const unsubscribe = bridge.onInfoChanged((info) => {
+    if (info.status === EgressStatus.EGRESS_STARTING && !enqueuedAt.has(info.egressId)) {
+      enqueuedAt.set(info.egressId, performance.now());
+    }
+  });
+  const enqueue: number[] = [];
+  const answer: number[] = [];
+  const runStart = performance.now();
+  let next = 0;
+  const lane = async () => {
+    while (next < requests) {
+      next++;
+      const sentAt = performance.now();
+      const egressId = await start();
+      answer.push(performance.now() - sentAt);
+      const at = enqueuedAt.get(egressId);
+      if (at !== undefined) enqueue.push(at - sentAt);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: concurrency }, lane));
+  } finally {
+    unsubscribe();
+  }
+  const seconds = (performance.now() - runStart) / 1000;
+  enqueue.sort((a, b) => a - b);
+  answer.sort((a, b) => a - b);
+  return {
+    door,
+    requests,
+    concurrency,
+    perSecond: requests / seconds,
+    enqueueP50Ms: percentile(enqueue, 50),
+    enqueueP99Ms: percentile(enqueue, 99),
+    answerP50Ms: percentile(answer, 50),
+    answerP99Ms: percentile(answer, 99),
+  };
+}
+
+/**
+ * Measures StartEgress through each door of one in-process bridge (Twirp on 127.0.0.1 port 0
+ * via livekit-server-sdk's EgressClient; psrpc via the fake livekit-server, with the first
+ * claim and with livekit-server's own selection). No worker runs: jobs stay queued, and the
+ * bench deletes them when it ends.
+ */
+export async function runDoorBench(options: DoorBenchOptions): Promise<DoorBenchRow[]> {
+  const concurrency = options.concurrency ?? 16;
+  const requests = options.requests ?? 1000;
+  const slowRequests = options.slowRequests ?? 160;
+  const prefix = `bench-${randomUUID()}`;
+  const clusterId = `bench-${randomUUID()}`;
+  const ioInfoTopic = [`bench-io-${randomUUID()}`];
+  const logger = testLogger('bridge-bench');
+  const bridge = await startBridge({
+    config: { ...testConfig(options.redisUrl), clusterId, jobStartDeadlineMs: 600_000 },
+    logger,
+    queuePrefix: prefix,
+    api: { host: '127.0.0.1', port: 0 },
+    ioInfoTopic,
+  });
+  const fake = new FakeLivekitServer({ redis: options.redisUrl, logger, ioInfoTopic });
+  try {
+    await fake.start();
+    const client = new EgressClient(
+      `http://127.0.0.1:${bridge.apiPort}`,
+      TEST_API_KEY,
+      TEST_API_SECRET,
+    );
+    const viaTwirp = async () => {
+      const request = roomRequest();
+      const info = await client.startRoomCompositeEgress(request.roomName, {
+        file: request.fileOutputs[0] as EncodedFileOutput,
+      });
+      return info.egressId;
+    };
+    const viaPsrpc = (selection: PsrpcSelectionOptions) => async () => {
+      const info = await fake.startEgress(
+        new RpcStartEgressRequest({
+          egressId: newEgressId(),
+          roomId: 'RM_bench',
+          request: { case: 'roomComposite', value: roomRequest() },
+        }),
+        { clusterId, selection },
+      );
+      return info.egressId;
+    };
+    // A short warm-up, so connections and JIT do not count.
+    await measure(bridge, 'warm-up', 50, 4, viaTwirp);
+    await measure(bridge, 'warm-up', 50, 4, viaPsrpc(FIRST_AVAILABLE));
+    return [
+      await measure(bridge, 'twirp (EgressClient)', requests, concurrency, viaTwirp),
+      await measure(
+        bridge,
+        'psrpc (first claim)',
+        requests,
+        concurrency,
+        viaPsrpc(FIRST_AVAILABLE),
+      ),
+      await measure(
+        bridge,
+        'psrpc (livekit-server selection)',
+        slowRequests,
+        concurrency,
+        viaPsrpc(START_EGRESS_SELECTION),
+      ),
+    ];
+  } finally {
+    await fake.close();
+    await bridge.close();
+    await removeTestKeys(options.redisUrl, prefix);
+  }
+}
