@@ -37,7 +37,34 @@ interface GstPipeline {
 }
 
 async function child(url: string, room: string, mode: string, identities: string[]): Promise<void> {
-  if (mode.endsWith('-rooms')) {
+  if (mode === 'egress') {
+    // The real code path: runTrackEgress per track, OGG/Opus file output.
+    const { runTrackEgress } = await import('../track-egress.js');
+    const { createLogger } = await import('@egress/protocol');
+    const logger = createLogger({ service: 'density', level: 'silent' });
+    const dir = await mkdtemp(join(tmpdir(), 'density-'));
+    const probe = new Room();
+    await probe.connect(
+      url,
+      await createTestToken({ apiKey, apiSecret, room, identity: `probe-${process.pid}` }),
+      { autoSubscribe: false, dynacast: false },
+    );
+    for (const identity of identities) {
+      const pub = [
+        ...(probe.remoteParticipants.get(identity)?.trackPublications.values() ?? []),
+      ][0];
+      const token = await createTestToken({ apiKey, apiSecret, room, identity: `eg-${identity}` });
+      void runTrackEgress({
+        wsUrl: url,
+        token,
+        trackId: pub?.sid ?? '',
+        output: { kind: 'file', localPath: join(dir, `${identity}.ogg`) },
+        logger,
+      });
+    }
+    await probe.disconnect();
+    await delay(3000);
+  } else if (mode.endsWith('-rooms')) {
     const inner = mode.slice(0, -'-rooms'.length);
     for (const identity of identities) await join1(url, room, inner, [identity], identity);
   } else {
