@@ -86,8 +86,10 @@ describe('runTrackEgress', { timeout: 240_000 }, () => {
     const wallSec = (result.endedAtMs - result.startedAtMs) / 1000;
     assert.equal(probe.codec, 'opus');
     assert.equal(probe.channels, 2);
+    // 1 %, but never below the timeline's 100 ms ahead allowance plus a frame: on a loaded
+    // machine a stall longer than the gap limit may leave that much, and this take is short.
     assert.ok(
-      Math.abs(probe.durationSec - wallSec) <= wallSec * 0.01,
+      Math.abs(probe.durationSec - wallSec) <= Math.max(wallSec * 0.01, 0.12),
       `duration ${probe.durationSec} s against wall ${wallSec} s`,
     );
     assert.ok(probe.meanVolumeDb > -40, `mean volume ${probe.meanVolumeDb} dB`);

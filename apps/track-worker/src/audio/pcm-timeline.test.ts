@@ -15,14 +15,14 @@ describe('PcmTimeline', () => {
     },
     {
       name: 'puts silence of the gap length before a frame after a gap',
-      input: [20, 40, 240],
-      // 240 ms expected, 40 ms written, the frame is 20 ms: 180 ms of silence first.
-      want: { sizes: [[3840], [3840], [180 * 192, 3840]], writtenMs: 240 },
+      input: [20, 40, 440],
+      // 440 ms expected, 40 ms written, the frame is 20 ms: 380 ms of silence first.
+      want: { sizes: [[3840], [3840], [380 * 192, 3840]], writtenMs: 440 },
     },
     {
-      name: 'tolerates jitter below the gap limit without silence',
-      input: [20, 100, 120],
-      want: { sizes: [[3840], [3840], [3840]], writtenMs: 60 },
+      name: 'tolerates late bursts below the gap limit without silence',
+      input: [20, 300, 300, 300],
+      want: { sizes: [[3840], [3840], [3840], [3840]], writtenMs: 80 },
     },
     {
       name: 'drops frames that would run more than the limit ahead of the clock',
@@ -31,8 +31,11 @@ describe('PcmTimeline', () => {
         20, 20, 20, 20,
       ],
       want: {
-        sizes: [...Array.from({ length: 26 }, () => [3840]), []],
-        writtenMs: 520,
+        sizes: [
+          ...Array.from({ length: 6 }, () => [3840]),
+          ...Array.from({ length: 21 }, () => []),
+        ],
+        writtenMs: 120,
       },
     },
   ];
@@ -47,9 +50,9 @@ describe('PcmTimeline', () => {
 
   it('fills silence up to now only after a gap longer than the limit', () => {
     const timeline = new PcmTimeline(1000);
-    assert.deepEqual(sizes(timeline.fill(1050)), []);
-    assert.deepEqual(sizes(timeline.fill(1300)), [300 * 192]);
-    assert.equal(timeline.writtenMs, 300);
+    assert.deepEqual(sizes(timeline.fill(1250)), []);
+    assert.deepEqual(sizes(timeline.fill(1400)), [400 * 192]);
+    assert.equal(timeline.writtenMs, 400);
   });
 
   it('fills to the exact end when the output closes', () => {

@@ -4,9 +4,16 @@ export interface PcmTimelineOptions {
   sampleRate?: number;
   /** Interleaved channels. @defaultValue 2 */
   channels?: number;
-  /** Audio missing for longer than this is filled with silence, milliseconds. @defaultValue 100 */
+  /**
+   * Audio missing for longer than this is filled with silence, milliseconds. Shorter gaps are
+   * left alone: on a loaded machine frames arrive late in bursts, and filling those would push
+   * the real audio ahead of the clock. @defaultValue 300
+   */
   maxGapMs?: number;
-  /** Frames that would put the stream further ahead of the clock are dropped, milliseconds. @defaultValue 500 */
+  /**
+   * Frames that would put the stream further ahead of the clock are dropped (the tail of a burst
+   * after a gap that was already filled), milliseconds. @defaultValue 100
+   */
   maxAheadMs?: number;
 }
 
@@ -29,8 +36,8 @@ export class PcmTimeline {
   constructor(startMs: number, options: PcmTimelineOptions = {}) {
     this.#sampleRate = options.sampleRate ?? 48_000;
     this.#channels = options.channels ?? 2;
-    this.#maxGapSamples = this.#samplesIn(options.maxGapMs ?? 100);
-    this.#maxAheadSamples = this.#samplesIn(options.maxAheadMs ?? 500);
+    this.#maxGapSamples = this.#samplesIn(options.maxGapMs ?? 300);
+    this.#maxAheadSamples = this.#samplesIn(options.maxAheadMs ?? 100);
     this.#startMs = startMs;
     for (const [name, value] of [
       ['sampleRate', this.#sampleRate],
