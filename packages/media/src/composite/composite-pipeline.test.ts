@@ -13,7 +13,12 @@ import {
 import { type GstExit, GstProcess } from '../gst/gst-process.js';
 import { findFreePort } from '../stream/free-port.js';
 import { StreamFanout } from '../stream/stream-fanout.js';
-import { meanVolumeDb, parsePlaylist, probeMedia } from '../test-support/probe-media.js';
+import {
+  decodedVideoFrames,
+  meanVolumeDb,
+  parsePlaylist,
+  probeMedia,
+} from '../test-support/probe-media.js';
 import { writeLivePlaylist } from './live-playlist.js';
 import {
   type CompositeOutputPlan,
@@ -96,8 +101,11 @@ describe('composite pipeline with GStreamer', { timeout: 120_000 }, () => {
     assert.equal(probe.audio?.sampleRateHz, 48000);
     const volumeDb = await meanVolumeDb(path);
     assert.ok(volumeDb > SILENCE_DB, 'audio is not silent');
+    // seekable: an input seek to 2 s decodes the rest, about 1.5 s of 30 fps
+    const framesAfterSeek = await decodedVideoFrames(path, { startSec: 2 });
+    assertNear(framesAfterSeek / 30, probe.durationSec - 2, 0.5, 'decoded after a seek to 2 s');
     t.diagnostic(
-      `recorded ${recordedSec.toFixed(2)} s, ffprobe ${JSON.stringify(probe)}, mean ${volumeDb} dB`,
+      `recorded ${recordedSec.toFixed(2)} s, ffprobe ${JSON.stringify(probe)}, mean ${volumeDb} dB, ${framesAfterSeek} frames after -ss 2`,
     );
   });
 

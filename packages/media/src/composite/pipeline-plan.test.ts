@@ -49,7 +49,6 @@ describe('planCompositePipeline', () => {
           'aacparse',
           'mp4mux',
           'fragment-duration=1000',
-          'fragment-mode=first-moov-then-finalise',
           'location=/rec/my room é.mp4',
           'speed-preset=veryfast',
           'tune=zerolatency',

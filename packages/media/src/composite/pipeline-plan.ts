@@ -273,8 +273,14 @@ function pickSpeedPreset(enc: EncodingSettings): X264SpeedPreset {
  * consumer each branch gets a leaky queue, so a slow output drops its own data instead of stalling
  * the others (Go's bin.go does the same).
  *
- * - MP4 is fragmented (`fragment-duration`, `first-moov-then-finalise`): a SIGKILL leaves a file
- *   playable up to its last complete fragment, and a clean EOS rewrites it as a regular MP4.
+ * - MP4 is fragmented (`fragment-duration`, default `dash-or-mss` mode): the `moov` is written
+ *   first and each fragment goes out whole (`moof` + `mdat` per track), so a SIGKILL at any time
+ *   leaves a file that plays up to its last complete fragment. A clean EOS adds the duration to
+ *   the `moov` and an `mfra` index (the sink is seekable): `ffprobe` duration and seeking work.
+ *   Not `first-moov-then-finalise`: GStreamer 1.22 writes one `trun` per interleaved chunk there
+ *   and leaves the sample size out of a `trun` whose samples all match the fragment's first size
+ *   after the `tfhd` default was dropped (constant-size AAC frames), which FFmpeg rejects ("error
+ *   reading header") until EOS rewrites the file; and its `moov` only follows the first fragment.
  * - HLS uses `hlssink2` with `target-duration`, `max-files=0`, `playlist-length=0`; x264 gets
  *   `key-int-max = fps × keyframe interval` and `scenecut=0` so segments cut on time. The live
  *   playlist is not written by GStreamer: see `writeLivePlaylist`.
@@ -447,7 +453,6 @@ export function planCompositePipeline(
             'mp4mux',
             'name=filemux',
             `fragment-duration=${positiveInt(fragmentMs, 'mp4FragmentMs')}`,
-            'fragment-mode=first-moov-then-finalise',
           ],
           ['filesink', location, 'sync=false'],
         ),

@@ -92,3 +92,32 @@ export function parsePlaylist(text: string): {
   }
   return { durationsSec, uris, isEnded: text.includes('#EXT-X-ENDLIST') };
 }
+
+/**
+ * Decodes the first video stream from `startSec` on (an input seek, `-ss` before `-i`) and
+ * returns how many frames came out; rejects when FFmpeg fails.
+ */
+export async function decodedVideoFrames(
+  path: string,
+  options: { startSec?: number; maxFrames?: number } = {},
+): Promise<number> {
+  const { stdout } = await run('ffmpeg', [
+    '-hide_banner',
+    '-nostats',
+    '-v',
+    'error',
+    ...(options.startSec !== undefined ? ['-ss', String(options.startSec)] : []),
+    '-i',
+    path,
+    '-map',
+    '0:v:0',
+    ...(options.maxFrames !== undefined ? ['-frames:v', String(options.maxFrames)] : []),
+    '-f',
+    'null',
+    '-progress',
+    'pipe:1',
+    '-',
+  ]);
+  const frames = [...stdout.matchAll(/^frame=(\d+)$/gm)].map((m) => Number(m[1]));
+  return frames.at(-1) ?? 0;
+}
