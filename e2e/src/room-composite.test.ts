@@ -10,7 +10,7 @@ import {
   EncodedFileOutput,
   EncodedFileType,
   EncodingOptionsPreset,
-} from './demo/deps.js';
+} from 'livekit-server-sdk';
 import { type EgressStack, startEgressStack } from './demo/egress-stack.js';
 import { RecordingClock, statusName, waitForEgress } from './demo/egress-watch.js';
 import { outputMismatches } from './demo/expectations.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type EgressInfo, EgressStatus } from './demo/deps.js';
+import { type EgressInfo, EgressStatus } from 'livekit-server-sdk';
 import { type EgressStack, startEgressStack } from './demo/egress-stack.js';
 import { RecordingClock, statusName, waitForEgress } from './demo/egress-watch.js';
 import { outputMismatches } from './demo/expectations.js';

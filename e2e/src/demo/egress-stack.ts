@@ -1,4 +1,7 @@
 import { join } from 'node:path';
+import { type Bot, type BotOptions, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
+import { dispose as disposeRtcNode } from '@livekit/rtc-node';
+import { EgressClient } from 'livekit-server-sdk';
 import {
   type AppProcess,
   type EgressApp,
@@ -6,15 +9,6 @@ import {
   REPO_ROOT,
   startAppProcess,
 } from './app-process.js';
-import {
-  type Bot,
-  type BotOptions,
-  disposeRtcNode,
-  EgressClient,
-  startBot,
-  startTestSfu,
-  type TestSfu,
-} from './deps.js';
 
 /** A development key pair (the secret long enough for HS256). */
 export const DEMO_API_KEY = 'devkey';

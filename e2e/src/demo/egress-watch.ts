@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type EgressClient, type EgressInfo, EgressStatus } from './deps.js';
+import { type EgressClient, type EgressInfo, EgressStatus } from 'livekit-server-sdk';
 
 /** `EGRESS_ACTIVE` for `EgressStatus.EGRESS_ACTIVE`. */
 export function statusName(status: EgressStatus): string {

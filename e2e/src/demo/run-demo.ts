@@ -8,7 +8,6 @@
 //   EGRESS_DEMO_SECONDS    how long to record (default 10)
 import { mkdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { REPO_ROOT } from './app-process.js';
 import {
   type EgressInfo,
   EgressStatus,
@@ -16,7 +15,8 @@ import {
   EncodedFileType,
   EncodingOptionsPreset,
   SegmentedFileOutput,
-} from './deps.js';
+} from 'livekit-server-sdk';
+import { REPO_ROOT } from './app-process.js';
 import { DEMO_OUTPUT_DIR, type EgressStack, startEgressStack } from './egress-stack.js';
 import { RecordingClock, statusName, waitForEgress } from './egress-watch.js';
 import { type OutputExpectation, outputMismatches } from './expectations.js';
