@@ -37,7 +37,7 @@ interface GstPipeline {
 }
 
 async function child(url: string, room: string, mode: string, identities: string[]): Promise<void> {
-  if (mode === 'egress') {
+  if (mode === 'egress' || mode === 'video-egress') {
     // The real code path: runTrackEgress per track, OGG/Opus file output.
     const { runTrackEgress } = await import('../track-egress.js');
     const { createLogger } = await import('@egress/protocol');
@@ -58,7 +58,10 @@ async function child(url: string, room: string, mode: string, identities: string
         wsUrl: url,
         token,
         trackId: pub?.sid ?? '',
-        output: { kind: 'file', localPath: join(dir, `${identity}.ogg`) },
+        output: {
+          kind: 'file',
+          localPath: join(dir, `${identity}.${mode === 'egress' ? 'ogg' : 'mp4'}`),
+        },
         logger,
       });
     }
@@ -196,7 +199,18 @@ async function main(): Promise<void> {
   const ids = Array.from({ length: count }, (_, i) => `bot-${i}`);
   const bots = [];
   for (const identity of ids) {
-    bots.push(await startBot({ url: sfu.url, apiKey, apiSecret, room, identity, kind: 'audio' }));
+    bots.push(
+      await startBot({
+        url: sfu.url,
+        apiKey,
+        apiSecret,
+        room,
+        identity,
+        ...(mode === 'video-egress'
+          ? { kind: 'video' as const, width: 1280, height: 720, fps: 30 }
+          : { kind: 'audio' as const }),
+      }),
+    );
   }
   const groups = layout === 'shared' ? [ids] : ids.map((id) => [id]);
   const children: ChildProcess[] = [];
