@@ -54,6 +54,13 @@ function startApp(app: string, configBody: string): Started {
   return { child, output: () => output, exited };
 }
 
+async function waitForOutput(s: Started, pattern: RegExp): Promise<void> {
+  for (let i = 0; i < 300 && !pattern.test(s.output()); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.match(s.output(), pattern);
+}
+
 async function waitForHealth(port: number): Promise<Response> {
   for (let i = 0; i < 100; i++) {
     const res = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
@@ -87,6 +94,9 @@ describe('service start', () => {
         assert.equal(body.isDraining, false);
         assert.deepEqual(Object.keys(body.pools as object).sort(), ['composite', 'track']);
       }
+      // Health answers before main.ts has wired its signal handlers; a SIGTERM in that window
+      // would take the default action, so wait for the service's own ready line.
+      await waitForOutput(s, /"msg":"(service|bridge) started"/);
       s.child.kill('SIGTERM');
       assert.equal(await s.exited, 0, s.output());
       assert.match(s.output(), /"msg":"shutdown complete"/);
