@@ -7,8 +7,6 @@ import type { Queue } from 'bullmq';
 import express from 'express';
 import { isAdminAuthorized } from './basic-auth.js';
 
-type BoardServerAdapter = Parameters<typeof createBullBoard>[0]['serverAdapter'];
-
 /** Where Bull Board is served. */
 export const ADMIN_BOARD_PATH = '/admin/queues';
 
@@ -31,9 +29,7 @@ export function createAdminBoard(
   serverAdapter.setBasePath(ADMIN_BOARD_PATH);
   createBullBoard({
     queues: options.queues.map((queue) => new BullMQAdapter(queue)),
-    // @bull-board/express 9.10.1 carries its own @bull-board/api 9.10.1, whose adapter type
-    // differs from 9.10.2's only by a private field; the runtime contract is the same.
-    serverAdapter: serverAdapter as unknown as BoardServerAdapter,
+    serverAdapter,
     options: { uiConfig: { boardTitle: 'Egress queues' } },
   });
   const app = express();
