@@ -87,9 +87,13 @@ export type TrackEgressResult =
     }
   | { status: 'aborted'; message: string; endedAtMs: number };
 
-type Ending = { ending: 'end'; endReason: EndReason } | { ending: 'error'; error: EgressError };
+/** How a recording ended: an end reason, or an error. */
+export type Ending =
+  | { ending: 'end'; endReason: EndReason }
+  | { ending: 'error'; error: EgressError };
 
-function isEnding(value: object): value is Ending {
+/** Tells an {@link Ending} from a track or publication. */
+export function isEnding(value: object): value is Ending {
   return 'ending' in value;
 }
 
@@ -305,7 +309,8 @@ export async function runTrackEgress(options: RunTrackEgressOptions): Promise<Tr
   }
 }
 
-interface FoundTrack {
+/** A published track and its publisher. */
+export interface FoundTrack {
   publication: RemoteTrackPublication;
   participant: RemoteParticipant;
 }
@@ -350,7 +355,8 @@ async function join(room: Room, options: RunTrackEgressOptions): Promise<FoundTr
   }
 }
 
-function findTrack(room: Room, trackId: string): FoundTrack | undefined {
+/** The publication of `trackId` in the room, if published. */
+export function findTrack(room: Room, trackId: string): FoundTrack | undefined {
   for (const participant of room.remoteParticipants.values()) {
     for (const publication of participant.trackPublications.values()) {
       if (publication.sid === trackId) return { publication, participant };
@@ -359,7 +365,8 @@ function findTrack(room: Room, trackId: string): FoundTrack | undefined {
   return undefined;
 }
 
-async function subscribe(
+/** Subscribes to a publication; resolves with the track or the ending "failed to subscribe". */
+export async function subscribe(
   room: Room,
   publication: RemoteTrackPublication,
   waitMs = 30_000,
