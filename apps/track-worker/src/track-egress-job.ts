@@ -19,6 +19,8 @@ import {
   markFailed,
   mintEgressToken,
   msToNs,
+  type NamingVars,
+  type OutputFileType,
   outputIdentifier,
   resolveLocalPath,
   syncLegacyResult,
@@ -26,7 +28,8 @@ import {
 } from '@egress/protocol';
 import { type EgressInfo, EgressStatus, FileInfo } from '@livekit/protocol';
 import { createOutputUploader } from './output-uploader.js';
-import { runTrackEgress, type TrackEgressOutput } from './track-egress.js';
+import { runTrackCompositeEgress } from './track-composite-egress.js';
+import { runTrackEgress, type TrackEgressOutput, type TrackEgressResult } from './track-egress.js';
 
 /** Options of {@link runTrackEgressJob}. */
 export interface RunTrackEgressJobOptions {
@@ -89,14 +92,13 @@ export async function runTrackEgressJob(options: RunTrackEgressJobOptions): Prom
   let isUploaded = false;
   try {
     const request = decodeJobRequest(payload);
-    if (request.case !== 'track') {
-      // TODO(#9): track composite and participant egress.
+    if (request.case !== 'track' && request.case !== 'trackComposite') {
+      // TODO(#9): participant egress and the audio-only room composite.
       throw EgressError.invalidArgument(
-        `this worker runs track egress only so far; ${payload.requestType} is not supported yet`,
+        `this worker runs track and track composite egress so far; ${payload.requestType} is not supported yet`,
       );
     }
     const egress = validateRequest(request, { retryCount: info.retryCount });
-    const trackId = request.value.trackId;
     const roomName = egress.roomName;
     const wsUrl = payload.wsUrl || config.wsUrl;
     const token =
@@ -108,64 +110,104 @@ export async function runTrackEgressJob(options: RunTrackEgressJobOptions): Prom
         roomName,
       }));
 
-    let output: TrackEgressOutput;
     let file: { storagePath: string; localPath: string } | undefined;
-    if (egress.websocket) {
-      output = {
-        kind: 'websocket',
-        url: egress.websocket.url,
-        redactedUrl: egress.websocket.redacted,
-      };
-    } else if (egress.file) {
+    const nameFile = async (
+      trackType: 'audio' | 'video' | undefined,
+      fileType: OutputFileType,
+      vars: NamingVars,
+    ): Promise<string> => {
       const plan = egress.file;
-      // Named once the track is known, as Go does: `{track_type}` and the container depend on it.
-      const localPathFor = async (track: { type: 'audio' | 'video' }): Promise<string> => {
-        const vars = {
-          roomName,
-          roomId: info.roomId,
-          retryCount: info.retryCount,
-          trackId,
-          trackType: track.type,
-        };
-        const storagePath = fileOutputName({
-          filepath: plan.filepath,
-          // Audio is re-encoded to Opus (OGG, Go's choice for Opus); video to H.264 (MP4).
-          fileType: track.type === 'audio' ? 'ogg' : 'mp4',
-          identifier: outputIdentifier('track', vars),
-          vars,
-          now: new Date(),
-        });
-        const localPath = resolveLocalPath(join(options.tmpDir, 'file'), storagePath);
-        await mkdir(dirname(localPath), { recursive: true });
-        file = { storagePath, localPath };
-        const next = info.clone();
-        const result = next.fileResults[0] ?? new FileInfo();
-        result.filename = storagePath;
-        if (next.fileResults.length === 0) next.fileResults.push(result);
-        info = syncLegacyResult(next);
-        return localPath;
-      };
-      output = { kind: 'file', localPath: localPathFor };
-    } else {
-      throw EgressError.invalidArgument('track egress needs a file or websocket output');
-    }
+      if (!plan) throw EgressError.invalidArgument('a file output is required');
+      const storagePath = fileOutputName({
+        filepath: plan.filepath,
+        fileType,
+        identifier: outputIdentifier(egress.requestType, vars),
+        vars: trackType ? { ...vars, trackType } : vars,
+        now: new Date(),
+      });
+      const localPath = resolveLocalPath(join(options.tmpDir, 'file'), storagePath);
+      await mkdir(dirname(localPath), { recursive: true });
+      file = { storagePath, localPath };
+      const next = info.clone();
+      const result = next.fileResults[0] ?? new FileInfo();
+      result.filename = storagePath;
+      if (next.fileResults.length === 0) next.fileResults.push(result);
+      info = syncLegacyResult(next);
+      return localPath;
+    };
+    const onEncoder = (encoderPid: number) => {
+      if (file) options.onFileOutput?.({ ...file, encoderPid });
+    };
+    const onActive = (startedAtMs: number) => {
+      if (info.status !== EgressStatus.EGRESS_STARTING) return;
+      void report(markActive(info, { nowMs: startedAtMs }));
+    };
+    const baseVars: NamingVars = { roomName, roomId: info.roomId, retryCount: info.retryCount };
 
-    const result = await runTrackEgress({
-      wsUrl,
-      token,
-      trackId,
-      output,
-      logger: log,
-      signal: controller.signal,
-      ...(options.trackWaitMs ? { trackWaitMs: options.trackWaitMs } : {}),
-      onEncoder: (encoderPid) => {
-        if (file) options.onFileOutput?.({ ...file, encoderPid });
-      },
-      onActive: (startedAtMs) => {
-        if (info.status !== EgressStatus.EGRESS_STARTING) return;
-        void report(markActive(info, { nowMs: startedAtMs }));
-      },
-    });
+    let result: TrackEgressResult;
+    if (request.case === 'trackComposite') {
+      const source = egress.source;
+      const audioTrackId = source.kind === 'track-composite' ? source.audioTrackId : undefined;
+      const videoTrackId = source.kind === 'track-composite' ? source.videoTrackId : undefined;
+      const fileType = egress.file?.fileType ?? 'mp4';
+      if (
+        !audioTrackId ||
+        !videoTrackId ||
+        !egress.file ||
+        fileType !== 'mp4' ||
+        egress.segments ||
+        egress.stream ||
+        egress.images.length > 0
+      ) {
+        // TODO(#9): one track alone, HLS, stream and image outputs.
+        throw EgressError.invalidArgument(
+          'track composite egress supports one MP4 file output of an audio and a video track so far',
+        );
+      }
+      const localPath = await nameFile(undefined, 'mp4', baseVars);
+      result = await runTrackCompositeEgress({
+        wsUrl,
+        token,
+        audioTrackId,
+        videoTrackId,
+        localPath,
+        logger: log,
+        signal: controller.signal,
+        ...(options.trackWaitMs ? { trackWaitMs: options.trackWaitMs } : {}),
+        onEncoder,
+        onActive,
+      });
+    } else {
+      const trackId = request.value.trackId;
+      let output: TrackEgressOutput;
+      if (egress.websocket) {
+        output = {
+          kind: 'websocket',
+          url: egress.websocket.url,
+          redactedUrl: egress.websocket.redacted,
+        };
+      } else if (egress.file) {
+        // Named once the track is known, as Go does: `{track_type}` and the container depend on it.
+        // Audio is re-encoded to Opus (OGG, Go's choice for Opus); video to H.264 (MP4).
+        const localPathFor = (track: { type: 'audio' | 'video' }): Promise<string> =>
+          nameFile(track.type, track.type === 'audio' ? 'ogg' : 'mp4', { ...baseVars, trackId });
+        output = { kind: 'file', localPath: localPathFor };
+      } else {
+        throw EgressError.invalidArgument('track egress needs a file or websocket output');
+      }
+
+      result = await runTrackEgress({
+        wsUrl,
+        token,
+        trackId,
+        output,
+        logger: log,
+        signal: controller.signal,
+        ...(options.trackWaitMs ? { trackWaitMs: options.trackWaitMs } : {}),
+        onEncoder,
+        onActive,
+      });
+    }
     if (isFinalStatus(info.status)) return info;
     switch (result.status) {
       case 'aborted':

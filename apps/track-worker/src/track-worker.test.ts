@@ -29,6 +29,8 @@ import {
   DirectFileOutput,
   type EgressInfo,
   EgressStatus,
+  EncodedFileOutput,
+  TrackCompositeEgressRequest,
   TrackEgressRequest,
 } from '@livekit/protocol';
 import { dispose } from '@livekit/rtc-node';
@@ -36,6 +38,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { CELL_CRASHED_MESSAGE } from './cell-pool.js';
 import { probeAudioFile } from './testing/probe-audio-file.js';
+import { probeVideoFile } from './testing/probe-video-file.js';
 import { startTestRedis, type TestRedis } from './testing/start-test-redis.js';
 import { DEADLINE_MESSAGE, startTrackWorker, type TrackWorker } from './track-worker.js';
 
@@ -278,5 +281,38 @@ describe('track worker', { timeout: 240_000 }, () => {
     const other = await finished(second.job);
     assert.equal(EgressStatus[other.status], 'EGRESS_COMPLETE', other.error);
     assert.ok((other.fileResults[0]?.duration ?? 0n) > 3_000_000_000n);
+  });
+
+  it('records a track composite of an audio and a video track to MP4 until stopped', async () => {
+    const room = `room-${randomUUID()}`;
+    const bot = await startBot({
+      url: sfu.url,
+      apiKey,
+      apiSecret,
+      room,
+      identity: 'av',
+      kind: 'audio-video',
+    });
+    bots.push(bot);
+    const request: EgressRequest = {
+      case: 'trackComposite',
+      value: new TrackCompositeEgressRequest({
+        roomName: room,
+        audioTrackId: bot.publications.audio?.sid ?? '',
+        videoTrackId: bot.publications.video?.sid ?? '',
+        fileOutputs: [new EncodedFileOutput({ filepath: 'composite/{room_name}.mp4' })],
+      }),
+    };
+    const { egressId, job } = await enqueue(request);
+    await waitActive(egressId);
+    await sleep(2500);
+    await sendStop(egressId);
+    const info = await finished(job);
+    assert.equal(EgressStatus[info.status], 'EGRESS_COMPLETE', info.error);
+    const file = info.fileResults[0];
+    assert.equal(file?.filename, `composite/${room}.mp4`);
+    const probe = await probeVideoFile(join(outDir, file?.filename ?? ''));
+    assert.equal(probe.codec, 'h264');
+    assert.ok(probe.durationSec > 1.5, `duration ${probe.durationSec}`);
   });
 });
