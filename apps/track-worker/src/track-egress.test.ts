@@ -97,7 +97,8 @@ describe('runTrackEgress', { timeout: 240_000 }, () => {
     const muted = probe.silences.filter((s) => s.endSec - s.startSec > 0.6);
     assert.equal(muted.length, 1, JSON.stringify(probe.silences));
     const mutedSec = (muted[0]?.endSec ?? 0) - (muted[0]?.startSec ?? 0);
-    assert.ok(mutedSec > 0.6 && mutedSec < 1.5, `muted for ${mutedSec} s`);
+    // The bot's mute and unmute reach the SFU with their own delays on a loaded machine.
+    assert.ok(mutedSec > 0.6 && mutedSec < 2.5, `muted for ${mutedSec} s`);
     logger.info({ probe, wallSec }, 'recorded');
   });
 
