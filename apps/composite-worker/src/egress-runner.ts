@@ -99,6 +99,7 @@ export class EgressRunner {
   #egress: ValidatedEgress | undefined;
   #outputs: ResolvedOutputs | undefined;
   #fanout: StreamFanout | undefined;
+  #source: MediaSource | undefined;
   #isStopping = false;
   #activeAtMs = 0;
   #running: Promise<EgressInfo> | undefined;
@@ -131,19 +132,23 @@ export class EgressRunner {
         return this.#info;
       case 'update-stream':
         return this.#updateStream(message.addOutputUrls, message.removeOutputUrls);
-      case 'update-layout': {
-        // TODO(#5): the info records the layout, but the page is not told yet (ChromiumPage has no
-        // hook for it); with livekit-server the template follows the recorder's metadata instead.
-        if (this.#info.request.case !== 'roomComposite') {
-          throw EgressError.invalidArgument('only room composite egress has a layout');
-        }
-        const next = this.#info.clone();
-        if (next.request.case === 'roomComposite') next.request.value.layout = message.layout;
-        next.updatedAt = msToNs(Date.now());
-        this.#setInfo(next);
-        return this.#info;
-      }
+      case 'update-layout':
+        return this.#updateLayout(message.layout);
     }
+  }
+
+  /** Records the layout in the info and tells the page (its `egress:layout` event). */
+  async #updateLayout(layout: string): Promise<EgressInfo> {
+    if (this.#info.request.case !== 'roomComposite') {
+      throw EgressError.invalidArgument('only room composite egress has a layout');
+    }
+    // before the page runs, the layout goes only into the info (the template URL had the old one)
+    await this.#source?.setLayout?.(layout);
+    const next = this.#info.clone();
+    if (next.request.case === 'roomComposite') next.request.value.layout = layout;
+    next.updatedAt = msToNs(Date.now());
+    this.#setInfo(next);
+    return this.#info;
   }
 
   /**
@@ -204,6 +209,7 @@ export class EgressRunner {
         ...(this.#options.payload.token ? { token: this.#options.payload.token } : {}),
       });
       if (source.processGroups.length > 0) this.#options.onProcessGroups?.(source.processGroups);
+      this.#source = source;
       if (this.#isStopping) return this.#info; // stopped while the page loaded: ABORTED
       const streamPort = outputs.stream ? await findFreePort() : undefined;
       const plan: CompositeOutputPlan = {
@@ -281,6 +287,7 @@ export class EgressRunner {
       const exit: GstExit = endedBy === 'stop' ? await pipeline.stop() : await pipeline.exited;
       const endMs = Date.now();
       await this.#fanout?.close();
+      this.#source = undefined;
       await source.close();
       source = undefined;
       if (!exit.isCleanEos) this.#fail(GstProcess.failure(exit));

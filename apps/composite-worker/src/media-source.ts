@@ -29,6 +29,11 @@ export interface MediaSource {
    * detached): their CPU counts toward the egress, and they are killed if the egress dies.
    */
   processGroups: number[];
+  /**
+   * Tells the page its new layout (room composite's UpdateLayout); absent for sources without a
+   * page.
+   */
+  setLayout?(layout: string): Promise<void>;
   /** Releases the display, audio sink and browser. Idempotent. */
   close(): Promise<void>;
 }
@@ -134,6 +139,7 @@ export const webMediaSource: MediaSourceFactory = async (context) => {
     started: web.started,
     ended: web.ended,
     processGroups: chromium !== undefined ? [chromium] : [],
+    setLayout: (layout) => web.setLayout(layout),
     close: () => web.close(),
   };
 };

@@ -228,6 +228,23 @@ export class ChromiumPage {
     }
   }
 
+  /**
+   * Tells the page its new layout: dispatches `egress:layout` on `window` with the layout as
+   * `detail` (the templates app's `use-layout` listens for it).
+   * @throws EgressError `unavailable` when the page cannot be reached (closed or navigating).
+   */
+  async setLayout(layout: string): Promise<void> {
+    // a string, since this package compiles without DOM types; JSON.stringify quotes the layout
+    const script = `window.dispatchEvent(new CustomEvent('egress:layout', { detail: ${JSON.stringify(layout)} }))`;
+    try {
+      await this.#page.evaluate(script);
+    } catch (err) {
+      throw new EgressError('unavailable', 'the page could not be told the new layout', {
+        cause: err,
+      });
+    }
+  }
+
   /** Go's `EgressInfo.details` text for the first uncaught page exception, if any. */
   get firstException(): string | undefined {
     return this.#firstException;

@@ -63,6 +63,13 @@ const PAGES: Record<string, { status?: number; body: string }> = {
       setTimeout(() => console.log('other', 'END_RECORDING'), 1000);</script>`,
   },
   '/no-signal-needed': { body: '<p>recording starts on load</p>' },
+  '/layout': {
+    body: `<script>console.log('START_RECORDING');
+      addEventListener('egress:layout', (e) => {
+        console.log('layout: ' + e.detail);
+        if (e.detail === 'speaker') console.log('END_RECORDING');
+      });</script>`,
+  },
 };
 
 let server: Server;
@@ -252,6 +259,15 @@ describe('startWebSource with Xvfb, PulseAudio and Chromium', { timeout: 150_000
     assert.deepEqual(await source.ended, { reason: 'end-signal' });
     await source.close();
     await assertGone(source);
+  });
+
+  it('dispatches the egress:layout event on the page with the new layout', async () => {
+    const source = await open('/layout');
+    await source.started;
+    await source.setLayout('speaker');
+    // the page logs END_RECORDING once its listener got 'speaker'
+    assert.deepEqual(await source.ended, { reason: 'end-signal' });
+    await source.close();
   });
 
   it('gives two sources at once their own display and sink and closes both cleanly', async () => {

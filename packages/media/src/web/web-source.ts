@@ -72,6 +72,11 @@ export interface WebSource {
   readonly processIds: { xvfb: number; chromium: number | undefined };
   /** Go's `EgressInfo.details` for the first uncaught page exception ("Uncaught chrome exception: ..."). */
   readonly firstException: string | undefined;
+  /**
+   * Tells the page its new layout (`egress:layout` event on `window`, `detail` = layout).
+   * @throws EgressError `unavailable` when the page cannot be reached.
+   */
+  setLayout(layout: string): Promise<void>;
   /** Closes Chromium, then Xvfb, then the sink; every step runs. Idempotent. */
   close(): Promise<void>;
 }
@@ -237,6 +242,9 @@ export async function startWebSource(options: WebSourceOptions): Promise<WebSour
     processIds: { xvfb: display.pid, chromium: page.pid },
     get firstException() {
       return page.firstException;
+    },
+    setLayout(layout: string) {
+      return page.setLayout(layout);
     },
     close() {
       closing ??= (async () => {
