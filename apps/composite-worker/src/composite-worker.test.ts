@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -164,6 +165,31 @@ async function waitForStatus(
     await sleep(100);
   }
   throw new Error(`egress ${egressId} did not reach ${EgressStatus[status]}`);
+}
+
+async function waitForInfo(
+  target: Queue,
+  egressId: string,
+  isDone: (info: EgressInfo) => boolean,
+  timeoutMs: number,
+): Promise<EgressInfo> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const info = await progressOf(target, egressId);
+    if (info && isDone(info)) return info;
+    await sleep(250);
+  }
+  throw new Error(`egress ${egressId} did not reach the expected state`);
+}
+
+/** A port nothing listens on: connections to it are refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 async function waitForResult(target: Queue, egressId: string): Promise<EgressInfo> {
@@ -391,6 +417,60 @@ describe('composite worker streams', () => {
       const file = await probeMedia(done.fileResults[0]?.location ?? '');
       assert.equal(file.videoCodec, 'h264');
       assert.ok(file.durationSec >= 4, `file duration ${file.durationSec}`);
+    } finally {
+      await rtmp.close();
+    }
+  });
+});
+
+describe('composite worker stream retries', () => {
+  it('retries a refused stream destination, then fails it alone while the others go on', {
+    timeout: 200_000,
+  }, async () => {
+    const rtmp = await startRtmpServer(join(root, 'rtmp-retry'));
+    try {
+      const good = `${rtmp.baseUrl}/live/good-stream`;
+      const key = 'key-0123456789abcdef';
+      const bad = `rtmp://127.0.0.1:${await closedPort()}/live/${key}`;
+      const request = webRequest({ segments: true });
+      if (request.case !== 'web') throw new Error('web request expected');
+      request.value.streamOutputs = [
+        new StreamOutput({ protocol: StreamProtocol.RTMP, urls: [good, bad] }),
+      ];
+      const egressId = await enqueue(queue, request);
+      await waitForStatus(queue, egressId, EgressStatus.EGRESS_ACTIVE);
+      // 5 retries after 1 + 2 + 4 + 8 + 16 s, each refused at once
+      const failed = await waitForInfo(
+        queue,
+        egressId,
+        (info) => info.streamResults[1]?.status === StreamInfo_Status.FAILED,
+        150_000,
+      );
+      const badResult = failed.streamResults[1];
+      assert.equal(badResult?.url, redactStreamUrl(bad));
+      assert.match(badResult?.error ?? '', /^stream failed after 5 retries: /);
+      assert.ok(!badResult?.error.includes(key), badResult?.error);
+      assert.equal(badResult?.retries, 5);
+      assert.ok((badResult?.lastRetryAt ?? 0n) > 0n);
+      assert.ok((badResult?.endedAt ?? 0n) > 0n);
+      assert.equal(failed.status, EgressStatus.EGRESS_ACTIVE);
+      assert.equal(failed.streamResults[0]?.status, StreamInfo_Status.ACTIVE);
+      assert.equal(failed.streamResults[0]?.retries, 0);
+      assert.equal((await probeMedia(good)).videoCodec, 'h264');
+
+      await sendStop(egressId);
+      const done = await waitForResult(queue, egressId);
+      assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
+      assert.deepEqual(
+        done.streamResults.map((r) => r.status),
+        [StreamInfo_Status.FINISHED, StreamInfo_Status.FAILED],
+      );
+      assert.ok((done.segmentResults[0]?.segmentCount ?? 0n) > 5n);
+      const file = await probeMedia(done.fileResults[0]?.location ?? '');
+      const resultSec = Number(done.fileResults[0]?.duration ?? 0n) / 1e9;
+      assert.equal(file.videoCodec, 'h264');
+      assert.ok(file.durationSec >= 25, `file duration ${file.durationSec}`);
+      assert.ok(Math.abs(file.durationSec - resultSec) <= 1, `${file.durationSec} vs ${resultSec}`);
     } finally {
       await rtmp.close();
     }

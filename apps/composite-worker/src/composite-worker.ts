@@ -31,12 +31,12 @@ import {
   validateRequest,
   type WorkerStatusMessage,
 } from '@egress/protocol';
+import { createOutputUploader } from '@egress/storage';
 import type { EgressInfo } from '@livekit/protocol';
 import { type Job, WaitingError, Worker } from 'bullmq';
 import { CpuAdmission } from './cpu-admission.js';
 import type { ChildMessage, OutputsMessage, StartMessage } from './ipc-messages.js';
 import type { MediaSourceKind } from './media-source.js';
-import { createOutputUploader } from './output-uploader.js';
 import { ProcessGroupCpu } from './process-group-cpu.js';
 
 /** Options of {@link startCompositeWorker}. */

@@ -6,6 +6,7 @@ import {
   GstProcess,
   planCompositePipeline,
   StreamFanout,
+  type StreamTarget,
 } from '@egress/media';
 import {
   applyClose,
@@ -32,6 +33,7 @@ import {
 } from '@egress/protocol';
 import {
   buildManifest,
+  createOutputUploader,
   type ManifestFile,
   type RecordingUploader,
   uploadManifest,
@@ -48,7 +50,6 @@ import {
 import { type ResolvedOutputs, resolveEgressOutputs } from './egress-outputs.js';
 import { ImageSync } from './image-sync.js';
 import type { MediaSource, MediaSourceFactory } from './media-source.js';
-import { createOutputUploader } from './output-uploader.js';
 import { SegmentSync } from './segment-sync.js';
 
 /** Options of {@link EgressRunner}. */
@@ -69,6 +70,35 @@ export interface EgressRunnerOptions {
   stopDeadlineMs?: number;
   /** How often HLS segments and images are uploaded while recording. @defaultValue 2000 */
   syncIntervalMs?: number;
+}
+
+/**
+ * How a failing stream destination is retried. Each retry waits `firstDelayMs`, doubled after
+ * every failed retry up to `maxDelayMs`; the destination is given up (FAILED in
+ * `stream_results`) after `maxRetries` retries in a row, or once it has been down `maxDownMs`.
+ * A destination that ran `progressMs` before failing made real progress: its count and down
+ * time start again, so a stream that drops now and then is always retried. Go instead resets a
+ * failed RTMP sink only when it had made progress and was down under 30 s; this keeps the same
+ * spirit with a bounded number of quick retries for a URL that never connects.
+ */
+const STREAM_RETRY = {
+  firstDelayMs: 1000,
+  maxDelayMs: 30_000,
+  maxRetries: 5,
+  maxDownMs: 60_000,
+  progressMs: 30_000,
+} as const;
+
+/** Retry bookkeeping of one stream destination, keyed by its redacted URL. */
+interface StreamState {
+  target: StreamTarget;
+  /** When the current attempt started. */
+  startedAtMs: number;
+  /** Retries in a row since the destination last made progress. */
+  retries: number;
+  /** When the destination went down (0 while it runs). */
+  downSinceMs: number;
+  timer?: NodeJS.Timeout;
 }
 
 interface Deferred<T> {
@@ -99,6 +129,7 @@ export class EgressRunner {
   #egress: ValidatedEgress | undefined;
   #outputs: ResolvedOutputs | undefined;
   #fanout: StreamFanout | undefined;
+  readonly #streams = new Map<string, StreamState>();
   #source: MediaSource | undefined;
   #isStopping = false;
   #activeAtMs = 0;
@@ -284,6 +315,7 @@ export class EgressRunner {
         pipeline.exited.then(() => 'exit'),
       ]);
       for (const timer of this.#timers) clearInterval(timer);
+      this.#cancelStreamRetries();
       const exit: GstExit = endedBy === 'stop' ? await pipeline.stop() : await pipeline.exited;
       const endMs = Date.now();
       await this.#fanout?.close();
@@ -310,6 +342,7 @@ export class EgressRunner {
       return this.#info;
     } finally {
       for (const timer of this.#timers) clearInterval(timer);
+      this.#cancelStreamRetries();
       await this.#fanout?.close().catch(() => {});
       if (gst) await gst.kill();
       if (source) await source.close().catch(() => {});
@@ -415,27 +448,97 @@ export class EgressRunner {
     });
     this.#fanout = fanout;
     for (const url of this.#egress?.stream?.urls ?? []) {
-      fanout.add(url.redacted, { kind: url.protocol === 'srt' ? 'srt' : 'rtmp', url: url.url });
+      this.#addStream(url.redacted, {
+        kind: url.protocol === 'srt' ? 'srt' : 'rtmp',
+        url: url.url,
+      });
     }
   }
 
+  #addStream(id: string, target: StreamTarget): void {
+    this.#fanout?.add(id, target);
+    this.#streams.set(id, { target, startedAtMs: Date.now(), retries: 0, downSinceMs: 0 });
+  }
+
+  #cancelStreamRetries(): void {
+    for (const state of this.#streams.values()) clearTimeout(state.timer);
+  }
+
+  /** A destination exited on its own: retry it with backoff, or mark it FAILED and go on. */
   #onStreamExit(id: string, exit: GstExit): void {
     if (this.#isStopping || isFinalStatus(this.#info.status)) return;
+    const state = this.#streams.get(id);
+    const isActive = this.#info.streamResults.some(
+      (s) => s.url === id && s.status === StreamInfo_Status.ACTIVE,
+    );
+    if (!state || !isActive) return;
+    const nowMs = Date.now();
+    if (nowMs - state.startedAtMs >= STREAM_RETRY.progressMs) {
+      state.retries = 0;
+      state.downSinceMs = 0;
+    }
+    if (state.downSinceMs === 0) state.downSinceMs = nowMs;
+    if (
+      state.retries < STREAM_RETRY.maxRetries &&
+      nowMs - state.downSinceMs < STREAM_RETRY.maxDownMs
+    ) {
+      const delayMs = Math.min(
+        STREAM_RETRY.firstDelayMs * 2 ** state.retries,
+        STREAM_RETRY.maxDelayMs,
+      );
+      state.retries += 1;
+      this.#log.warn(
+        { stream: id, retry: state.retries, delayMs, error: exit.error },
+        'stream destination failed, retrying',
+      );
+      state.timer = setTimeout(() => this.#retryStream(id, state), delayMs);
+      return;
+    }
+
+    this.#streams.delete(id);
     const next = this.#info.clone();
-    const nowNs = msToNs(Date.now());
+    const nowNs = msToNs(nowMs);
     const stream = next.streamResults.find(
       (s) => s.url === id && s.status === StreamInfo_Status.ACTIVE,
     );
     if (!stream) return;
     stream.status = StreamInfo_Status.FAILED;
-    stream.error = GstProcess.failure(exit, 'stream failed').message.split('\n')[0] ?? '';
+    // the gst error line is redacted and the id is the redacted URL: no stream key in here
+    stream.error =
+      GstProcess.failure(exit, `stream failed after ${state.retries} retries`).message.split(
+        '\n',
+      )[0] ?? '';
     stream.endedAt = nowNs;
     if (stream.startedAt > 0n) stream.duration = nowNs - stream.startedAt;
     next.updatedAt = nowNs;
-    this.#log.warn({ stream: id }, 'stream destination failed');
+    this.#log.warn({ stream: id, retries: state.retries }, 'stream destination given up');
     this.#setInfo(next);
     if (!this.#hasLiveOutput())
       this.#failAndStop(EgressError.unavailable('all stream outputs failed'));
+  }
+
+  #retryStream(id: string, state: StreamState): void {
+    state.timer = undefined;
+    const fanout = this.#fanout;
+    if (this.#isStopping || isFinalStatus(this.#info.status) || !fanout) return;
+    if (this.#streams.get(id) !== state) return; // removed meanwhile
+    const nowMs = Date.now();
+    try {
+      fanout.add(id, state.target);
+    } catch (err) {
+      this.#log.warn({ err, stream: id }, 'stream destination did not restart');
+      return;
+    }
+    state.startedAtMs = nowMs;
+    const next = this.#info.clone();
+    const stream = next.streamResults.find(
+      (s) => s.url === id && s.status === StreamInfo_Status.ACTIVE,
+    );
+    if (!stream) return;
+    stream.retries += 1;
+    stream.lastRetryAt = msToNs(nowMs);
+    next.updatedAt = msToNs(nowMs);
+    this.#setInfo(next);
   }
 
   #hasLiveOutput(): boolean {
@@ -463,8 +566,8 @@ export class EgressRunner {
     for (const raw of add) {
       try {
         const url = parseStreamUrl(raw, streamPlan.protocol);
-        if (fanout.get(url.redacted)) continue;
-        fanout.add(url.redacted, { kind: streamPlan.protocol, url: url.url });
+        if (this.#streams.has(url.redacted)) continue;
+        this.#addStream(url.redacted, { kind: streamPlan.protocol, url: url.url });
         next.streamResults.push(
           new StreamInfo({ url: url.redacted, status: StreamInfo_Status.ACTIVE, startedAt: nowNs }),
         );
@@ -484,6 +587,8 @@ export class EgressRunner {
       stream.status = StreamInfo_Status.FINISHED;
       stream.endedAt = nowNs;
       if (stream.startedAt > 0n) stream.duration = nowNs - stream.startedAt;
+      clearTimeout(this.#streams.get(redacted)?.timer);
+      this.#streams.delete(redacted);
       fanout.remove(redacted).catch((err: unknown) => {
         this.#log.warn({ err, stream: redacted }, 'stream destination did not stop cleanly');
       });

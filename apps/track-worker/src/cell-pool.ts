@@ -16,10 +16,10 @@ import {
   syncLegacyResult,
   validateRequest,
 } from '@egress/protocol';
+import { createOutputUploader } from '@egress/storage';
 import { type EgressInfo, FileInfo } from '@livekit/protocol';
 import type { FromCellMessage, ToCellMessage } from './cell-messages.js';
 import type { EgressHost, HostedEgress, RunEgressOptions } from './egress-host.js';
-import { createOutputUploader } from './output-uploader.js';
 import type { CrashSafeFile } from './track-egress-job.js';
 
 /** Options of {@link CellPool}. */

@@ -26,8 +26,8 @@ import {
   syncLegacyResult,
   validateRequest,
 } from '@egress/protocol';
+import { createOutputUploader } from '@egress/storage';
 import { type EgressInfo, EgressStatus, FileInfo } from '@livekit/protocol';
-import { createOutputUploader } from './output-uploader.js';
 import { runTrackCompositeEgress } from './track-composite-egress.js';
 import { runTrackEgress, type TrackEgressOutput, type TrackEgressResult } from './track-egress.js';
 

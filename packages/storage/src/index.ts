@@ -16,6 +16,11 @@ export {
   type UploadManifestOptions,
   uploadManifest,
 } from './manifest.js';
+export {
+  type CreateOutputUploaderOptions,
+  createOutputUploader,
+  requestUploadOf,
+} from './output-uploader.js';
 export { type PresignS3GetOptions, presignS3Get } from './presign-s3.js';
 export {
   type CreateRecordingUploaderOptions,

@@ -1,12 +1,7 @@
 import type { Config, Logger, UploadConfig } from '@egress/protocol';
-import {
-  createRecordingUploader,
-  type ProxyConfig,
-  type RecordingUploader,
-  type RequestUpload,
-  resolveStorageConfig,
-} from '@egress/storage';
 import type { ProxyConfig as ProxyProto } from '@livekit/protocol';
+import { createRecordingUploader, type RecordingUploader } from './recording-uploader.js';
+import { type ProxyConfig, type RequestUpload, resolveStorageConfig } from './storage-config.js';
 
 function text(value: string): string | undefined {
   return value === '' ? undefined : value;
