@@ -30,6 +30,7 @@ import {
   EncodedFileOutput,
   EncodedFileType,
   EncodingOptions,
+  RoomCompositeEgressRequest,
   WebEgressRequest,
 } from '@livekit/protocol';
 import { Job, Queue } from 'bullmq';
@@ -78,6 +79,20 @@ if (!params.has('silent')) setTimeout(() => console.log('START_RECORDING'), 500)
 if (params.has('end')) setTimeout(() => console.log('END_RECORDING'), Number(params.get('end')));
 </script></body></html>`;
 
+/**
+ * Behaves like a template: START_RECORDING once loaded, and END_RECORDING when the
+ * `egress:layout` event brings the layout 'speaker' (so the egress ends "Source closed").
+ */
+const TEMPLATE_PAGE = `<!doctype html><html><body><script>
+const seen = [new URLSearchParams(location.search).get('layout')];
+addEventListener('egress:layout', (e) => {
+  seen.push(e.detail);
+  console.log('layouts: ' + seen.join(','));
+  if (e.detail === 'speaker') console.log('END_RECORDING');
+});
+setTimeout(() => console.log('START_RECORDING'), 300);
+</script></body></html>`;
+
 let redis: TestRedis;
 let root: string;
 let server: Server;
@@ -106,6 +121,22 @@ function webRequest(path: string): EgressRequest {
         }),
       },
       fileOutputs: [new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'web/' })],
+    }),
+  };
+}
+
+function roomCompositeRequest(): EgressRequest {
+  return {
+    case: 'roomComposite',
+    value: new RoomCompositeEgressRequest({
+      roomName: 'layout-room',
+      layout: 'grid',
+      customBaseUrl: `${baseUrl}/template`,
+      options: {
+        case: 'advanced',
+        value: new EncodingOptions({ width: 640, height: 360, framerate: 30, videoBitrate: 1000 }),
+      },
+      fileOutputs: [new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'room/' })],
     }),
   };
 }
@@ -150,7 +181,9 @@ async function waitForResult(egressId: string): Promise<EgressInfo> {
   throw new Error(`egress ${egressId} did not end`);
 }
 
-async function sendStop(egressId: string): Promise<EgressInfo> {
+type ControlBody = { type: 'stop' } | { type: 'update-layout'; layout: string };
+
+async function sendControl(egressId: string, body: ControlBody): Promise<EgressInfo> {
   const requestId = randomUUID();
   const replyTo = egressReplyChannel(requestId);
   const sub = client.duplicate();
@@ -159,7 +192,7 @@ async function sendStop(egressId: string): Promise<EgressInfo> {
     const reply = once(sub, 'message');
     await client.publish(
       egressControlChannel(egressId),
-      encodeControlMessage({ type: 'stop', requestId, replyTo, egressId }),
+      encodeControlMessage({ ...body, requestId, replyTo, egressId }),
     );
     const [, raw] = (await reply) as [string, string];
     return controlReplyResult(parseControlReply(raw));
@@ -168,13 +201,17 @@ async function sendStop(egressId: string): Promise<EgressInfo> {
   }
 }
 
+function sendStop(egressId: string): Promise<EgressInfo> {
+  return sendControl(egressId, { type: 'stop' });
+}
+
 describe('composite worker with the web source', { skip: SKIP, timeout: 240_000 }, () => {
   before(async () => {
     redis = await startTestRedis();
     root = await mkdtemp(join(tmpdir(), 'composite-web-'));
-    server = createServer((_req, res) => {
+    server = createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(PAGE);
+      res.end(req.url?.startsWith('/template') ? TEMPLATE_PAGE : PAGE);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -186,6 +223,9 @@ describe('composite worker with the web source', { skip: SKIP, timeout: 240_000 
       `local_output_dir: ${join(root, 'out')}`,
       `log_level: ${process.env.LOG_LEVEL ?? 'error'}`,
       'start_signal_timeout_sec: 3',
+      'api_key: test-key',
+      'api_secret: test-secret-that-is-long-enough-for-hs256',
+      'ws_url: ws://127.0.0.1:7880',
       'cpu_cost:',
       '  web_cpu_cost: 0.5',
       '  audio_web_cpu_cost: 0.5',
@@ -260,6 +300,21 @@ describe('composite worker with the web source', { skip: SKIP, timeout: 240_000 
     for (const pgid of groups) {
       assert.throws(() => process.kill(-pgid, 0), { code: 'ESRCH' }, `group ${pgid} left`);
     }
+  });
+
+  it('tells the page a new layout on update-layout and records it in the info', async () => {
+    const egressId = await enqueue(roomCompositeRequest());
+    await waitForStatus(egressId, EgressStatus.EGRESS_ACTIVE);
+    const updated = await sendControl(egressId, { type: 'update-layout', layout: 'speaker' });
+    assert.equal(updated.request.case, 'roomComposite');
+    assert.equal(
+      updated.request.case === 'roomComposite' ? updated.request.value.layout : '',
+      'speaker',
+    );
+    // the template page logs END_RECORDING only once its egress:layout listener got 'speaker'
+    const done = await waitForResult(egressId);
+    assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
+    assert.equal(done.details, 'End reason: Source closed');
   });
 
   it('aborts when the page never sends its start signal', async () => {
