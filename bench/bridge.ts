@@ -3,8 +3,9 @@
 // Uses EGRESS_TEST_REDIS_URL when set, else starts its own redis-server; the bridge runs in this
 // process (Twirp on 127.0.0.1, port 0) and no worker takes the jobs.
 // bench/ is not a package, so the bridge sources are imported by path.
-import { startTestRedis } from '../apps/bridge/src/psrpc/testing/start-redis.js';
+
 import { type DoorBenchRow, runDoorBench } from '../apps/bridge/src/testing/door-bench.js';
+import { startTestRedis } from '../packages/protocol/src/testing/start-test-redis.js';
 
 const [concurrencyArg, requestsArg] = process.argv.slice(2).map(Number);
 const concurrency = concurrencyArg && concurrencyArg > 0 ? concurrencyArg : 16;

@@ -18,6 +18,7 @@ import {
   RpcStartEgressRequest,
   requestChannel,
 } from '@egress/protocol/psrpc';
+import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import {
   EgressStatus,
   EncodedFileOutput,
@@ -35,7 +36,6 @@ import { Redis } from 'ioredis';
 import { AccessToken, EgressClient } from 'livekit-server-sdk';
 import { type Bridge, startBridge } from './bridge.js';
 import { FakeLivekitServer } from './psrpc/testing/fake-livekit-server.js';
-import { startTestRedis, type TestRedis } from './psrpc/testing/start-redis.js';
 import { testLogger } from './psrpc/testing/test-logger.js';
 import { removeTestKeys } from './testing/start-test-bridge.js';
 import { TEST_API_KEY, TEST_API_SECRET, testConfig } from './testing/test-config.js';

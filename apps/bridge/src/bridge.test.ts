@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { QUEUE_NAMES } from '@egress/protocol';
+import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import {
   DirectFileOutput,
   EgressStatus,
@@ -15,7 +16,6 @@ import {
   TemplateSource,
 } from '@livekit/protocol';
 import { EgressClient, TwirpError } from 'livekit-server-sdk';
-import { startTestRedis, type TestRedis } from './psrpc/testing/start-redis.js';
 import { removeTestKeys, startTestBridge, type TestBridge } from './testing/start-test-bridge.js';
 import { TEST_API_KEY, TEST_API_SECRET } from './testing/test-config.js';
 import { TestWorker } from './testing/test-worker.js';

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { newEgressId, QUEUE_NAMES } from '@egress/protocol';
 import { RpcStartEgressRequest } from '@egress/protocol/psrpc';
+import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import {
   EgressStatus,
   EncodedFileOutput,
@@ -13,7 +14,6 @@ import {
 import { type Bridge, startBridge } from './bridge.js';
 import { NO_RESPONSE_MESSAGE } from './psrpc/psrpc-client.js';
 import { FakeLivekitServer } from './psrpc/testing/fake-livekit-server.js';
-import { startTestRedis, type TestRedis } from './psrpc/testing/start-redis.js';
 import { testLogger } from './psrpc/testing/test-logger.js';
 import { egressRequestOf, startPsrpcDoor } from './psrpc-door.js';
 import { removeTestKeys } from './testing/start-test-bridge.js';

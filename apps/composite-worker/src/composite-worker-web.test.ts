@@ -23,6 +23,7 @@ import {
   parseWorkerStatus,
   QUEUE_NAMES,
 } from '@egress/protocol';
+import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import {
   AudioCodec,
   type EgressInfo,
@@ -37,7 +38,6 @@ import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type CompositeWorker, startCompositeWorker } from './composite-worker.js';
 import { probeMedia } from './testing/probe-media.js';
-import { startTestRedis, type TestRedis } from './testing/start-test-redis.js';
 
 // Real Chromium, Xvfb, PulseAudio (PULSE_RUNTIME_PATH from scripts/test), GStreamer, Redis and
 // BullMQ: run with `bash scripts/test apps/composite-worker/src/composite-worker-web.test.ts`.
@@ -207,7 +207,7 @@ function sendStop(egressId: string): Promise<EgressInfo> {
 
 describe('composite worker with the web source', { skip: SKIP, timeout: 240_000 }, () => {
   before(async () => {
-    redis = await startTestRedis();
+    redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
     root = await mkdtemp(join(tmpdir(), 'composite-web-'));
     server = createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });

@@ -26,6 +26,7 @@ import {
   QUEUE_NAMES,
   redactStreamUrl,
 } from '@egress/protocol';
+import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import {
   AudioCodec,
   type EgressInfo,
@@ -45,7 +46,6 @@ import { Redis } from 'ioredis';
 import { type CompositeWorker, startCompositeWorker } from './composite-worker.js';
 import { probeMedia } from './testing/probe-media.js';
 import { startRtmpServer } from './testing/start-rtmp-server.js';
-import { startTestRedis, type TestRedis } from './testing/start-test-redis.js';
 
 // Real Redis, BullMQ, GStreamer (test sources instead of Chromium) and ffprobe.
 const logger = createLogger({
@@ -244,7 +244,7 @@ function sendStop(egressId: string): Promise<EgressInfo> {
 }
 
 before(async () => {
-  redis = await startTestRedis();
+  redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
   root = await mkdtemp(join(tmpdir(), 'composite-worker-'));
   outDir = join(root, 'out');
   yaml = configYaml(redis.url, outDir);

@@ -24,6 +24,7 @@ import {
   parseWorkerStatus,
   QUEUE_NAMES,
 } from '@egress/protocol';
+import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import { type Bot, type BotStep, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
 import {
   DirectFileOutput,
@@ -39,7 +40,6 @@ import { Redis } from 'ioredis';
 import { CELL_CRASHED_MESSAGE } from './cell-pool.js';
 import { probeAudioFile } from './testing/probe-audio-file.js';
 import { probeVideoFile } from './testing/probe-video-file.js';
-import { startTestRedis, type TestRedis } from './testing/start-test-redis.js';
 import { DEADLINE_MESSAGE, startTrackWorker, type TrackWorker } from './track-worker.js';
 
 // Real Redis, BullMQ, test SFU, GStreamer and ffprobe.
@@ -66,7 +66,7 @@ describe('track worker', { timeout: 240_000 }, () => {
   const progress = new Map<string, EgressStatus[]>();
 
   before(async () => {
-    redis = await startTestRedis();
+    redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
     sfu = await startTestSfu({ apiKey, apiSecret });
     root = await mkdtemp(join(tmpdir(), 'track-worker-'));
     outDir = join(root, 'out');

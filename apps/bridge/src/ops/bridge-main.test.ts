@@ -6,8 +6,8 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import { AccessToken } from 'livekit-server-sdk';
-import { startTestRedis, type TestRedis } from '../psrpc/testing/start-redis.js';
 import { TEST_API_KEY, TEST_API_SECRET, TEST_WS_URL } from '../testing/test-config.js';
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../main.ts');

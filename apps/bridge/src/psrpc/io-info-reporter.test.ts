@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { requestChannel } from '@egress/protocol/psrpc';
+import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import { EgressInfo, EgressStatus } from '@livekit/protocol';
 import { IoInfoReporter, type IoInfoReporterOptions } from './io-info-reporter.js';
 import { PsrpcBus } from './psrpc-bus.js';
 import { PsrpcClient } from './psrpc-client.js';
 import { FakeLivekitServer } from './testing/fake-livekit-server.js';
 import { RawRedisTap } from './testing/raw-redis-tap.js';
-import { startTestRedis, type TestRedis } from './testing/start-redis.js';
 import { testLogger } from './testing/test-logger.js';
 
 const logger = testLogger();

@@ -12,9 +12,9 @@ import {
   requestChannel,
   responseChannel,
 } from '@egress/protocol/psrpc';
+import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import { PsrpcBus } from './psrpc-bus.js';
 import { RawRedisTap } from './testing/raw-redis-tap.js';
-import { startTestRedis, type TestRedis } from './testing/start-redis.js';
 import { testLogger } from './testing/test-logger.js';
 
 const logger = testLogger();

@@ -18,6 +18,7 @@ import {
   requestChannel,
   responseChannel,
 } from '@egress/protocol/psrpc';
+import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import {
   EgressInfo,
   EgressStatus,
@@ -32,7 +33,6 @@ import { PsrpcBus } from './psrpc-bus.js';
 import { PsrpcServer } from './psrpc-server.js';
 import { FakeLivekitServer } from './testing/fake-livekit-server.js';
 import { RawRedisTap } from './testing/raw-redis-tap.js';
-import { startTestRedis, type TestRedis } from './testing/start-redis.js';
 import { testLogger } from './testing/test-logger.js';
 
 const logger = testLogger();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { type EgressRequest, GO_MESSAGES, newEgressId, QUEUE_NAMES } from '@egress/protocol';
+import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import {
   EgressStatus,
   EncodedFileOutput,
@@ -10,7 +11,6 @@ import {
   RoomCompositeEgressRequest,
   UpdateStreamRequest,
 } from '@livekit/protocol';
-import { startTestRedis, type TestRedis } from '../psrpc/testing/start-redis.js';
 import { spawnTestWorker, type TestWorkerProcess } from '../testing/spawn-test-worker.js';
 import { removeTestKeys, startTestBridge, type TestBridge } from '../testing/start-test-bridge.js';
 import { TestWorker } from '../testing/test-worker.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import {
   EgressInfo,
   EgressStatus,
@@ -11,7 +12,6 @@ import {
   RoomCompositeEgressRequest,
 } from '@livekit/protocol';
 import { AccessToken, type VideoGrant } from 'livekit-server-sdk';
-import { startTestRedis, type TestRedis } from '../psrpc/testing/start-redis.js';
 import { removeTestKeys, startTestBridge, type TestBridge } from '../testing/start-test-bridge.js';
 import { TEST_API_KEY, TEST_API_SECRET } from '../testing/test-config.js';
 

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { QUEUE_NAMES } from '@egress/protocol';
+import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import {
   EgressInfo,
   EgressStatus,
@@ -15,7 +16,6 @@ import {
 } from '@livekit/protocol';
 import { WebhookReceiver } from 'livekit-server-sdk';
 import { type Bridge, startBridge } from '../bridge.js';
-import { startTestRedis, type TestRedis } from '../psrpc/testing/start-redis.js';
 import { testLogger } from '../psrpc/testing/test-logger.js';
 import { removeTestKeys } from '../testing/start-test-bridge.js';
 import { TEST_API_KEY, TEST_API_SECRET, testConfig } from '../testing/test-config.js';

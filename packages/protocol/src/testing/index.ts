@@ -1,0 +1,1 @@
+export { type StartTestRedisOptions, startTestRedis, type TestRedis } from './start-test-redis.js';
