@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, DEFAULT_ENCODING, type EncodingSettings } from '@egress/protocol';
 import { GstProcess } from '../gst/gst-process.js';
+import { ANIMATED_PAGE } from '../test-support/animated-page.js';
 import { decodedVideoFrames, probeMedia } from '../test-support/probe-media.js';
 import { startWebSource, type WebSource } from '../web/web-source.js';
 import { planCompositePipeline } from './pipeline-plan.js';
@@ -36,31 +37,6 @@ const MAX_LOSS_SEC = 2;
 /** Busy-loop children that keep both cores loaded, as on a busy worker. */
 const LOAD_PROCESSES = 2;
 
-const PAGE = `<!doctype html><html><body style="margin:0;background:#000">
-<canvas id="c" style="display:block;width:100vw;height:100vh"></canvas>
-<script>
-const c = document.getElementById('c');
-c.width = innerWidth; c.height = innerHeight;
-const g = c.getContext('2d');
-function draw(t) {
-  g.fillStyle = '#123'; g.fillRect(0, 0, c.width, c.height);
-  for (let i = 0; i < 20; i++) {
-    g.fillStyle = 'hsl(' + (i * 18) + ',80%,60%)';
-    g.beginPath();
-    g.arc((t / 5 + i * 40) % c.width, c.height / 2 + Math.sin(t / 300 + i) * 100, 20, 0, 7);
-    g.fill();
-  }
-  requestAnimationFrame(draw);
-}
-requestAnimationFrame(draw);
-const ctx = new AudioContext();
-const osc = ctx.createOscillator();
-const gain = ctx.createGain();
-osc.frequency.value = 440; gain.gain.value = 0.3;
-osc.connect(gain).connect(ctx.destination); osc.start();
-setTimeout(() => console.log('START_RECORDING'), 500);
-</script></body></html>`;
-
 describe('planCompositePipeline MP4 killed under CPU load', {
   skip: SKIP,
   timeout: 120_000,
@@ -74,7 +50,7 @@ describe('planCompositePipeline MP4 killed under CPU load', {
     root = await mkdtemp(join(tmpdir(), 'mp4-crash-'));
     server = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(PAGE);
+      res.end(ANIMATED_PAGE);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     source = await startWebSource({

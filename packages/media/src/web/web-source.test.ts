@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { createLogger, DEFAULT_ENCODING, EgressError, GO_MESSAGES } from '@egress/protocol';
 import { planCompositePipeline } from '../composite/pipeline-plan.js';
 import { GstProcess } from '../gst/gst-process.js';
+import { ANIMATED_PAGE } from '../test-support/animated-page.js';
 import { meanVolumeDb, probeMedia } from '../test-support/probe-media.js';
 import { START_SIGNAL_HINT, startWebSource, type WebSource } from './web-source.js';
 
@@ -21,32 +22,6 @@ const logger = createLogger({ service: 'media-test', level: process.env.LOG_LEVE
 const WIDTH = 640;
 const HEIGHT = 360;
 const RECORD_MS = 3_000;
-
-/** A page with moving circles and a 440 Hz tone that signals START_RECORDING after 500 ms. */
-const ANIMATED_PAGE = `<!doctype html><html><body style="margin:0;background:#000">
-<canvas id="c" style="display:block;width:100vw;height:100vh"></canvas>
-<script>
-const c = document.getElementById('c');
-c.width = innerWidth; c.height = innerHeight;
-const g = c.getContext('2d');
-function draw(t) {
-  g.fillStyle = '#123'; g.fillRect(0, 0, c.width, c.height);
-  for (let i = 0; i < 20; i++) {
-    g.fillStyle = 'hsl(' + (i * 18) + ',80%,60%)';
-    g.beginPath();
-    g.arc((t / 5 + i * 40) % c.width, c.height / 2 + Math.sin(t / 300 + i) * 100, 20, 0, 7);
-    g.fill();
-  }
-  requestAnimationFrame(draw);
-}
-requestAnimationFrame(draw);
-const ctx = new AudioContext();
-const osc = ctx.createOscillator();
-const gain = ctx.createGain();
-osc.frequency.value = 440; gain.gain.value = 0.3;
-osc.connect(gain).connect(ctx.destination); osc.start();
-setTimeout(() => console.log('START_RECORDING'), 500);
-</script></body></html>`;
 
 const PAGES: Record<string, { status?: number; body: string }> = {
   '/animated': { body: ANIMATED_PAGE },
