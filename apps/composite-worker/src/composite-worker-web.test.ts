@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,25 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  controlReplyResult,
-  createEgressInfo,
-  createLogger,
-  type EgressRequest,
-  egressControlChannel,
-  egressReplyChannel,
-  encodeControlMessage,
-  encodeJobPayload,
-  loadConfig,
-  newEgressId,
-  parseControlReply,
-  parseWorkerStatus,
-  QUEUE_NAMES,
-} from '@egress/protocol';
+import { createLogger, type EgressRequest, loadConfig, QUEUE_NAMES } from '@egress/protocol';
 import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import {
   AudioCodec,
-  type EgressInfo,
   EgressStatus,
   EncodedFileOutput,
   EncodedFileType,
@@ -34,9 +18,16 @@ import {
   RoomCompositeEgressRequest,
   WebEgressRequest,
 } from '@livekit/protocol';
-import { Job, Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type CompositeWorker, startCompositeWorker } from './composite-worker.js';
+import {
+  enqueue,
+  sendControl,
+  sendStop,
+  waitForResult,
+  waitForStatus,
+} from './testing/job-driver.js';
 import { probeMedia } from './testing/probe-media.js';
 
 // Real Chromium, Xvfb, PulseAudio (PULSE_RUNTIME_PATH from scripts/test), GStreamer, Redis and
@@ -45,7 +36,6 @@ const logger = createLogger({
   service: 'composite-test',
   level: process.env.LOG_LEVEL ?? 'silent',
 });
-const WAIT_MS = 60_000;
 const SKIP =
   process.env.PULSE_RUNTIME_PATH || process.env.CI === 'true'
     ? false
@@ -141,70 +131,6 @@ function roomCompositeRequest(): EgressRequest {
   };
 }
 
-async function enqueue(request: EgressRequest): Promise<string> {
-  const egressId = newEgressId();
-  const info = createEgressInfo({ egressId, request });
-  const payload = encodeJobPayload({
-    request,
-    info,
-    wsUrl: '',
-    cpuCost: 0.5,
-    startDeadlineMs: Date.now() + 60_000,
-  });
-  await queue.add(payload.requestType, payload, { jobId: egressId });
-  return egressId;
-}
-
-async function waitForStatus(egressId: string, status: EgressStatus): Promise<EgressInfo> {
-  const deadline = Date.now() + WAIT_MS;
-  while (Date.now() < deadline) {
-    const job = await Job.fromId(queue, egressId);
-    if (job && typeof job.progress === 'object' && job.progress !== null) {
-      const info = parseWorkerStatus(job.progress);
-      if (info.status === status) return info;
-    }
-    await sleep(100);
-  }
-  throw new Error(`egress ${egressId} did not reach ${EgressStatus[status]}`);
-}
-
-async function waitForResult(egressId: string): Promise<EgressInfo> {
-  const deadline = Date.now() + WAIT_MS;
-  while (Date.now() < deadline) {
-    const job = await Job.fromId(queue, egressId);
-    if (job?.finishedOn) {
-      assert.ok(job.returnvalue, `job failed: ${job.failedReason}`);
-      return parseWorkerStatus(job.returnvalue);
-    }
-    await sleep(200);
-  }
-  throw new Error(`egress ${egressId} did not end`);
-}
-
-type ControlBody = { type: 'stop' } | { type: 'update-layout'; layout: string };
-
-async function sendControl(egressId: string, body: ControlBody): Promise<EgressInfo> {
-  const requestId = randomUUID();
-  const replyTo = egressReplyChannel(requestId);
-  const sub = client.duplicate();
-  try {
-    await sub.subscribe(replyTo);
-    const reply = once(sub, 'message');
-    await client.publish(
-      egressControlChannel(egressId),
-      encodeControlMessage({ ...body, requestId, replyTo, egressId }),
-    );
-    const [, raw] = (await reply) as [string, string];
-    return controlReplyResult(parseControlReply(raw));
-  } finally {
-    sub.disconnect();
-  }
-}
-
-function sendStop(egressId: string): Promise<EgressInfo> {
-  return sendControl(egressId, { type: 'stop' });
-}
-
 describe('composite worker with the web source', { skip: SKIP, timeout: 240_000 }, () => {
   before(async () => {
     redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
@@ -256,11 +182,11 @@ describe('composite worker with the web source', { skip: SKIP, timeout: 240_000 
   });
 
   it('records a page after its start signal and completes on stop', async () => {
-    const egressId = await enqueue(webRequest('/page'));
-    await waitForStatus(egressId, EgressStatus.EGRESS_ACTIVE);
+    const egressId = await enqueue(queue, webRequest('/page'));
+    await waitForStatus(queue, egressId, EgressStatus.EGRESS_ACTIVE);
     await sleep(4000);
-    await sendStop(egressId);
-    const done = await waitForResult(egressId);
+    await sendStop(client, egressId);
+    const done = await waitForResult(queue, egressId);
     assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
     const file = done.fileResults[0];
     assert.match(file?.filename ?? '', /^web\/web-.+\.mp4$/);
@@ -274,8 +200,8 @@ describe('composite worker with the web source', { skip: SKIP, timeout: 240_000 
   });
 
   it('completes with "Source closed" when the page logs END_RECORDING', async () => {
-    const egressId = await enqueue(webRequest('/page?end=3000'));
-    const done = await waitForResult(egressId);
+    const egressId = await enqueue(queue, webRequest('/page?end=3000'));
+    const done = await waitForResult(queue, egressId);
     assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
     assert.equal(done.details, 'End reason: Source closed');
     const probe = await probeMedia(done.fileResults[0]?.location ?? '');
@@ -283,14 +209,14 @@ describe('composite worker with the web source', { skip: SKIP, timeout: 240_000 
   });
 
   it('fails a killed egress, kills its chromium and gstreamer and uploads the partial file', async () => {
-    const egressId = await enqueue(webRequest('/page'));
-    await waitForStatus(egressId, EgressStatus.EGRESS_ACTIVE);
+    const egressId = await enqueue(queue, webRequest('/page'));
+    await waitForStatus(queue, egressId, EgressStatus.EGRESS_ACTIVE);
     // the MP4's header follows its first fragment: leave the capture time to write a few
     await sleep(6000);
     const groups = worker.processGroupsOf(egressId);
     assert.equal(groups.length, 2, 'egress and chromium process groups');
     process.kill(groups[0] ?? 0, 'SIGKILL');
-    const done = await waitForResult(egressId);
+    const done = await waitForResult(queue, egressId);
     assert.equal(done.status, EgressStatus.EGRESS_FAILED);
     assert.equal(done.error, 'egress process exited unexpectedly (signal SIGKILL)');
     const probe = await probeMedia(done.fileResults[0]?.location ?? '');
@@ -303,23 +229,26 @@ describe('composite worker with the web source', { skip: SKIP, timeout: 240_000 
   });
 
   it('tells the page a new layout on update-layout and records it in the info', async () => {
-    const egressId = await enqueue(roomCompositeRequest());
-    await waitForStatus(egressId, EgressStatus.EGRESS_ACTIVE);
-    const updated = await sendControl(egressId, { type: 'update-layout', layout: 'speaker' });
+    const egressId = await enqueue(queue, roomCompositeRequest());
+    await waitForStatus(queue, egressId, EgressStatus.EGRESS_ACTIVE);
+    const updated = await sendControl(client, egressId, {
+      type: 'update-layout',
+      layout: 'speaker',
+    });
     assert.equal(updated.request.case, 'roomComposite');
     assert.equal(
       updated.request.case === 'roomComposite' ? updated.request.value.layout : '',
       'speaker',
     );
     // the template page logs END_RECORDING only once its egress:layout listener got 'speaker'
-    const done = await waitForResult(egressId);
+    const done = await waitForResult(queue, egressId);
     assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
     assert.equal(done.details, 'End reason: Source closed');
   });
 
   it('aborts when the page never sends its start signal', async () => {
-    const egressId = await enqueue(webRequest('/page?silent'));
-    const done = await waitForResult(egressId);
+    const egressId = await enqueue(queue, webRequest('/page?silent'));
+    const done = await waitForResult(queue, egressId);
     assert.equal(done.status, EgressStatus.EGRESS_ABORTED);
     assert.equal(done.error, 'Start signal not received');
     assert.equal(done.errorCode, 412);

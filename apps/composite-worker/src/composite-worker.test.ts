@@ -11,25 +11,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import {
   type Config,
-  controlReplyResult,
-  createEgressInfo,
   createLogger,
   type EgressRequest,
-  egressControlChannel,
-  egressReplyChannel,
-  encodeControlMessage,
-  encodeJobPayload,
   loadConfig,
-  newEgressId,
-  parseControlReply,
-  parseWorkerStatus,
   QUEUE_NAMES,
   redactStreamUrl,
 } from '@egress/protocol';
 import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import {
   AudioCodec,
-  type EgressInfo,
   EgressStatus,
   EncodedFileOutput,
   EncodedFileType,
@@ -44,6 +34,14 @@ import {
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type CompositeWorker, startCompositeWorker } from './composite-worker.js';
+import {
+  enqueue,
+  sendControl,
+  sendStop,
+  waitForInfo,
+  waitForResult,
+  waitForStatus,
+} from './testing/job-driver.js';
 import { probeMedia } from './testing/probe-media.js';
 import { startRtmpServer } from './testing/start-rtmp-server.js';
 
@@ -129,59 +127,6 @@ function webRequest(outputs: { segments?: boolean; images?: boolean } = {}): Egr
   };
 }
 
-async function enqueue(
-  target: Queue,
-  request: EgressRequest,
-  options: { startDeadlineMs?: number; cpuCost?: number } = {},
-): Promise<string> {
-  const egressId = newEgressId();
-  const info = createEgressInfo({ egressId, request });
-  const payload = encodeJobPayload({
-    request,
-    info,
-    wsUrl: '',
-    cpuCost: options.cpuCost ?? 0.5,
-    startDeadlineMs: options.startDeadlineMs ?? Date.now() + 60_000,
-  });
-  await target.add(payload.requestType, payload, { jobId: egressId });
-  return egressId;
-}
-
-async function progressOf(target: Queue, egressId: string): Promise<EgressInfo | undefined> {
-  const job = await Job.fromId(target, egressId);
-  if (!job || typeof job.progress !== 'object' || job.progress === null) return undefined;
-  return parseWorkerStatus(job.progress);
-}
-
-async function waitForStatus(
-  target: Queue,
-  egressId: string,
-  status: EgressStatus,
-): Promise<EgressInfo> {
-  const deadline = Date.now() + WAIT_MS;
-  while (Date.now() < deadline) {
-    const info = await progressOf(target, egressId);
-    if (info?.status === status) return info;
-    await sleep(100);
-  }
-  throw new Error(`egress ${egressId} did not reach ${EgressStatus[status]}`);
-}
-
-async function waitForInfo(
-  target: Queue,
-  egressId: string,
-  isDone: (info: EgressInfo) => boolean,
-  timeoutMs: number,
-): Promise<EgressInfo> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const info = await progressOf(target, egressId);
-    if (info && isDone(info)) return info;
-    await sleep(250);
-  }
-  throw new Error(`egress ${egressId} did not reach the expected state`);
-}
-
 /** A port nothing listens on: connections to it are refused. */
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -190,57 +135,6 @@ async function closedPort(): Promise<number> {
   const port = (server.address() as AddressInfo).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-async function waitForResult(target: Queue, egressId: string): Promise<EgressInfo> {
-  const deadline = Date.now() + WAIT_MS;
-  while (Date.now() < deadline) {
-    const job = await Job.fromId(target, egressId);
-    if (job?.finishedOn) {
-      assert.ok(job.returnvalue, `job failed: ${job.failedReason}`);
-      return parseWorkerStatus(job.returnvalue);
-    }
-    await sleep(200);
-  }
-  throw new Error(`egress ${egressId} did not end`);
-}
-
-type ControlBody =
-  | { type: 'stop' }
-  | { type: 'update-stream'; addOutputUrls?: string[]; removeOutputUrls?: string[] };
-
-/**
- * Sends a control message and republishes it until the reply comes, as the bridge's control
- * client does (so the worker sees the same request id several times).
- */
-async function sendControl(egressId: string, body: ControlBody): Promise<EgressInfo> {
-  const requestId = randomUUID();
-  const replyTo = egressReplyChannel(requestId);
-  const sub = client.duplicate();
-  try {
-    await sub.subscribe(replyTo);
-    const reply = once(sub, 'message');
-    const message = encodeControlMessage({ ...body, requestId, replyTo, egressId });
-    // the same request three times at once: the worker must apply it once
-    for (let i = 0; i < 3; i++) await client.publish(egressControlChannel(egressId), message);
-    let replied = false;
-    const republish = (async () => {
-      while (!replied) {
-        await client.publish(egressControlChannel(egressId), message);
-        await sleep(250);
-      }
-    })();
-    const [, raw] = (await reply) as [string, string];
-    replied = true;
-    await republish;
-    return controlReplyResult(parseControlReply(raw));
-  } finally {
-    sub.disconnect();
-  }
-}
-
-function sendStop(egressId: string): Promise<EgressInfo> {
-  return sendControl(egressId, { type: 'stop' });
 }
 
 before(async () => {
@@ -279,7 +173,7 @@ describe('composite worker', () => {
     assert.match(active.fileResults[0]?.filename ?? '', /^rec\/.+\.mp4$/);
     const activeAt = Date.now();
     await sleep(5000);
-    const ending = await sendStop(egressId);
+    const ending = await sendStop(client, egressId);
     const wallSec = (Date.now() - activeAt) / 1000;
     assert.equal(ending.status, EgressStatus.EGRESS_ENDING);
     assert.equal(ending.details, 'End reason: StopEgress API');
@@ -387,7 +281,10 @@ describe('composite worker streams', () => {
       assert.equal(probeA.videoCodec, 'h264');
       assert.equal(probeA.audioCodec, 'aac');
 
-      const added = await sendControl(egressId, { type: 'update-stream', addOutputUrls: [urlB] });
+      const added = await sendControl(client, egressId, {
+        type: 'update-stream',
+        addOutputUrls: [urlB],
+      });
       assert.deepEqual(
         added.streamResults.map((r) => [r.url, r.status]),
         [
@@ -398,7 +295,7 @@ describe('composite worker streams', () => {
       await sleep(2000);
       assert.equal((await probeMedia(urlB)).videoCodec, 'h264');
 
-      const removed = await sendControl(egressId, {
+      const removed = await sendControl(client, egressId, {
         type: 'update-stream',
         removeOutputUrls: [urlA],
       });
@@ -407,7 +304,7 @@ describe('composite worker streams', () => {
       assert.ok((streamA?.duration ?? 0n) > 0n);
       assert.equal(removed.streamResults[1]?.status, StreamInfo_Status.ACTIVE);
 
-      await sendStop(egressId);
+      await sendStop(client, egressId);
       const done = await waitForResult(queue, egressId);
       assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
       assert.deepEqual(
@@ -460,7 +357,7 @@ describe('composite worker stream retries', () => {
       assert.equal(failed.streamResults[0]?.retries, 0);
       assert.equal((await probeMedia(good)).videoCodec, 'h264');
 
-      await sendStop(egressId);
+      await sendStop(client, egressId);
       const done = await waitForResult(queue, egressId);
       assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
       assert.deepEqual(
@@ -544,10 +441,10 @@ describe('composite worker admission', () => {
       assert.equal(job?.progress, 0);
       assert.deepEqual(small.activeEgressIds(), [first]);
 
-      await sendStop(first);
+      await sendStop(client, first);
       assert.equal((await waitForResult(smallQueue, first)).status, EgressStatus.EGRESS_COMPLETE);
       await waitForStatus(smallQueue, second, EgressStatus.EGRESS_ACTIVE);
-      await sendStop(second);
+      await sendStop(client, second);
       assert.equal((await waitForResult(smallQueue, second)).status, EgressStatus.EGRESS_COMPLETE);
     } finally {
       await small.close();
@@ -612,7 +509,7 @@ describe('composite worker process', () => {
       await sleep(500);
       const waiting = await enqueue(drainQueue, webRequest());
       await sleep(2500);
-      await sendStop(running);
+      await sendStop(client, running);
       const done = await waitForResult(drainQueue, running);
       assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
       const [code] = (await exited) as [number | null];
