@@ -73,6 +73,37 @@ describe('planCompositePipeline', () => {
       },
     },
     {
+      name: 'reads raw I420 and S16LE on two pipes of the child',
+      input: {
+        outputs: { file: mp4 },
+        sources: {
+          video: { kind: 'fd', fd: 0, width: 640, height: 360 },
+          audio: { kind: 'fd', fd: 3 },
+        },
+      },
+      want: {
+        includes: [
+          'fd=0',
+          'rawvideoparse',
+          'use-sink-caps=false',
+          'format=i420',
+          'width=640',
+          'height=360',
+          'framerate=30/1',
+          'videoscale',
+          'video/x-raw,format=I420,width=1280,height=720,framerate=30/1,pixel-aspect-ratio=1/1',
+          'fd=3',
+          'rawaudioparse',
+          'pcm-format=s16le',
+          'sample-rate=48000',
+          'num-channels=2',
+          'audio/x-raw,rate=44100,channels=2',
+        ],
+        excludes: ['ximagesrc', 'pulsesrc', 'leaky=downstream'],
+        encoders: 1,
+      },
+    },
+    {
       name: 'switches x264 to ultrafast at 1080p30',
       input: { outputs: { file: mp4 }, encoding: { width: 1920, height: 1080 } },
       want: { includes: ['speed-preset=ultrafast'] },
@@ -214,6 +245,22 @@ describe('planCompositePipeline', () => {
       name: 'rejects images without a video source',
       input: { outputs: { images: [image] }, sources: { audio: { kind: 'test' } } },
       want: /need a video source/,
+    },
+    {
+      name: 'rejects video and audio on one fd',
+      input: {
+        outputs: { file: mp4 },
+        sources: {
+          video: { kind: 'fd', fd: 3, width: 640, height: 360 },
+          audio: { kind: 'fd', fd: 3 },
+        },
+      },
+      want: /cannot share one source fd/,
+    },
+    {
+      name: 'rejects a negative fd',
+      input: { outputs: { file: mp4 }, sources: { audio: { kind: 'fd', fd: -1 } } },
+      want: /non-negative integer/,
     },
     {
       name: 'rejects a webm file',

@@ -6,7 +6,10 @@ import {
 } from '@egress/protocol';
 import { escapePrintf, gstProp } from '../gst/gst-prop.js';
 
-/** Where the picture comes from: an X display (Xvfb + Chromium) or a test pattern. */
+/**
+ * Where the picture comes from: an X display (Xvfb + Chromium), raw frames on a file descriptor
+ * (the track worker's decoded WebRTC frames) or a test pattern.
+ */
 export type VideoSourceSpec =
   | {
       kind: 'x11';
@@ -17,17 +20,40 @@ export type VideoSourceSpec =
       height: number;
     }
   | {
+      kind: 'fd';
+      /**
+       * Descriptor of the `gst-launch-1.0` child the frames arrive on (0 for its stdin): raw I420,
+       * one whole frame after another, at the encoding's frame rate (each frame is stamped by
+       * its index, so the writer keeps the rate, repeating or black frames over gaps).
+       */
+      fd: number;
+      /** Size of the written frames in pixels; scaled to the encoding size. */
+      width: number;
+      height: number;
+    }
+  | {
       kind: 'test';
       /** `videotestsrc` pattern nick. @defaultValue 'ball' */
       pattern?: string;
     };
 
-/** Where the sound comes from: a PulseAudio monitor source or a test tone. */
+/**
+ * Where the sound comes from: a PulseAudio monitor source, raw samples on a file descriptor (the
+ * track worker's decoded WebRTC audio) or a test tone.
+ */
 export type AudioSourceSpec =
   | {
       kind: 'pulse';
       /** PulseAudio source, e.g. `egress.monitor`. */
       device: string;
+    }
+  | {
+      kind: 'fd';
+      /**
+       * Descriptor of the `gst-launch-1.0` child the samples arrive on: S16LE, 48 kHz,
+       * interleaved stereo, without gaps (silence written for them), stamped by sample count.
+       */
+      fd: number;
     }
   | {
       kind: 'test';
@@ -189,11 +215,35 @@ function joinLocal(dir: string, pattern: string): string {
   return `${escapePrintf(dir.replace(/\/+$/, ''))}/${pattern}`;
 }
 
+function fdNumber(fd: number): number {
+  if (!Number.isInteger(fd) || fd < 0) {
+    throw EgressError.invalidArgument(`a source fd must be a non-negative integer, got ${fd}`);
+  }
+  return fd;
+}
+
 function videoSource(source: VideoSourceSpec, enc: EncodingSettings): string[] {
   const raw = `video/x-raw,format=I420,width=${enc.width},height=${enc.height},framerate=${enc.framerate}/1,pixel-aspect-ratio=1/1`;
   if (source.kind === 'test') {
     return chain(
       ['videotestsrc', 'is-live=true', gstProp('pattern', source.pattern ?? 'ball')],
+      [raw],
+    );
+  }
+  if (source.kind === 'fd') {
+    // Not leaky: the writer already keeps the rate, and a dropped frame would shorten the file.
+    return chain(
+      ['fdsrc', `fd=${fdNumber(source.fd)}`],
+      [
+        'rawvideoparse',
+        'use-sink-caps=false',
+        'format=i420',
+        `width=${positiveInt(source.width, 'video source width')}`,
+        `height=${positiveInt(source.height, 'video source height')}`,
+        `framerate=${enc.framerate}/1`,
+      ],
+      queue(false, { timeNs: 1_000_000_000 }),
+      ['videoscale'],
       [raw],
     );
   }
@@ -220,20 +270,39 @@ function videoSource(source: VideoSourceSpec, enc: EncodingSettings): string[] {
   );
 }
 
-function audioSource(source: AudioSourceSpec, enc: EncodingSettings): string[] {
-  const src: Element =
-    source.kind === 'test'
-      ? [
+function audioCapture(source: AudioSourceSpec): Element[] {
+  switch (source.kind) {
+    case 'test':
+      return [
+        [
           'audiotestsrc',
           'is-live=true',
           'wave=sine',
           `freq=${source.frequencyHz ?? 440}`,
           'volume=0.5',
-        ]
-      : ['pulsesrc', gstProp('device', source.device)];
+        ],
+      ];
+    case 'pulse':
+      return [['pulsesrc', gstProp('device', source.device)]];
+    case 'fd':
+      return [
+        ['fdsrc', `fd=${fdNumber(source.fd)}`],
+        [
+          'rawaudioparse',
+          'use-sink-caps=false',
+          'format=pcm',
+          'pcm-format=s16le',
+          'sample-rate=48000',
+          'num-channels=2',
+        ],
+      ];
+  }
+}
+
+function audioSource(source: AudioSourceSpec, enc: EncodingSettings): string[] {
   const rate = enc.audioCodec === 'opus' ? 48000 : enc.audioFrequencyHz;
   return chain(
-    src,
+    ...audioCapture(source),
     queue(false, { timeNs: 1_000_000_000 }),
     ['audioconvert'],
     ['audioresample'],
@@ -288,12 +357,16 @@ function pickSpeedPreset(enc: EncodingSettings): X264SpeedPreset {
  * - Streams: FLV (RTMP) or MPEG-TS (SRT), GDP-framed, on a loopback `tcpserversink`; each
  *   destination is its own process (`streamDestinationArgs`).
  *
+ * - Sources: `ximagesrc` + `pulsesrc` (composite worker), or raw I420 and S16LE on two pipes
+ *   of the child (`fd` kind: the track worker feeds decoded WebRTC frames), or test sources.
+ *
  * Differences from Go: a keyframe interval of 0 becomes 1 s when a file or HLS output exists and
  * 2 s otherwise (fragments and segments need regular keyframes); `scenecut=0` always; AAC uses
  * `avenc_aac`.
  *
  * @throws `invalid_argument` when there is no output, an output needs a source that is missing,
- * a container cannot carry the audio codec, or a path cannot be passed to gst-launch.
+ * a container cannot carry the audio codec, two sources share one fd, or a path cannot be passed
+ * to gst-launch.
  */
 export function planCompositePipeline(
   options: PlanCompositePipelineOptions,
@@ -316,6 +389,15 @@ export function planCompositePipeline(
   }
   if (images.length > 0 && !sources.video) {
     throw EgressError.invalidArgument('image outputs need a video source');
+  }
+  if (
+    sources.video?.kind === 'fd' &&
+    sources.audio?.kind === 'fd' &&
+    sources.video.fd === sources.audio.fd
+  ) {
+    throw EgressError.invalidArgument(
+      `video and audio cannot share one source fd (${sources.video.fd})`,
+    );
   }
   if (fileIsAudioOnly && !sources.audio) {
     throw EgressError.invalidArgument(`a ${file.fileType} file needs an audio source`);
