@@ -46,6 +46,11 @@ export interface EgressStackOptions {
   onStep?: (line: string) => void;
   /** Aborts the start: what was started is stopped and the start rejects with the reason. */
   signal?: AbortSignal;
+  /**
+   * Top-level config keys of every service, each a YAML value (`{ max_cpu_utilization: 1 }`),
+   * replacing the stack's own value of that key (drills set `cpu_cost`, `storage`, `backup`).
+   */
+  config?: Record<string, string>;
 }
 
 /** Everything {@link startEgressStack} started. */
@@ -60,6 +65,11 @@ export interface EgressStack {
   apps: AppProcess[];
   /** The config the services share (YAML), for messages. */
   configBody(app: EgressApp): string;
+  /**
+   * Starts one more instance of a worker (its own health port, the same config otherwise),
+   * added to `apps` so `close` stops it too.
+   */
+  startWorker(app: Exclude<EgressApp, 'bridge'>): Promise<AppProcess>;
   /** Stops the services (SIGTERM by PID, SIGKILL after 15 s), the bots and the SFU. Idempotent. */
   close(): Promise<void>;
 }
@@ -70,20 +80,30 @@ interface StackPorts {
   health: Record<EgressApp, number>;
 }
 
-function configYaml(o: EgressStackOptions, sfu: TestSfu, ports: StackPorts, app: EgressApp) {
-  return [
-    `redis: { address: "${o.redisAddress}", db: ${o.redisDb ?? 0} }`,
-    `api_key: ${DEMO_API_KEY}`,
-    `api_secret: ${DEMO_API_SECRET}`,
-    `ws_url: ${sfu.url}`,
-    `health_port: ${ports.health[app]}`,
-    `api_port: ${app === 'bridge' ? ports.api : 0}`,
-    `template_port: ${ports.template}`,
-    `local_output_dir: ${JSON.stringify(o.outputDir)}`,
+function configYaml(
+  o: EgressStackOptions,
+  sfu: TestSfu,
+  ports: StackPorts,
+  app: EgressApp,
+  healthPort = ports.health[app],
+) {
+  const keys: Record<string, string> = {
+    redis: `{ address: "${o.redisAddress}", db: ${o.redisDb ?? 0} }`,
+    api_key: DEMO_API_KEY,
+    api_secret: DEMO_API_SECRET,
+    ws_url: sfu.url,
+    health_port: String(healthPort),
+    api_port: String(app === 'bridge' ? ports.api : 0),
+    template_port: String(ports.template),
+    local_output_dir: JSON.stringify(o.outputDir),
     // One machine of a few cores: let a room composite (4 CPUs by default) in anyway.
-    'cpu_cost: { max_cpu_utilization: 1, room_composite_cpu_cost: 1, track_cpu_cost: 0.25 }',
-    `logging: { level: ${o.logLevel ?? 'info'} }`,
-  ].join('\n');
+    cpu_cost: '{ max_cpu_utilization: 1, room_composite_cpu_cost: 1, track_cpu_cost: 0.25 }',
+    logging: `{ level: ${o.logLevel ?? 'info'} }`,
+    ...o.config,
+  };
+  return Object.entries(keys)
+    .map(([key, value]) => `${key}: ${value}`)
+    .join('\n');
 }
 
 /**
@@ -138,16 +158,19 @@ export async function startEgressStack(options: EgressStackOptions): Promise<Egr
       health: { bridge, 'composite-worker': composite, 'track-worker': track },
     };
     const activeSfu = sfu;
+    const startApp = async (app: EgressApp, healthPort: number, logName: string) => {
+      const proc = await startAppProcess({
+        app,
+        configBody: configYaml(options, activeSfu, ports, app, healthPort),
+        healthPort,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.logDir ? { logFile: join(options.logDir, `${logName}.log`) } : {}),
+      });
+      apps.push(proc);
+      return proc;
+    };
     for (const app of ['bridge', ...workers] as EgressApp[]) {
-      apps.push(
-        await startAppProcess({
-          app,
-          configBody: configYaml(options, activeSfu, ports, app),
-          healthPort: ports.health[app],
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(options.logDir ? { logFile: join(options.logDir, `${app}.log`) } : {}),
-        }),
-      );
+      await startApp(app, ports.health[app], app);
       step(`${app} up (pid ${apps.at(-1)?.pid}, health :${ports.health[app]})`);
     }
     const apiUrl = `http://127.0.0.1:${ports.api}`;
@@ -158,6 +181,10 @@ export async function startEgressStack(options: EgressStackOptions): Promise<Egr
       apiUrl,
       apps,
       configBody: (app) => configYaml(options, activeSfu, ports, app),
+      startWorker: async (app) => {
+        const [healthPort = 0] = await freePorts(1);
+        return startApp(app, healthPort, `${app}-${apps.length}`);
+      },
       close,
     };
   } catch (err) {
