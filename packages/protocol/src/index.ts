@@ -59,7 +59,12 @@ export {
   type RedactUrl,
   redactRequest,
 } from './egress-info/redact-request.js';
-export { queueOf, requestTypeOf } from './egress-info/request-type.js';
+export {
+  isSdkRoomComposite,
+  poolOfRequest,
+  queueOf,
+  requestTypeOf,
+} from './egress-info/request-type.js';
 export { egressSourceTypeOf, isSdkSourceRequest } from './egress-info/source-type.js';
 export {
   applyClose,

@@ -164,6 +164,29 @@ describe('cpuCostOf', () => {
     assert.equal(cpuCostOf({ case: 'web', value: new WebEgressRequest() }, costs), 6);
   });
 
+  it('costs an SDK audio room composite by sdk_audio_room_composite_cpu_cost', () => {
+    const costs: CpuCosts = { ...DEFAULT_CPU_COSTS, sdkAudioRoomCompositeCpuCost: 0.3 };
+    const sdk = new RoomCompositeEgressRequest({ roomName: 'r', audioOnly: true });
+    const chromium = new RoomCompositeEgressRequest({
+      roomName: 'r',
+      audioOnly: true,
+      layout: 'grid',
+    });
+    assert.equal(cpuCostOf({ case: 'roomComposite', value: sdk }, costs), 0.3);
+    assert.equal(cpuCostOf({ case: 'roomComposite', value: chromium }, costs), 1);
+    const template = new TemplateSource({ audioOnly: true });
+    assert.equal(
+      cpuCostOf(
+        {
+          case: 'egress',
+          value: new StartEgressRequest({ source: { case: 'template', value: template } }),
+        },
+        costs,
+      ),
+      0.3,
+    );
+  });
+
   it('lets the server estimate win when it is above 0', () => {
     const request: EgressRequest = { case: 'web', value: new WebEgressRequest() };
     assert.equal(cpuCostOf(request, DEFAULT_CPU_COSTS, 2.5), 2.5);

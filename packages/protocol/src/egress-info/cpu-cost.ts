@@ -1,5 +1,6 @@
 import { EncodingOptionsPreset } from '@livekit/protocol';
 import type { EgressRequest } from '../request-types.js';
+import { isSdkRoomComposite } from './request-type.js';
 
 /**
  * CPU cost, in cores, that admission reserves per request type (Go's `cpu_cost` config block).
@@ -8,8 +9,10 @@ import type { EgressRequest } from '../request-types.js';
 export interface CpuCosts {
   /** Room composite with video. @defaultValue 4 */
   roomCompositeCpuCost: number;
-  /** Audio-only room composite, through Chromium or the SDK. @defaultValue 1 */
+  /** Audio-only room composite through Chromium (a layout or custom template). @defaultValue 1 */
   audioRoomCompositeCpuCost: number;
+  /** Audio-only room composite mixed with the SDK (no Chromium). @defaultValue 1 */
+  sdkAudioRoomCompositeCpuCost: number;
   /** Web egress with video. @defaultValue 4 */
   webCpuCost: number;
   /** Audio-only web egress. @defaultValue 1 */
@@ -26,6 +29,7 @@ export interface CpuCosts {
 export const DEFAULT_CPU_COSTS: Readonly<CpuCosts> = Object.freeze({
   roomCompositeCpuCost: 4,
   audioRoomCompositeCpuCost: 1,
+  sdkAudioRoomCompositeCpuCost: 1,
   webCpuCost: 4,
   audioWebCpuCost: 1,
   participantCpuCost: 2,
@@ -35,8 +39,8 @@ export const DEFAULT_CPU_COSTS: Readonly<CpuCosts> = Object.freeze({
 
 /**
  * Cores to reserve for a request, chosen as Go's `Monitor.costsForRequest` does:
- * room composite (or v2 template) 4, or 1 when audio-only (SDK audio room composites use the
- * same cost, Go's default for `sdk_audio_room_composite_cpu_cost`); web 4, audio web 1;
+ * room composite (or v2 template) 4, or 1 when audio-only (`sdk_audio_room_composite_cpu_cost`,
+ * by default the same 1, when it runs with the SDK: {@link isSdkRoomComposite}); web 4, audio web 1;
  * participant 2; track composite 1; track 0.5. A v2 media source costs a track when its preset
  * is `PASSTHROUGH` and a participant otherwise (Go costs it so even when
  * `requestTypeOf` calls it a track composite).
@@ -46,6 +50,7 @@ export const DEFAULT_CPU_COSTS: Readonly<CpuCosts> = Object.freeze({
  */
 export function cpuCostOf(request: EgressRequest, costs: CpuCosts, estimatedCpu = 0): number {
   if (estimatedCpu > 0) return estimatedCpu;
+  if (isSdkRoomComposite(request)) return costs.sdkAudioRoomCompositeCpuCost;
   switch (request.case) {
     case 'roomComposite':
       return request.value.audioOnly ? costs.audioRoomCompositeCpuCost : costs.roomCompositeCpuCost;

@@ -16,7 +16,7 @@ import {
   WebSource,
 } from '@livekit/protocol';
 import type { EgressRequest, RequestType } from '../request-types.js';
-import { queueOf, requestTypeOf } from './request-type.js';
+import { isSdkRoomComposite, poolOfRequest, queueOf, requestTypeOf } from './request-type.js';
 
 function v2(source: StartEgressRequest['source'], passthrough = false): EgressRequest {
   return {
@@ -138,5 +138,83 @@ describe('queueOf', () => {
   it('sends SDK work to egress-track', () => {
     assert.equal(queueOf({ case: 'track', value: new TrackEgressRequest() }), 'egress-track');
     assert.equal(queueOf(v2({ case: 'media', value: byTrack })), 'egress-track');
+    assert.equal(
+      queueOf({
+        case: 'roomComposite',
+        value: new RoomCompositeEgressRequest({ audioOnly: true }),
+      }),
+      'egress-track',
+    );
+  });
+});
+
+describe('poolOfRequest', () => {
+  const room = (fields: Partial<RoomCompositeEgressRequest>): EgressRequest => ({
+    case: 'roomComposite',
+    value: new RoomCompositeEgressRequest({ roomName: 'r', ...fields }),
+  });
+  const cases: { name: string; input: EgressRequest; want: 'composite' | 'track' }[] = [
+    {
+      name: 'audio-only room composite without a template runs in track',
+      input: room({ audioOnly: true }),
+      want: 'track',
+    },
+    {
+      name: 'audio-only room composite with a layout runs in composite',
+      input: room({ audioOnly: true, layout: 'grid' }),
+      want: 'composite',
+    },
+    {
+      name: 'audio-only room composite with a custom base url runs in composite',
+      input: room({ audioOnly: true, customBaseUrl: 'https://t.example/' }),
+      want: 'composite',
+    },
+    { name: 'room composite with video runs in composite', input: room({}), want: 'composite' },
+    {
+      name: 'video-only room composite runs in composite',
+      input: room({ videoOnly: true }),
+      want: 'composite',
+    },
+    {
+      name: 'v2 audio-only template without layout runs in track',
+      input: v2({ case: 'template', value: new TemplateSource({ audioOnly: true }) }),
+      want: 'track',
+    },
+    {
+      name: 'v2 audio-only template with a layout runs in composite',
+      input: v2({
+        case: 'template',
+        value: new TemplateSource({ audioOnly: true, layout: 'speaker' }),
+      }),
+      want: 'composite',
+    },
+    {
+      name: 'audio-only web runs in composite',
+      input: { case: 'web', value: new WebEgressRequest({ url: 'https://x', audioOnly: true }) },
+      want: 'composite',
+    },
+    {
+      name: 'track runs in track',
+      input: { case: 'track', value: new TrackEgressRequest() },
+      want: 'track',
+    },
+    {
+      name: 'participant runs in track',
+      input: { case: 'participant', value: new ParticipantEgressRequest() },
+      want: 'track',
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      assert.equal(poolOfRequest(c.input), c.want);
+      assert.equal(
+        isSdkRoomComposite(c.input),
+        c.want === 'track' && requestTypeOf(c.input) === 'room-composite',
+      );
+    });
+  }
+
+  it('keeps the room-composite request type (the job name) of an SDK room composite', () => {
+    assert.equal(requestTypeOf(room({ audioOnly: true })), 'room-composite');
   });
 });
