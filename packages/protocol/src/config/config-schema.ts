@@ -397,6 +397,11 @@ export interface Config {
    */
   readonly jobStartDeadlineMs: number;
   /**
+   * `warm_pool_size` (ours): egress processes a composite worker keeps started (display, audio
+   * sink and browser on a blank page) so a job skips their start; 0 disables. @defaultValue 1
+   */
+  readonly warmPoolSize: number;
+  /**
    * `local_output_dir` (ours): where outputs without storage are written, resolved against the
    * process working directory (Go writes relative to `/`). @defaultValue `<cwd>/out`
    */
@@ -880,6 +885,7 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}) {
       .min(1, { error: 'must be at least 1' })
       .default(30)
       .transform((sec) => sec * 1000),
+    warm_pool_size: wholeNonNegative().default(1),
     local_output_dir: z
       .string({ error: 'expected a string' })
       .min(1, { error: 'must not be empty' })
@@ -1005,6 +1011,7 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}) {
       shutdownGraceMs: v.shutdown_grace_sec,
       startSignalTimeoutMs: v.start_signal_timeout_sec,
       jobStartDeadlineMs: v.job_start_deadline_sec,
+      warmPoolSize: v.warm_pool_size,
       localOutputDir: path.resolve(cwd, v.local_output_dir),
     };
   });

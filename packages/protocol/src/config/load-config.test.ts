@@ -86,6 +86,7 @@ const valueCases: { name: string; input: Input; want: Record<string, unknown> }[
       shutdownGraceMs: 3_600_000,
       startSignalTimeoutMs: 30_000,
       jobStartDeadlineMs: 30_000,
+      warmPoolSize: 1,
       localOutputDir: path.resolve(CWD, 'out'),
     },
   },
@@ -678,6 +679,11 @@ cluster_id: eu-1
     want: { shutdownGraceMs: 10_000, startSignalTimeoutMs: 0, jobStartDeadlineMs: 5000 },
   },
   {
+    name: 'reads warm_pool_size, 0 disabling the pool',
+    input: { yaml: 'warm_pool_size: 0\n' },
+    want: { warmPoolSize: 0 },
+  },
+  {
     name: 'resolves a relative local_output_dir against the working directory',
     input: { yaml: 'local_output_dir: recordings\n' },
     want: { localOutputDir: path.resolve(CWD, 'recordings') },
@@ -908,6 +914,11 @@ g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
     name: 'rejects a job start deadline below 1 s',
     input: { yaml: 'job_start_deadline_sec: 0\n' },
     want: ['job_start_deadline_sec: must be at least 1'],
+  },
+  {
+    name: 'rejects a negative warm pool size',
+    input: { yaml: 'warm_pool_size: -1\n' },
+    want: ['warm_pool_size: must not be negative'],
   },
   {
     name: 'rejects a negative shutdown grace',
