@@ -16,6 +16,16 @@ export interface StartTestRedisOptions {
   url?: string | undefined;
   /** How long to wait for the server to accept connections. @defaultValue 10000 */
   startTimeoutMs?: number;
+  /**
+   * Listen on this port (a restart drill starts a new server where the old one was).
+   * @defaultValue a free port
+   */
+  port?: number;
+  /**
+   * Keep the data in this folder (append-only file, fsync on every write), so a server
+   * restarted on the same folder has every key back. @defaultValue no persistence
+   */
+  dataDir?: string;
 }
 
 const READY_LINE = 'Ready to accept connections';
@@ -28,10 +38,20 @@ const READY_LINE = 'Ready to accept connections';
  */
 export async function startTestRedis(options: StartTestRedisOptions = {}): Promise<TestRedis> {
   if (options.url) return { url: options.url, close: async () => {} };
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(
     'redis-server',
-    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
+    [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--save',
+      '',
+      ...(options.dataDir
+        ? ['--dir', options.dataDir, '--appendonly', 'yes', '--appendfsync', 'always']
+        : ['--appendonly', 'no']),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   await waitReady(child, options.startTimeoutMs ?? 10_000);
