@@ -1,6 +1,7 @@
 import { EncodingOptionsPreset, type MediaSource } from '@livekit/protocol';
-import { type Pool, poolOf, QUEUE_NAMES, type QueueName } from '../jobs/queue-names.js';
+import { type Pool, QUEUE_NAMES, type QueueName } from '../jobs/queue-names.js';
 import type { EgressRequest, RequestType } from '../request-types.js';
+import { isSdkSourceRequest } from './source-type.js';
 
 // A v2 media source that picks its media only by track id behaves like a track composite; one
 // that follows participants (participant video, capture_all, routes by identity or kind) like a
@@ -56,37 +57,21 @@ export function requestTypeOf(request: EgressRequest): RequestType {
   }
 }
 
-/** The fields of a room composite (v1) or a v2 template source that pick its source. */
-interface TemplateChoice {
-  audioOnly: boolean;
-  layout: string;
-  customBaseUrl: string;
-}
-
-// Go's ShouldUseSDKSource (livekit/egress pkg/config/pipeline.go).
-function isSdkTemplate(template: TemplateChoice): boolean {
-  return template.audioOnly && template.layout === '' && template.customBaseUrl === '';
-}
-
 /**
  * Whether a room composite (or v2 template) runs without Chromium, its room's audio mixed with
  * the SDK: audio-only, no layout and no custom base URL, as Go's `ShouldUseSDKSource`
  * (egress-go-behavior.md §5). It keeps the `room-composite` request type and job name.
  */
 export function isSdkRoomComposite(request: EgressRequest): boolean {
-  if (request.case === 'roomComposite') return isSdkTemplate(request.value);
-  if (request.case === 'egress' && request.value.source.case === 'template') {
-    return isSdkTemplate(request.value.source.value);
-  }
-  return false;
+  return requestTypeOf(request) === 'room-composite' && isSdkSourceRequest(request);
 }
 
 /**
- * The worker pool that runs a request: by its request type ({@link poolOf}), except that an SDK
- * room composite ({@link isSdkRoomComposite}) needs no Chromium and runs in the `track` pool.
+ * The worker pool that runs a request: `track` (rtc-node) for every SDK source, the SDK room
+ * composite ({@link isSdkRoomComposite}) included; `composite` (Chromium) for the rest.
  */
 export function poolOfRequest(request: EgressRequest): Pool {
-  return isSdkRoomComposite(request) ? 'track' : poolOf(requestTypeOf(request));
+  return isSdkSourceRequest(request) ? 'track' : 'composite';
 }
 
 /** The BullMQ queue a request is enqueued on (its {@link poolOfRequest}'s queue). */
