@@ -66,10 +66,14 @@ export interface EgressStack {
   /** The config the services share (YAML), for messages. */
   configBody(app: EgressApp): string;
   /**
-   * Starts one more instance of a worker (its own health port, the same config otherwise),
-   * added to `apps` so `close` stops it too.
+   * Starts one more instance of a worker (its own health port, the same config otherwise, with
+   * `config`'s top-level keys replacing the stack's, e.g. another `storage`), added to `apps` so
+   * `close` stops it too.
    */
-  startWorker(app: Exclude<EgressApp, 'bridge'>): Promise<AppProcess>;
+  startWorker(
+    app: Exclude<EgressApp, 'bridge'>,
+    config?: Record<string, string>,
+  ): Promise<AppProcess>;
   /** Stops the services (SIGTERM by PID, SIGKILL after 15 s), the bots and the SFU. Idempotent. */
   close(): Promise<void>;
 }
@@ -86,6 +90,7 @@ function configYaml(
   ports: StackPorts,
   app: EgressApp,
   healthPort = ports.health[app],
+  instanceConfig: Record<string, string> = {},
 ) {
   const keys: Record<string, string> = {
     redis: `{ address: "${o.redisAddress}", db: ${o.redisDb ?? 0} }`,
@@ -100,6 +105,7 @@ function configYaml(
     cpu_cost: '{ max_cpu_utilization: 1, room_composite_cpu_cost: 1, track_cpu_cost: 0.25 }',
     logging: `{ level: ${o.logLevel ?? 'info'} }`,
     ...o.config,
+    ...instanceConfig,
   };
   return Object.entries(keys)
     .map(([key, value]) => `${key}: ${value}`)
@@ -158,10 +164,15 @@ export async function startEgressStack(options: EgressStackOptions): Promise<Egr
       health: { bridge, 'composite-worker': composite, 'track-worker': track },
     };
     const activeSfu = sfu;
-    const startApp = async (app: EgressApp, healthPort: number, logName: string) => {
+    const startApp = async (
+      app: EgressApp,
+      healthPort: number,
+      logName: string,
+      instanceConfig?: Record<string, string>,
+    ) => {
       const proc = await startAppProcess({
         app,
-        configBody: configYaml(options, activeSfu, ports, app, healthPort),
+        configBody: configYaml(options, activeSfu, ports, app, healthPort, instanceConfig),
         healthPort,
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.logDir ? { logFile: join(options.logDir, `${logName}.log`) } : {}),
@@ -181,9 +192,9 @@ export async function startEgressStack(options: EgressStackOptions): Promise<Egr
       apiUrl,
       apps,
       configBody: (app) => configYaml(options, activeSfu, ports, app),
-      startWorker: async (app) => {
+      startWorker: async (app, config) => {
         const [healthPort = 0] = await freePorts(1);
-        return startApp(app, healthPort, `${app}-${apps.length}`);
+        return startApp(app, healthPort, `${app}-${apps.length}`, config);
       },
       close,
     };
