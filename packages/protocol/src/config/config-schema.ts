@@ -402,6 +402,14 @@ export interface Config {
    */
   readonly warmPoolSize: number;
   /**
+   * `queued_start_affinity` (ours): the psrpc affinity the bridge claims a StartEgress with when
+   * no live worker of its pool can start it now, so the job waits in its queue (up to
+   * `job_start_deadline_sec`) for a worker to free up or to start, as a pool that scales from
+   * zero needs. Keep it low (e.g. 0.1) so a server that can start the egress at once wins.
+   * 0 = no claim, as Go. @defaultValue 0
+   */
+  readonly queuedStartAffinity: number;
+  /**
    * `local_output_dir` (ours): where outputs without storage are written, resolved against the
    * process working directory (Go writes relative to `/`). @defaultValue `<cwd>/out`
    */
@@ -886,6 +894,10 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}) {
       .default(30)
       .transform((sec) => sec * 1000),
     warm_pool_size: wholeNonNegative().default(1),
+    queued_start_affinity: num()
+      .min(0, { error: 'must be between 0 and 1' })
+      .max(1, { error: 'must be between 0 and 1' })
+      .default(0),
     local_output_dir: z
       .string({ error: 'expected a string' })
       .min(1, { error: 'must not be empty' })
@@ -1012,6 +1024,7 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}) {
       startSignalTimeoutMs: v.start_signal_timeout_sec,
       jobStartDeadlineMs: v.job_start_deadline_sec,
       warmPoolSize: v.warm_pool_size,
+      queuedStartAffinity: v.queued_start_affinity,
       localOutputDir: path.resolve(cwd, v.local_output_dir),
     };
   });

@@ -87,6 +87,7 @@ const valueCases: { name: string; input: Input; want: Record<string, unknown> }[
       startSignalTimeoutMs: 30_000,
       jobStartDeadlineMs: 30_000,
       warmPoolSize: 1,
+      queuedStartAffinity: 0,
       localOutputDir: path.resolve(CWD, 'out'),
     },
   },
@@ -679,6 +680,11 @@ cluster_id: eu-1
     want: { shutdownGraceMs: 10_000, startSignalTimeoutMs: 0, jobStartDeadlineMs: 5000 },
   },
   {
+    name: 'reads queued_start_affinity',
+    input: { yaml: 'queued_start_affinity: 0.1\n' },
+    want: { queuedStartAffinity: 0.1 },
+  },
+  {
     name: 'reads warm_pool_size, 0 disabling the pool',
     input: { yaml: 'warm_pool_size: 0\n' },
     want: { warmPoolSize: 0 },
@@ -914,6 +920,11 @@ g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
     name: 'rejects a job start deadline below 1 s',
     input: { yaml: 'job_start_deadline_sec: 0\n' },
     want: ['job_start_deadline_sec: must be at least 1'],
+  },
+  {
+    name: 'rejects a queued start affinity above 1',
+    input: { yaml: 'queued_start_affinity: 1.5\n' },
+    want: ['queued_start_affinity: must be between 0 and 1'],
   },
   {
     name: 'rejects a negative warm pool size',
