@@ -1,13 +1,13 @@
 import {
+  decodeJobRequest,
   type EgressRequest,
   type JobPayload,
   POOLS,
   type Pool,
-  poolOf,
+  poolOfRequest,
   QUEUE_NAMES,
   type QueueName,
-  queueForRequestType,
-  requestTypeOf,
+  queueOf,
 } from '@egress/protocol';
 import type { EgressInfo } from '@livekit/protocol';
 import { type Job, Queue } from 'bullmq';
@@ -48,14 +48,14 @@ const QUEUED_STATES: ReadonlySet<string> = new Set([
 ]);
 const FINISHED_STATES: ReadonlySet<string> = new Set(['completed', 'failed']);
 
-/** The queue an EgressInfo's job is on, from its request. */
+/** The queue an EgressInfo's job is on, from its request (`queueOf`). */
 export function queueNameOfInfo(info: EgressInfo): QueueName {
-  return queueForRequestType(requestTypeOf(info.request as EgressRequest));
+  return queueOf(info.request as EgressRequest);
 }
 
-/** The pool an EgressInfo's job runs in, from its request. */
+/** The pool an EgressInfo's job runs in, from its request (`poolOfRequest`). */
 export function poolOfInfo(info: EgressInfo): Pool {
-  return poolOf(requestTypeOf(info.request as EgressRequest));
+  return poolOfRequest(info.request as EgressRequest);
 }
 
 /**
@@ -97,11 +97,12 @@ export class EgressQueues {
   }
 
   /**
-   * Enqueues a job on its pool's queue: name = request type, id = egress id, one attempt (a
-   * failed recording is not restarted behind the caller's back).
+   * Enqueues a job on its pool's queue (`queueOf`: an SDK audio room composite goes to the track
+   * pool): name = request type, id = egress id, one attempt (a failed recording is not restarted
+   * behind the caller's back).
    */
   async add(payload: JobPayload): Promise<void> {
-    const queue = this.queue(queueForRequestType(payload.requestType));
+    const queue = this.queue(queueOf(decodeJobRequest(payload)));
     await queue.add(payload.requestType, payload, {
       jobId: payload.egressId,
       attempts: 1,
