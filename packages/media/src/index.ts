@@ -25,6 +25,30 @@ export {
   redactGstLine,
 } from './gst/gst-process.js';
 export { escapePrintf, gstProp } from './gst/gst-prop.js';
+export {
+  outputPlanOf,
+  type ResolvedFileOutput,
+  type ResolvedImageOutput,
+  type ResolvedOutputs,
+  type ResolvedSegmentOutput,
+  type ResolveEgressOutputsOptions,
+  resolveEgressOutputs,
+  withOutputNames,
+} from './outputs/egress-outputs.js';
+export {
+  type FinishedOutputs,
+  type FinishOutputsOptions,
+  OutputUploads,
+  type OutputUploadsOptions,
+} from './outputs/output-uploads.js';
+export { watchSessionLimits } from './outputs/session-limits.js';
+export {
+  STREAM_RETRY,
+  StreamOutputs,
+  type StreamOutputsOptions,
+  updateStreamOutputs,
+  withStreamsStarted,
+} from './outputs/stream-outputs.js';
 export { findFreePort } from './stream/free-port.js';
 export {
   type StreamDestinationOptions,
@@ -52,8 +76,12 @@ export {
   templateUrl,
 } from './web/template-url.js';
 export {
+  type PreparedWebSource,
+  prepareWebSource,
   START_SIGNAL_HINT,
   startWebSource,
+  type WebDisplayOptions,
+  type WebPageOptions,
   type WebSource,
   type WebSourceEnd,
   type WebSourceOptions,

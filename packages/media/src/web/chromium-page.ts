@@ -6,10 +6,8 @@ import { EgressError, type Logger } from '@egress/protocol';
 import puppeteer, { type Browser, type ConsoleMessage, type Page } from 'puppeteer-core';
 import { type ChromeFlags, chromeArgs, defaultArgsToIgnore } from './chrome-args.js';
 
-/** Options of {@link ChromiumPage.open}. */
+/** Options of {@link ChromiumPage.launch}. */
 export interface ChromiumPageOptions {
-  /** Page to load. It may hold a token: it is never logged. */
-  url: string;
   /** X display of the window, e.g. `:123`. */
   display: string;
   /** PulseAudio sink Chromium plays into (`PULSE_SINK`). */
@@ -26,14 +24,23 @@ export interface ChromiumPageOptions {
   insecure?: boolean;
   /** Config `chrome_flags`. */
   chromeFlags?: ChromeFlags;
-  /** One navigation try, as Go's. @defaultValue 30000 */
-  navigationTimeoutMs?: number;
-  /** Navigation tries; only timeouts and transient network errors are retried. @defaultValue 3 */
-  navigationAttempts?: number;
   /** How long Chromium may take to start and answer. @defaultValue 30000 */
   launchTimeoutMs?: number;
   /** Base environment of Chromium (DISPLAY and PULSE_SINK are set on top). @defaultValue process.env */
   env?: NodeJS.ProcessEnv;
+}
+
+/** Options of {@link ChromiumPage.load}. */
+export interface PageLoadOptions {
+  /**
+   * Logs from here on go through this logger (a warm browser launched before its egress was
+   * known gets the egress's logger here). @defaultValue the launch logger
+   */
+  logger?: Logger;
+  /** One navigation try, as Go's. @defaultValue 30000 */
+  navigationTimeoutMs?: number;
+  /** Navigation tries; only timeouts and transient network errors are retried. @defaultValue 3 */
+  navigationAttempts?: number;
 }
 
 /** The console strings a page logs to start and end the recording (@livekit/egress-sdk). */
@@ -77,7 +84,7 @@ export class ChromiumPage {
   readonly #browser: Browser;
   readonly #page: Page;
   readonly #userDataDir: string;
-  readonly #log: Logger;
+  #log: Logger;
   readonly #signals = {
     start: deferred<void>(),
     end: deferred<void>(),
@@ -113,13 +120,11 @@ export class ChromiumPage {
   }
 
   /**
-   * Launches Chromium on the display and loads the page: 30 s per try, up to 3 tries for timeouts,
-   * `ERR_CONNECTION_CLOSED` and `ERR_CERT_VERIFIER_CHANGED`.
-   * @throws EgressError `invalid_argument` "page load error: <status or net error>" (Go's
-   * `PageLoadError` code), `invalid_argument` "template error: <text>" when the loaded page shows
-   * a `div.error`, `internal` "chrome failed to start: ..." when Chromium does not start.
+   * Launches Chromium on the display, showing `about:blank` until {@link ChromiumPage.load}; it
+   * already reports a crash or an unexpected exit through {@link ChromiumPage.failure}.
+   * @throws EgressError `internal` "chrome failed to start: ..." when Chromium does not start.
    */
-  static async open(options: ChromiumPageOptions): Promise<ChromiumPage> {
+  static async launch(options: ChromiumPageOptions): Promise<ChromiumPage> {
     const log = options.logger.child({ component: 'chrome' });
     const { args, removed } = chromeArgs(options);
     const userDataDir = await mkdtemp(join(tmpdir(), 'egress-chrome-'));
@@ -153,22 +158,32 @@ export class ChromiumPage {
         err,
       );
     }
-    let instance: ChromiumPage | undefined;
     try {
       // the kiosk window's first tab; a new page would open a second window
       const page = (await browser.pages())[0] ?? (await browser.newPage());
-      instance = new ChromiumPage(browser, page, userDataDir, log);
-      await instance.#navigate(options.url, {
-        timeoutMs: options.navigationTimeoutMs ?? 30_000,
-        attempts: options.navigationAttempts ?? 3,
-      });
-      const errorText = await instance.errorText();
-      if (errorText) throw EgressError.invalidArgument(`template error: ${errorText}`);
-      return instance;
+      return new ChromiumPage(browser, page, userDataDir, log);
     } catch (err) {
-      await (instance?.close() ?? ChromiumPage.#closeBrowser(browser, userDataDir, log));
-      throw err;
+      await ChromiumPage.#closeBrowser(browser, userDataDir, log);
+      throw EgressError.internal('chrome failed to start: no page', err);
     }
+  }
+
+  /**
+   * Loads the page: 30 s per try, up to 3 tries for timeouts, `ERR_CONNECTION_CLOSED` and
+   * `ERR_CERT_VERIFIER_CHANGED`. The browser stays open when it throws; the caller closes it.
+   * @param url - may hold a token: it is never logged.
+   * @throws EgressError `invalid_argument` "page load error: <status or net error>" (Go's
+   * `PageLoadError` code), `invalid_argument` "template error: <text>" when the loaded page shows
+   * a `div.error`.
+   */
+  async load(url: string, options: PageLoadOptions = {}): Promise<void> {
+    if (options.logger) this.#log = options.logger.child({ component: 'chrome' });
+    await this.#navigate(url, {
+      timeoutMs: options.navigationTimeoutMs ?? 30_000,
+      attempts: options.navigationAttempts ?? 3,
+    });
+    const errorText = await this.errorText();
+    if (errorText) throw EgressError.invalidArgument(`template error: ${errorText}`);
   }
 
   async #navigate(url: string, o: { timeoutMs: number; attempts: number }): Promise<void> {

@@ -14,7 +14,12 @@ import { planCompositePipeline } from '../composite/pipeline-plan.js';
 import { GstProcess } from '../gst/gst-process.js';
 import { ANIMATED_PAGE } from '../test-support/animated-page.js';
 import { meanVolumeDb, probeMedia } from '../test-support/probe-media.js';
-import { START_SIGNAL_HINT, startWebSource, type WebSource } from './web-source.js';
+import {
+  prepareWebSource,
+  START_SIGNAL_HINT,
+  startWebSource,
+  type WebSource,
+} from './web-source.js';
 
 // Real PulseAudio (PULSE_RUNTIME_PATH from scripts/test), Xvfb, Chromium and GStreamer.
 const run = promisify(execFile);
@@ -105,7 +110,9 @@ async function pulseModules(): Promise<string> {
   return (await run('pactl', ['list', 'short', 'modules'])).stdout;
 }
 
-async function assertGone(source: WebSource): Promise<void> {
+async function assertGone(
+  source: Pick<WebSource, 'display' | 'processIds' | 'pulseSink'>,
+): Promise<void> {
   assert.equal(isAlive(source.processIds.xvfb), false, 'Xvfb still running');
   const chromium = source.processIds.chromium;
   assert.ok(chromium !== undefined);
@@ -257,5 +264,37 @@ describe('startWebSource with Xvfb, PulseAudio and Chromium', { timeout: 150_000
     await Promise.all([a.close(), b.close()]);
     await assertGone(a);
     await assertGone(b);
+  });
+
+  it('loads a page into a source prepared on about:blank and starts on its signal', async () => {
+    const sinkName = `EGW_test_${randomUUID().slice(0, 8)}`;
+    const prepared = await prepareWebSource({ sinkName, width: WIDTH, height: HEIGHT, logger });
+    assert.equal(prepared.pulseSink, sinkName);
+    assert.ok((await pulseModules()).includes(`sink_name=${sinkName}`), 'no sink before load');
+    assert.ok(isAlive(prepared.processIds.xvfb), 'no Xvfb before load');
+    const source = await prepared.load({ url: `${baseUrl}/ending`, awaitStartSignal: true });
+    opened.push(source);
+    assert.equal(source.display, prepared.display);
+    await source.started;
+    assert.deepEqual(await source.ended, { reason: 'end-signal' });
+    await source.close();
+    await assertGone(prepared);
+  });
+
+  it('reports a prepared browser that died and loads no page into it', async () => {
+    const prepared = await prepareWebSource({
+      sinkName: `EGW_test_${randomUUID().slice(0, 8)}`,
+      width: WIDTH,
+      height: HEIGHT,
+      logger,
+    });
+    const chromium = prepared.processIds.chromium;
+    assert.ok(chromium !== undefined);
+    process.kill(-chromium, 'SIGKILL');
+    const failure = await prepared.failure;
+    assert.equal(failure.code, 'internal');
+    await assert.rejects(prepared.load({ url: `${baseUrl}/ending`, awaitStartSignal: true }));
+    await prepared.close();
+    await assertGone(prepared);
   });
 });

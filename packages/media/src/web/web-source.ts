@@ -5,17 +5,32 @@ import { ChromiumPage } from './chromium-page.js';
 import { PulseSink } from './pulse-sink.js';
 import { XvfbDisplay } from './xvfb-display.js';
 
-/** Options of {@link startWebSource}. */
-export interface WebSourceOptions {
-  /** Names the PulseAudio sink (as Go). */
-  egressId: string;
-  /** The page: a web egress's URL, or `roomCompositeUrl(...)`. May hold a token: never logged. */
-  url: string;
+/** Options of {@link prepareWebSource}: the display, sink and browser, before any page. */
+export interface WebDisplayOptions {
+  /** PulseAudio sink name (Go uses the egress id). */
+  sinkName: string;
   /** Display and window size in pixels (the encoding's size). */
   width: number;
   height: number;
   /** Xvfb bits per pixel. @defaultValue 24 */
   depth?: number;
+  /** Config `chrome_flags`. */
+  chromeFlags?: ChromeFlags;
+  /** Web egress `insecure`. @defaultValue false */
+  insecure?: boolean;
+  /** Config `enable_chrome_sandbox`. @defaultValue false */
+  enableSandbox?: boolean;
+  logger: Logger;
+  /** @defaultValue '/usr/bin/chromium' */
+  chromiumPath?: string;
+  /** Environment of Chromium and pactl (`PULSE_RUNTIME_PATH` picks the daemon). @defaultValue process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Options of {@link PreparedWebSource.load}: the page and its start signal. */
+export interface WebPageOptions {
+  /** The page: a web egress's URL, or `roomCompositeUrl(...)`. May hold a token: never logged. */
+  url: string;
   /**
    * Wait for the page's `START_RECORDING` (room composite always; web egress when
    * `await_start_signal`); otherwise `started` resolves once the page has loaded.
@@ -28,17 +43,17 @@ export interface WebSourceOptions {
    * (or is not awaited): connection errors of a template render late. @defaultValue 5000
    */
   errorWatchMs?: number;
-  /** Config `chrome_flags`. */
-  chromeFlags?: ChromeFlags;
-  /** Web egress `insecure`. @defaultValue false */
-  insecure?: boolean;
-  /** Config `enable_chrome_sandbox`. @defaultValue false */
-  enableSandbox?: boolean;
+  /** Logs about the page go here from the load on. @defaultValue the display's logger */
+  logger?: Logger;
+}
+
+/** Options of {@link startWebSource}. */
+export interface WebSourceOptions
+  extends Omit<WebDisplayOptions, 'sinkName' | 'logger'>,
+    WebPageOptions {
+  /** Names the PulseAudio sink (as Go). */
+  egressId: string;
   logger: Logger;
-  /** @defaultValue '/usr/bin/chromium' */
-  chromiumPath?: string;
-  /** Environment of Chromium and pactl (`PULSE_RUNTIME_PATH` picks the daemon). @defaultValue process.env */
-  env?: NodeJS.ProcessEnv;
 }
 
 /** Why a web source ended. */
@@ -93,23 +108,43 @@ function startSignalError(hint: string): EgressError {
 }
 
 /**
- * Starts a web source as Go's `NewWebSource`: a PulseAudio null sink named after the egress, a
- * private Xvfb, and Chromium loading the page (sink, display and page errors throw, after
- * closing what was started).
- * @throws EgressError from {@link PulseSink.create}, {@link XvfbDisplay.start} or
- * {@link ChromiumPage.open} ("page load error: 404", "template error: boom", ...).
+ * A display, sink and browser on `about:blank`, started before the page is known (a warm egress
+ * process keeps one ready), then loaded once with {@link PreparedWebSource.load}.
  */
-export async function startWebSource(options: WebSourceOptions): Promise<WebSource> {
-  const log = options.logger.child({ egressId: options.egressId, component: 'web-source' });
-  const startSignalTimeoutMs = options.startSignalTimeoutMs ?? 30_000;
-  const errorWatchMs = options.errorWatchMs ?? 5_000;
-  for (const [name, value] of [
-    ['startSignalTimeoutMs', startSignalTimeoutMs],
-    ['errorWatchMs', errorWatchMs],
-  ] as const) {
-    if (!(value >= 0)) throw EgressError.invalidArgument(`${name} must be 0 or more, got ${value}`);
-  }
+export interface PreparedWebSource {
+  /** X display the browser shows on, e.g. `:123`. */
+  readonly display: string;
+  /** PulseAudio source to record: `<sinkName>.monitor`. */
+  readonly pulseDevice: string;
+  /** The sink Chromium plays into. */
+  readonly pulseSink: string;
+  /** Screen size and depth of the display. */
+  readonly size: { width: number; height: number; depth: number };
+  /** PIDs for CPU accounting and leak checks; Chromium's helpers share its process group. */
+  readonly processIds: { xvfb: number; chromium: number | undefined };
+  /**
+   * Resolves when Chromium or Xvfb went away while not being closed; a source in that state
+   * must not be loaded. Never rejects.
+   */
+  readonly failure: Promise<EgressError>;
+  /**
+   * Loads the page and returns the running source. One use: on failure everything is closed.
+   * @throws EgressError as {@link startWebSource}.
+   */
+  load(options: WebPageOptions): Promise<WebSource>;
+  /** Closes Chromium, then Xvfb, then the sink; every step runs. Idempotent. */
+  close(): Promise<void>;
+}
 
+/**
+ * Starts what a web source needs before its page: a PulseAudio null sink, a private Xvfb and
+ * Chromium on `about:blank` (a step that fails closes the ones before it).
+ * @throws EgressError from {@link PulseSink.create}, {@link XvfbDisplay.start} or
+ * {@link ChromiumPage.launch}.
+ */
+export async function prepareWebSource(options: WebDisplayOptions): Promise<PreparedWebSource> {
+  const log = options.logger.child({ component: 'web-source' });
+  const depth = options.depth ?? 24;
   const steps: Array<() => Promise<void>> = [];
   const closeSteps = async () => {
     for (const step of steps.reverse()) {
@@ -127,7 +162,7 @@ export async function startWebSource(options: WebSourceOptions): Promise<WebSour
   let page: ChromiumPage;
   try {
     sink = await PulseSink.create({
-      name: options.egressId,
+      name: options.sinkName,
       logger: options.logger,
       ...(options.env ? { env: options.env } : {}),
     });
@@ -135,12 +170,11 @@ export async function startWebSource(options: WebSourceOptions): Promise<WebSour
     display = await XvfbDisplay.start({
       width: options.width,
       height: options.height,
-      depth: options.depth ?? 24,
+      depth,
       logger: options.logger,
     });
     steps.push(() => display.close());
-    page = await ChromiumPage.open({
-      url: options.url,
+    page = await ChromiumPage.launch({
       display: display.display,
       pulseSink: sink.name,
       width: options.width,
@@ -157,8 +191,105 @@ export async function startWebSource(options: WebSourceOptions): Promise<WebSour
     await closeSteps();
     throw err;
   }
+
+  let isClosing = false;
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    isClosing = true;
+    closing ??= closeSteps();
+    return closing;
+  };
+  const failure = Promise.race([
+    page.failure,
+    display.exited.then(() => EgressError.internal('xvfb exited unexpectedly')),
+  ]).then((error) => {
+    // closing ends both on purpose: never resolve then
+    if (isClosing) return new Promise<EgressError>(() => {});
+    return error;
+  });
+  let isLoaded = false;
+  return {
+    display: display.display,
+    pulseDevice: sink.monitor,
+    pulseSink: sink.name,
+    size: { width: options.width, height: options.height, depth },
+    processIds: { xvfb: display.pid, chromium: page.pid },
+    failure,
+    async load(pageOptions) {
+      if (isLoaded || isClosing) {
+        throw EgressError.failedPrecondition('a prepared web source loads one page, once');
+      }
+      isLoaded = true;
+      try {
+        await page.load(pageOptions.url, {
+          ...(pageOptions.logger ? { logger: pageOptions.logger } : {}),
+        });
+      } catch (err) {
+        await close();
+        throw err;
+      }
+      return runWebSource({
+        page,
+        display: display.display,
+        sink,
+        processIds: { xvfb: display.pid, chromium: page.pid },
+        options: pageOptions,
+        logger: (pageOptions.logger ?? options.logger).child({ component: 'web-source' }),
+        close,
+      });
+    },
+    close,
+  };
+}
+
+/**
+ * Starts a web source as Go's `NewWebSource`: a PulseAudio null sink named after the egress, a
+ * private Xvfb, and Chromium loading the page (sink, display and page errors throw, after
+ * closing what was started).
+ * @throws EgressError from {@link PulseSink.create}, {@link XvfbDisplay.start},
+ * {@link ChromiumPage.launch} or {@link ChromiumPage.load} ("page load error: 404",
+ * "template error: boom", ...).
+ */
+export async function startWebSource(options: WebSourceOptions): Promise<WebSource> {
+  const log = options.logger.child({ egressId: options.egressId });
+  const { egressId, url, awaitStartSignal, startSignalTimeoutMs, errorWatchMs, ...display } =
+    options;
+  checkPageOptions(options);
+  const prepared = await prepareWebSource({ ...display, sinkName: egressId, logger: log });
+  return prepared.load({
+    url,
+    awaitStartSignal,
+    logger: log,
+    ...(startSignalTimeoutMs !== undefined ? { startSignalTimeoutMs } : {}),
+    ...(errorWatchMs !== undefined ? { errorWatchMs } : {}),
+  });
+}
+
+function checkPageOptions(options: WebPageOptions): void {
+  for (const [name, value] of [
+    ['startSignalTimeoutMs', options.startSignalTimeoutMs ?? 0],
+    ['errorWatchMs', options.errorWatchMs ?? 0],
+  ] as const) {
+    if (!(value >= 0)) throw EgressError.invalidArgument(`${name} must be 0 or more, got ${value}`);
+  }
+}
+
+/** The signals and error watch of a loaded page. */
+function runWebSource(o: {
+  page: ChromiumPage;
+  display: string;
+  sink: PulseSink;
+  processIds: { xvfb: number; chromium: number | undefined };
+  options: WebPageOptions;
+  logger: Logger;
+  close: () => Promise<void>;
+}): WebSource {
+  const { page, sink, options, logger: log } = o;
+  checkPageOptions(options);
+  const startSignalTimeoutMs = options.startSignalTimeoutMs ?? 30_000;
+  const errorWatchMs = options.errorWatchMs ?? 5_000;
   const loadedAt = performance.now();
-  log.info({ display: display.display, sink: sink.name }, 'web source loaded');
+  log.info({ display: o.display, sink: sink.name }, 'web source loaded');
 
   let isStarted = false;
   let isStartSettled = false;
@@ -234,12 +365,12 @@ export async function startWebSource(options: WebSourceOptions): Promise<WebSour
 
   let closing: Promise<void> | undefined;
   return {
-    display: display.display,
+    display: o.display,
     pulseDevice: sink.monitor,
     pulseSink: sink.name,
     started,
     ended,
-    processIds: { xvfb: display.pid, chromium: page.pid },
+    processIds: o.processIds,
     get firstException() {
       return page.firstException;
     },
@@ -249,7 +380,7 @@ export async function startWebSource(options: WebSourceOptions): Promise<WebSour
     close() {
       closing ??= (async () => {
         end({ reason: 'closed' });
-        await closeSteps();
+        await o.close();
         log.debug({ wasStarted: isStarted }, 'web source closed');
       })();
       return closing;

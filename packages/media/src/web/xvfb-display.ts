@@ -204,6 +204,11 @@ export class XvfbDisplay {
     return result;
   }
 
+  /** Resolves when the server process exited, for whatever reason. */
+  get exited(): Promise<void> {
+    return this.#exited;
+  }
+
   /** Whether the server process is still running. */
   get isRunning(): boolean {
     return this.#child.exitCode === null && this.#child.signalCode === null;
