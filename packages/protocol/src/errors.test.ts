@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EgressError, type ErrorCode, egressErrorCodeOf, httpStatusOf } from './errors.js';
+import {
+  cpuExhaustedError,
+  EgressError,
+  type ErrorCode,
+  egressErrorCodeOf,
+  httpStatusOf,
+  outOfMemoryError,
+} from './errors.js';
 
 describe('error codes', () => {
   const cases: { name: string; input: ErrorCode; want: { http: number; egress: number } }[] = [
@@ -85,4 +92,21 @@ describe('EgressError', () => {
     const err = EgressError.notFound('egress not found');
     assert.equal(EgressError.from(err), err);
   });
+});
+
+describe('resource kill errors', () => {
+  const cases = [
+    {
+      name: 'CPU exhausted',
+      input: cpuExhaustedError(3.456),
+      want: 'CPU exhausted: 3.46 cores used',
+    },
+    { name: 'OOM', input: outOfMemoryError(1.5), want: 'OOM: 1.50 GB used' },
+  ];
+  for (const c of cases) {
+    it(`words ${c.name} as Go does, as permission_denied (403)`, () => {
+      assert.equal(c.input.message, c.want);
+      assert.equal(egressErrorCodeOf(c.input.code), 403);
+    });
+  }
 });

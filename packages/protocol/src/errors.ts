@@ -151,3 +151,19 @@ export const GO_MESSAGES = {
   handlerFailedToStart: 'handler failed to start',
   pipelineFrozen: 'pipeline frozen',
 } as const;
+
+/**
+ * Go's `ErrCPUExhausted` (403): the error of an egress a node killed for overusing the CPU.
+ * @param cores - the cores the egress used when it was killed
+ */
+export function cpuExhaustedError(cores: number): EgressError {
+  return EgressError.permissionDenied(`CPU exhausted: ${cores.toFixed(2)} cores used`);
+}
+
+/**
+ * Go's `ErrOOM` (403): the error of the egress a node over `cpu_cost.max_memory` killed.
+ * @param usedGb - the node's memory use that triggered the kill, in GiB
+ */
+export function outOfMemoryError(usedGb: number): EgressError {
+  return EgressError.permissionDenied(`OOM: ${usedGb.toFixed(2)} GB used`);
+}

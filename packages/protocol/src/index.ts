@@ -86,6 +86,7 @@ export {
   type TransitionOptions,
 } from './egress-info/transitions.js';
 export {
+  cpuExhaustedError,
   EgressError,
   type EgressErrorJson,
   ERROR_CODES,
@@ -93,6 +94,7 @@ export {
   egressErrorCodeOf,
   GO_MESSAGES,
   httpStatusOf,
+  outOfMemoryError,
 } from './errors.js';
 export {
   type HealthReport,
