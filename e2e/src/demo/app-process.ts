@@ -54,6 +54,8 @@ export interface AppProcessOptions {
 export interface AppProcess {
   readonly app: EgressApp;
   readonly pid: number;
+  /** Its `health_port` (`GET /health` there). */
+  readonly healthPort: number;
   /** What it printed so far (the last 64 KiB), when it logs to memory. */
   output(): string;
   /** Resolves with its exit code (or signal name) once it has exited. */
@@ -100,6 +102,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   const proc: AppProcess = {
     app: options.app,
     pid: child.pid ?? -1,
+    healthPort: options.healthPort,
     output: () => memory,
     exited,
     async stop(graceMs = 15_000) {
