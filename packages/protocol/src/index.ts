@@ -139,12 +139,14 @@ export {
   egressControlChannel,
   egressInfoKey,
   egressReplyChannel,
+  JOB_LOCK_MS,
   POOLS,
   type Pool,
   poolOf,
   QUEUE_NAMES,
   type QueueName,
   queueForRequestType,
+  STALL_CHECK_INTERVAL_MS,
 } from './jobs/queue-names.js';
 export {
   AFFINITY,

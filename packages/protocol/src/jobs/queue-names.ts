@@ -19,6 +19,17 @@ export const POOLS: readonly Pool[] = ['composite', 'track'];
 /** A queue name. */
 export type QueueName = (typeof QUEUE_NAMES)[Pool];
 
+/**
+ * How long a worker's lock on a running job lives, milliseconds (BullMQ `lockDuration`; the
+ * worker renews it every half of it). A dead worker stops renewing, so the bridge's stall check
+ * (every {@link STALL_CHECK_INTERVAL_MS}) ends its egress within about the sum of both: issue
+ * #8 asks for FAILED within 30 s, which BullMQ's defaults (30 s lock, 30 s check) miss.
+ */
+export const JOB_LOCK_MS = 15_000;
+
+/** How often the bridge looks for jobs whose worker lock expired, milliseconds. */
+export const STALL_CHECK_INTERVAL_MS = 5000;
+
 const POOL_OF_TYPE: Record<RequestType, Pool> = {
   'room-composite': 'composite',
   web: 'composite',
