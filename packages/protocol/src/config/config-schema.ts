@@ -133,6 +133,11 @@ export interface AzureStorageConfig {
   readonly accountKey: string;
   /** `container_name`. @defaultValue '' */
   readonly containerName: string;
+  /**
+   * `endpoint` (ours): Blob service URL with the account (an emulator such as Azurite,
+   * `http://127.0.0.1:10000/devstoreaccount1`); absent: `https://<account>.blob.core.windows.net`.
+   */
+  readonly endpoint?: string;
 }
 
 /** `gcp` of a storage block. */
@@ -143,6 +148,8 @@ export interface GcpStorageConfig {
   readonly bucket: string;
   /** `proxy_config`; `undefined` when absent. */
   readonly proxy: StorageProxyConfig | undefined;
+  /** `api_endpoint` (ours): the JSON API URL of a GCS emulator; absent: Google's. */
+  readonly apiEndpoint?: string;
 }
 
 /** `alioss` of a storage block. */
@@ -604,11 +611,13 @@ const azureBlock = block({
   account_name: text(),
   account_key: text(),
   container_name: text(),
+  endpoint: text(),
 }).transform(
   (v): AzureStorageConfig => ({
     accountName: v.account_name,
     accountKey: v.account_key,
     containerName: v.container_name,
+    ...(v.endpoint ? { endpoint: v.endpoint } : {}),
   }),
 );
 
@@ -616,11 +625,13 @@ const gcpBlock = block({
   credentials_json: text(),
   bucket: text(),
   proxy_config: proxyBlock.optional(),
+  api_endpoint: text(),
 }).transform(
   (v): GcpStorageConfig => ({
     credentialsJson: v.credentials_json,
     bucket: v.bucket,
     proxy: v.proxy_config ?? undefined,
+    ...(v.api_endpoint ? { apiEndpoint: v.api_endpoint } : {}),
   }),
 );
 

@@ -472,6 +472,24 @@ const valueCases: { name: string; input: Input; want: Record<string, unknown> }[
     },
   },
   {
+    name: 'reads an emulator endpoint for Azure and GCP (ours)',
+    input: {
+      yaml: `storage:
+  azure:
+    account_name: devstoreaccount1
+    endpoint: http://127.0.0.1:10000/devstoreaccount1
+backup:
+  gcp:
+    bucket: b
+    api_endpoint: http://127.0.0.1:4443
+`,
+    },
+    want: {
+      'storage.azure.endpoint': 'http://127.0.0.1:10000/devstoreaccount1',
+      'backup.gcp.apiEndpoint': 'http://127.0.0.1:4443',
+    },
+  },
+  {
     name: 'reads a GCP storage block with a proxy',
     input: {
       yaml: `storage:
