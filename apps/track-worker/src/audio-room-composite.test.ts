@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  createLogger,
+  DEFAULT_ENCODING,
+  END_REASONS,
+  GO_MESSAGES,
+  mintEgressToken,
+  newEgressId,
+} from '@egress/protocol';
+import { type Bot, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
+import { dispose } from '@livekit/rtc-node';
+import { startPlannedAudioSink } from './audio/planned-audio-sink.js';
+import { runAudioRoomComposite } from './audio-room-composite.js';
+import { bandVolumeDb } from './testing/band-volume.js';
+import { probeAudioFile } from './testing/probe-audio-file.js';
+
+const apiKey = 'audio-room-key';
+const apiSecret = 'audio-room-secret-audio-room-secret-0';
+const logger = createLogger({
+  service: 'track-worker-test',
+  level: process.env.LOG_LEVEL ?? 'silent',
+});
+
+// Two tones more than an octave apart: each band filter cuts the other by about 40 dB.
+const EARLY_HZ = 440;
+const LATE_HZ = 1500;
+
+describe('runAudioRoomComposite', { timeout: 180_000 }, () => {
+  let sfu: TestSfu;
+  let dir: string;
+  const bots: Bot[] = [];
+
+  before(async () => {
+    sfu = await startTestSfu({ apiKey, apiSecret });
+    dir = await mkdtemp(join(tmpdir(), 'audio-room-'));
+  });
+
+  after(async () => {
+    for (const bot of bots) await bot.leave();
+    await sfu.close();
+    await dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const tokenFor = (room: string) =>
+    mintEgressToken({ apiKey, apiSecret, egressId: newEgressId(), roomName: room });
+  const botIn = async (room: string, identity: string, toneHz: number) => {
+    const bot = await startBot({
+      url: sfu.url,
+      apiKey,
+      apiSecret,
+      room,
+      identity,
+      kind: 'audio',
+      toneHz,
+    });
+    bots.push(bot);
+    return bot;
+  };
+
+  it('mixes two tone bots, one joining late, to OGG until the room closes', async () => {
+    const room = `room-${randomUUID()}`;
+    await botIn(room, 'early', EARLY_HZ);
+    const localPath = join(dir, 'room.ogg');
+    let lateJoinedAtMs = 0;
+    const result = await runAudioRoomComposite({
+      wsUrl: sfu.url,
+      token: await tokenFor(room),
+      logger,
+      startSink: () =>
+        startPlannedAudioSink({
+          encoding: DEFAULT_ENCODING,
+          file: { fileType: 'ogg', localPath },
+          logger,
+        }),
+      onActive: () => {
+        setTimeout(() => {
+          lateJoinedAtMs = Date.now();
+          void botIn(room, 'late', LATE_HZ).then(() =>
+            setTimeout(() => void sfu.rooms.delete(room), 4000),
+          );
+        }, 3000);
+      },
+    });
+    assert.equal(result.status, 'complete', JSON.stringify(result));
+    if (result.status !== 'complete') return;
+    assert.equal(result.endReason, END_REASONS.sourceClosed);
+
+    const probe = await probeAudioFile(localPath);
+    assert.equal(probe.codec, 'opus');
+    assert.equal(probe.channels, 2);
+    const wallSec = (result.endedAtMs - result.startedAtMs) / 1000;
+    assert.ok(Math.abs(probe.durationSec - wallSec) <= 1, `${probe.durationSec} s vs ${wallSec} s`);
+
+    // The late bot joined 3 s in: its tone is missing before and present in the last seconds.
+    const lateAtSec = (lateJoinedAtMs - result.startedAtMs) / 1000;
+    const end = probe.durationSec;
+    const before = await bandVolumeDb(localPath, {
+      frequencyHz: LATE_HZ,
+      durationSec: lateAtSec - 0.5,
+    });
+    const lateTail = await bandVolumeDb(localPath, {
+      frequencyHz: LATE_HZ,
+      fromSec: end - 2.5,
+      durationSec: 2,
+    });
+    const earlyTail = await bandVolumeDb(localPath, {
+      frequencyHz: EARLY_HZ,
+      fromSec: end - 2.5,
+      durationSec: 2,
+    });
+    const earlyHead = await bandVolumeDb(localPath, {
+      frequencyHz: EARLY_HZ,
+      durationSec: lateAtSec - 0.5,
+    });
+    logger.info({ before, lateTail, earlyTail, earlyHead, probe, wallSec }, 'band volumes');
+    assert.ok(earlyHead > -35, `early tone before the late join: ${earlyHead} dB`);
+    assert.ok(earlyTail > -35, `early tone at the end: ${earlyTail} dB`);
+    assert.ok(lateTail > -35, `late tone at the end: ${lateTail} dB`);
+    assert.ok(before < lateTail - 20, `late tone before it joined: ${before} dB vs ${lateTail} dB`);
+  });
+
+  it('ends ABORTED "Start signal not received" when stopped in a room without audio', async () => {
+    const room = `room-${randomUUID()}`;
+    const controller = new AbortController();
+    let isSinkStarted = false;
+    setTimeout(() => controller.abort(), 1500);
+    const result = await runAudioRoomComposite({
+      wsUrl: sfu.url,
+      token: await tokenFor(room),
+      logger,
+      signal: controller.signal,
+      startSink: () => {
+        isSinkStarted = true;
+        return startPlannedAudioSink({
+          encoding: DEFAULT_ENCODING,
+          file: { fileType: 'ogg', localPath: join(dir, 'never.ogg') },
+          logger,
+        });
+      },
+    });
+    assert.deepEqual(
+      { status: result.status, message: result.status === 'aborted' ? result.message : '' },
+      { status: 'aborted', message: GO_MESSAGES.startSignalNotReceived },
+    );
+    assert.equal(isSinkStarted, false);
+  });
+});
