@@ -28,9 +28,12 @@ export type BotTrack = 'audio' | 'video';
 /** One scripted step, `atMs` after the bot published its tracks. */
 export interface BotStep {
   atMs: number;
-  action: 'mute' | 'unmute' | 'unpublish' | 'leave';
-  /** Required for mute, unmute and unpublish. */
+  action: 'mute' | 'unmute' | 'unpublish' | 'publish' | 'resize' | 'leave';
+  /** Required for mute, unmute, unpublish and publish. */
   track?: BotTrack;
+  /** The new video size, for resize. */
+  width?: number;
+  height?: number;
 }
 
 /** Options for {@link startBot}. */
@@ -73,6 +76,11 @@ export interface BotOptions {
   toneHz?: number;
   /** Steps to run after publishing; see {@link Bot.scriptDone}. */
   script?: BotStep[];
+  /**
+   * Tracks of its kind not to publish at start (a late publisher): a `publish` step or
+   * {@link Bot.publish} publishes them.
+   */
+  unpublished?: BotTrack[];
 }
 
 /** A connected publisher bot. */
@@ -94,6 +102,10 @@ export interface Bot {
   readonly scriptDone: Promise<void>;
   setMuted(track: BotTrack, isMuted: boolean): void;
   unpublish(track: BotTrack): Promise<void>;
+  /** Publishes a track of the bot's kind that is not published (again, after unpublish). */
+  publish(track: BotTrack): Promise<void>;
+  /** Sends video frames of this size from now on (a resolution switch). */
+  resize(width: number, height: number): void;
   /** Stops the media and leaves the room. Idempotent. */
   leave(): Promise<void>;
 }
@@ -124,34 +136,54 @@ export async function startBot(options: BotOptions): Promise<Bot> {
     frequencyHz: options.toneHz ?? 440,
     isSyncSignal: options.isSyncSignal ?? false,
   });
-  const pattern = new PatternRenderer({
-    width: options.width ?? (isScreenShare ? 640 : 320),
-    height: options.height ?? (isScreenShare ? 360 : 240),
-    fps: options.fps ?? (isScreenShare ? 5 : 30),
-    isSyncSignal: options.isSyncSignal ?? false,
-  });
+  const patternOf = (width: number, height: number) =>
+    new PatternRenderer({
+      width,
+      height,
+      fps: options.fps ?? (isScreenShare ? 5 : 30),
+      isSyncSignal: options.isSyncSignal ?? false,
+    });
+  let pattern = patternOf(
+    options.width ?? (isScreenShare ? 640 : 320),
+    options.height ?? (isScreenShare ? 360 : 240),
+  );
   let videoFramesSent = 0;
   // One clock for both halves of the sync signal.
   const startedAtMs = performance.now();
 
-  if (options.kind !== 'video') {
-    const pump = startAudio(tone, startedAtMs);
-    pumps.audio = pump;
-    const publishOptions = new TrackPublishOptions({
-      source: isScreenShare ? TrackSource.SOURCE_SCREENSHARE_AUDIO : TrackSource.SOURCE_MICROPHONE,
-    });
-    publications.audio = await local.publishTrack(pump.track, publishOptions);
-  }
-  if (options.kind !== 'audio') {
-    const pump = startVideo(pattern, startedAtMs, () => videoFramesSent++);
-    pumps.video = pump;
-    const publishOptions = new TrackPublishOptions({
-      source: isScreenShare ? TrackSource.SOURCE_SCREENSHARE : TrackSource.SOURCE_CAMERA,
-      simulcast: options.simulcast ?? false,
-      videoCodec: options.videoCodec === 'h264' ? VideoCodec.H264 : VideoCodec.VP8,
-    });
-    publications.video = await local.publishTrack(pump.track, publishOptions);
-  }
+  const publish = async (kind: BotTrack) => {
+    if (pumps[kind]) throw new Error(`bot ${local.identity} already publishes ${kind}`);
+    if (kind === 'audio') {
+      const pump = startAudio(tone, startedAtMs);
+      pumps.audio = pump;
+      const publishOptions = new TrackPublishOptions({
+        source: isScreenShare
+          ? TrackSource.SOURCE_SCREENSHARE_AUDIO
+          : TrackSource.SOURCE_MICROPHONE,
+      });
+      publications.audio = await local.publishTrack(pump.track, publishOptions);
+    } else {
+      const pump = startVideo(
+        () => pattern,
+        startedAtMs,
+        () => videoFramesSent++,
+      );
+      pumps.video = pump;
+      const publishOptions = new TrackPublishOptions({
+        source: isScreenShare ? TrackSource.SOURCE_SCREENSHARE : TrackSource.SOURCE_CAMERA,
+        simulcast: options.simulcast ?? false,
+        videoCodec: options.videoCodec === 'h264' ? VideoCodec.H264 : VideoCodec.VP8,
+      });
+      publications.video = await local.publishTrack(pump.track, publishOptions);
+    }
+  };
+  const kinds: BotTrack[] =
+    options.kind === 'audio'
+      ? ['audio']
+      : options.kind === 'video'
+        ? ['video']
+        : ['audio', 'video'];
+  for (const kind of kinds) if (!options.unpublished?.includes(kind)) await publish(kind);
 
   let leaving: Promise<void> | undefined;
   const bot: Bot = {
@@ -180,6 +212,13 @@ export async function startBot(options: BotOptions): Promise<Bot> {
       delete pumps[track];
       await local.unpublishTrack(publication.sid);
       await pump.stop();
+    },
+    async publish(track) {
+      if (!kinds.includes(track)) throw new Error(`bot ${local.identity} has no ${track} track`);
+      await publish(track);
+    },
+    resize(width, height) {
+      pattern = patternOf(width, height);
     },
     leave() {
       leaving ??= (async () => {
@@ -213,8 +252,14 @@ async function runScript(bot: Bot, steps: BotStep[]): Promise<void> {
       await bot.leave();
       return;
     }
+    if (step.action === 'resize') {
+      if (!step.width || !step.height) throw new Error('bot step resize needs width and height');
+      bot.resize(step.width, step.height);
+      continue;
+    }
     if (!step.track) throw new Error(`bot step ${step.action} needs a track`);
     if (step.action === 'unpublish') await bot.unpublish(step.track);
+    else if (step.action === 'publish') await bot.publish(step.track);
     else bot.setMuted(step.track, step.action === 'mute');
   }
 }
@@ -255,14 +300,20 @@ function startAudio(tone: ToneGenerator, startedAtMs: number): MediaPump {
   };
 }
 
-function startVideo(pattern: PatternRenderer, startedAtMs: number, onFrame: () => void): MediaPump {
-  const source = new VideoSource(pattern.width, pattern.height);
+function startVideo(
+  patternNow: () => PatternRenderer,
+  startedAtMs: number,
+  onFrame: () => void,
+): MediaPump {
+  const first = patternNow();
+  const source = new VideoSource(first.width, first.height);
   const track = LocalVideoTrack.createVideoTrack('pattern', source);
   let index = 0;
   let timer: NodeJS.Timeout | undefined;
   // Each frame is due at startedAtMs + index / fps; late frames are skipped, not bunched, so the
   // counter and the flashes stay on the wall clock.
   const tick = () => {
+    const pattern = patternNow();
     const elapsedMs = performance.now() - startedAtMs;
     index = Math.max(index, Math.floor((elapsedMs * pattern.fps) / 1000));
     const frame = new VideoFrame(
