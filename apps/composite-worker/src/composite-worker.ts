@@ -8,6 +8,7 @@ import {
   type Config,
   type ControlMessage,
   createRedis,
+  DEFAULT_ENCODING,
   decodeJobInfo,
   decodeJobRequest,
   EgressError,
@@ -32,12 +33,15 @@ import {
   type WorkerStatusMessage,
 } from '@egress/protocol';
 import { createOutputUploader } from '@egress/storage';
-import type { EgressInfo } from '@livekit/protocol';
+import { type EgressInfo, EgressStatus } from '@livekit/protocol';
 import { type Job, WaitingError, Worker } from 'bullmq';
 import { CpuAdmission } from './cpu-admission.js';
+import { type DisplaySize, displayFor } from './display-size.js';
 import type { ChildMessage, OutputsMessage, StartMessage } from './ipc-messages.js';
+import { killProcessGroups } from './kill-process-groups.js';
 import type { MediaSourceKind } from './media-source.js';
 import { ProcessGroupCpu } from './process-group-cpu.js';
+import { WarmPool, type WarmProcess } from './warm-pool.js';
 
 /** Options of {@link startCompositeWorker}. */
 export interface CompositeWorkerOptions {
@@ -57,6 +61,23 @@ export interface CompositeWorkerOptions {
   capacityIntervalMs?: number;
   /** TTL of the capacity key. @defaultValue 5000 */
   capacityTtlMs?: number;
+  /**
+   * Display size of warm egress processes (`warm_pool_size`) until a job asks for another.
+   * @defaultValue the default encoding's (1280x720x24)
+   */
+  warmDisplay?: DisplaySize;
+  /** Called when an egress goes ACTIVE, with how it started (bench, tests). */
+  onEgressActive?: (start: EgressStart) => void;
+}
+
+/** How one egress started on this worker. */
+export interface EgressStart {
+  egressId: string;
+  /** Whether it ran in a warm egress process. */
+  isWarm: boolean;
+  /** Epoch ms when the worker took the job, and when the egress went ACTIVE. */
+  takenAtMs: number;
+  activeAtMs: number;
 }
 
 /** A running composite worker. */
@@ -70,6 +91,8 @@ export interface CompositeWorker {
   processGroupsOf(egressId: string): number[];
   /** Cores free for new work, as published. */
   cpuAvailable(): number;
+  /** The warm egress processes ready for a job: ids (their sink names) and pids. */
+  warmProcesses(): Array<{ warmId: string; pid: number }>;
   /**
    * Drains: takes no new job, lets running egresses finish, then disconnects. Idempotent.
    */
@@ -139,6 +162,13 @@ export async function startCompositeWorker(
   const costs = costsOf(config);
   const isTs = import.meta.url.endsWith('.ts');
   const entry = fileURLToPath(new URL(`./egress-process.${isTs ? 'ts' : 'js'}`, import.meta.url));
+  const forkEgressProcess = () =>
+    fork(entry, [], {
+      detached: true,
+      execArgv: loaderExecArgv(),
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
 
   const connection = createRedis(config.redis, 'worker');
   const subscriber = createRedis(config.redis, 'worker');
@@ -180,6 +210,24 @@ export async function startCompositeWorker(
   );
   worker.on('error', (err) => log.warn({ err }, 'worker error'));
 
+  // Warm processes only serve the browser capture; each costs memory (Chromium, Xvfb) and a
+  // little CPU, measured into admission, and one is kept only while a job could use it.
+  const warmPool =
+    mediaSource === 'web' && config.warmPoolSize > 0
+      ? new WarmPool({
+          size: config.warmPoolSize,
+          display: options.warmDisplay ?? {
+            width: DEFAULT_ENCODING.width,
+            height: DEFAULT_ENCODING.height,
+            depth: DEFAULT_ENCODING.depth,
+          },
+          fork: forkEgressProcess,
+          prepare: { config },
+          logger: log,
+          mayStart: () => !isDraining && admission.canAdmit(costs.min),
+        })
+      : undefined;
+
   /** Fetch only what fits: concurrency = running + 1 while the next job could fit, else pause. */
   function updateGate(): void {
     if (isDraining) return;
@@ -197,13 +245,12 @@ export async function startCompositeWorker(
 
   async function publishCapacity(): Promise<void> {
     const ids = [...groups.keys()];
-    const usage = await cpu.sample([...groups.values()].flat());
-    for (const [egressId, pgids] of groups) {
-      admission.measure(
-        egressId,
-        pgids.reduce((sum, pgid) => sum + (usage.get(pgid) ?? 0), 0),
-      );
-    }
+    const warmGroups = warmPool?.processGroups() ?? [];
+    const usage = await cpu.sample([...[...groups.values()].flat(), ...warmGroups]);
+    const sumOf = (pgids: readonly number[]) =>
+      pgids.reduce((sum, pgid) => sum + (usage.get(pgid) ?? 0), 0);
+    for (const [egressId, pgids] of groups) admission.measure(egressId, sumOf(pgids));
+    admission.measureIdle(sumOf(warmGroups));
     if (blockedCost !== undefined && admission.canAdmit(blockedCost)) blockedCost = undefined;
     updateGate();
     const canAccept: Partial<Record<RequestType, boolean>> = {};
@@ -264,6 +311,7 @@ export async function startCompositeWorker(
       admission.release(payload.egressId);
       blockedCost = undefined;
       updateGate();
+      warmPool?.refill();
     }
   }
 
@@ -296,27 +344,41 @@ export async function startCompositeWorker(
     });
     const channel = egressControlChannel(egressId);
     await subscriber.subscribe(channel);
-    try {
-      child = fork(entry, [], {
-        detached: true,
-        execArgv: loaderExecArgv(),
-        serialization: 'advanced',
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      });
-      const pid = child.pid;
-      const egressGroups: number[] = pid !== undefined ? [pid] : [];
+    const takenAtMs = Date.now();
+
+    /** Runs the job in `child`: relays its messages, sends `start` and what came before. */
+    const startChild = (next: ChildProcess, knownGroups: number[], isWarm: boolean) => {
+      child = next;
+      const egressGroups = next.pid !== undefined ? [next.pid] : [];
+      for (const pgid of knownGroups) if (!egressGroups.includes(pgid)) egressGroups.push(pgid);
       groups.set(egressId, egressGroups);
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
-        (resolve) => child?.once('exit', (code, signal) => resolve({ code, signal })),
+        (resolve) => next.once('exit', (code, signal) => resolve({ code, signal })),
       );
-      child.on('message', (message: ChildMessage) => {
+      let resolveAccepted: (isAccepted: boolean) => void = () => {};
+      const accepted = new Promise<boolean>((resolve) => {
+        resolveAccepted = resolve;
+      });
+      void exited.then(() => resolveAccepted(false));
+      next.on('message', (message: ChildMessage) => {
         switch (message.type) {
-          case 'status':
+          case 'accepted':
+            resolveAccepted(true);
+            break;
+          case 'status': {
+            const wasActive = info.status === EgressStatus.EGRESS_ACTIVE;
             info = egressInfoFromJson(message.info);
             progress = progress
               .then(() => job.updateProgress(encodeWorkerStatus(info)))
               .catch((err: unknown) => elog.warn({ err }, 'could not report progress'));
+            if (!wasActive && info.status === EgressStatus.EGRESS_ACTIVE) {
+              const activeAtMs = Date.now();
+              elog.info({ isWarm, durationMs: activeAtMs - takenAtMs }, 'egress started');
+              options.onEgressActive?.({ egressId, isWarm, takenAtMs, activeAtMs });
+              warmPool?.refill(); // after the start it would compete with
+            }
             break;
+          }
           case 'reply': {
             const replyTo = pending.get(message.requestId)?.replyTo;
             pending.delete(message.requestId);
@@ -328,7 +390,9 @@ export async function startCompositeWorker(
             outputs = message;
             break;
           case 'process-groups':
-            egressGroups.push(...message.pgids);
+            for (const pgid of message.pgids) {
+              if (!egressGroups.includes(pgid)) egressGroups.push(pgid);
+            }
             break;
           case 'final':
             final = egressInfoFromJson(message.info);
@@ -336,13 +400,25 @@ export async function startCompositeWorker(
         }
       });
       const start: StartMessage = { type: 'start', payload, config, tmpDir, mediaSource };
-      child.send(start);
-      // control messages that came before the child existed
-      for (const message of pending.values()) child.send({ type: 'control', message });
+      next.send(start);
+      // control messages that came before the child had the job
+      for (const message of pending.values()) next.send({ type: 'control', message });
+      return { exited, accepted, egressGroups };
+    };
 
-      const { code, signal } = await exited;
+    try {
+      const warm = takeWarm(payload, initial);
+      let run = warm ? startChild(warm.child, [...warm.pgids], true) : undefined;
+      if (run && !(await run.accepted)) {
+        elog.warn({ warmId: warm?.warmId }, 'warm egress process died before it took the job');
+        killProcessGroups(run.egressGroups);
+        run = undefined;
+      }
+      run ??= startChild(forkEgressProcess(), [], false);
+      const { egressGroups } = run;
+      const { code, signal } = await run.exited;
       groups.delete(egressId);
-      for (const pgid of egressGroups) killGroup(pgid);
+      killProcessGroups(egressGroups);
       await progress;
       for (const [requestId, { replyTo }] of pending) {
         const reply = encodeControlReplyError(
@@ -409,18 +485,26 @@ export async function startCompositeWorker(
     }
   }
 
-  function killGroup(pgid: number): void {
+  /** A ready warm process whose display fits the job, or none (then it starts cold). */
+  function takeWarm(payload: JobPayload, info: EgressInfo): WarmProcess | undefined {
+    if (!warmPool) return undefined;
     try {
-      process.kill(-pgid, 'SIGKILL'); // GStreamer, Chromium, Xvfb left behind by a dead egress
+      const egress = validateRequest(decodeJobRequest(payload), { retryCount: info.retryCount });
+      return warmPool.take(displayFor(egress));
     } catch {
-      // the group is already gone
+      // an invalid request fails in a new process, as without the pool: no warm one is spent
+      return undefined;
     }
   }
 
   await worker.waitUntilReady();
   void worker.run().catch((err: unknown) => log.error({ err }, 'worker stopped'));
   await publishCapacity().catch((err: unknown) => log.warn({ err }, 'could not publish capacity'));
-  log.info({ workerId, cpuTotal: admission.cpuTotal }, 'composite worker started');
+  warmPool?.refill();
+  log.info(
+    { workerId, cpuTotal: admission.cpuTotal, warmPoolSize: warmPool ? config.warmPoolSize : 0 },
+    'composite worker started',
+  );
 
   let closing: Promise<void> | undefined;
   return {
@@ -429,10 +513,12 @@ export async function startCompositeWorker(
     pidOf: (egressId) => groups.get(egressId)?.[0],
     processGroupsOf: (egressId) => [...(groups.get(egressId) ?? [])],
     cpuAvailable: () => admission.available(),
+    warmProcesses: () => warmPool?.ready() ?? [],
     close: () => {
       closing ??= (async () => {
         isDraining = true;
         await publishCapacity().catch(() => {});
+        await warmPool?.close();
         log.info({ running: handlers.size }, 'draining: waiting for running egresses');
         try {
           await worker.close();

@@ -80,6 +80,14 @@ describe('CpuAdmission', () => {
     assert.equal(admission.canAdmit(1, NOW), true);
   });
 
+  it('takes what warm processes use off the available cores, idle or not', () => {
+    const admission = new CpuAdmission({ cpuTotal: 8, maxCpuUtilization: 0.8 });
+    admission.measureIdle(0.5);
+    assert.equal(admission.available(NOW), 7.5);
+    admission.reserve('a', 2, NOW);
+    assert.ok(Math.abs(admission.available(NOW) - 3.9) < 1e-9);
+  });
+
   it('rejects a utilization outside (0, 1]', () => {
     assert.throws(
       () => new CpuAdmission({ cpuTotal: 2, maxCpuUtilization: 1.5 }),

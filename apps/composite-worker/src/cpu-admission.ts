@@ -20,13 +20,15 @@ interface Running {
  * Admission by CPU, as Go's monitor (egress-go-behavior.md §1): all cores are available while
  * idle; otherwise `cpuTotal × maxCpuUtilization − Σ max(pendingCost, measured)` per running
  * egress, where the cost counts for its first 15 s and the measured use of its process group
- * after. A request is admitted when `available ≥ cost`.
+ * after. A request is admitted when `available ≥ cost`. Cores measured outside any egress (warm
+ * egress processes waiting for a job) come off `available` in both cases.
  */
 export class CpuAdmission {
   readonly #cpuTotal: number;
   readonly #maxUtilization: number;
   readonly #pendingMs: number;
   readonly #running = new Map<string, Running>();
+  #idleUse = 0;
 
   constructor(options: CpuAdmissionOptions) {
     if (!(options.cpuTotal > 0)) throw EgressError.invalidArgument('cpuTotal must be above 0');
@@ -50,8 +52,8 @@ export class CpuAdmission {
 
   /** Cores free for new work now. */
   available(nowMs = Date.now()): number {
-    if (this.#running.size === 0) return this.#cpuTotal;
-    let used = 0;
+    if (this.#running.size === 0) return this.#cpuTotal - this.#idleUse;
+    let used = this.#idleUse;
     for (const r of this.#running.values()) {
       used += nowMs - r.sinceMs < this.#pendingMs ? Math.max(r.cost, r.measured) : r.measured;
     }
@@ -72,6 +74,11 @@ export class CpuAdmission {
   measure(egressId: string, cores: number): void {
     const r = this.#running.get(egressId);
     if (r) r.measured = cores;
+  }
+
+  /** Records the measured use of processes that serve no egress yet (the warm pool), in cores. */
+  measureIdle(cores: number): void {
+    this.#idleUse = Math.max(0, cores);
   }
 
   /** Forgets an egress that ended. */

@@ -1,4 +1,5 @@
 import type { Config, ControlMessage, JobPayload } from '@egress/protocol';
+import type { DisplaySize } from './display-size.js';
 import type { MediaSourceKind } from './media-source.js';
 
 /**
@@ -14,6 +15,18 @@ export interface StartMessage {
   mediaSource: MediaSourceKind;
 }
 
+/**
+ * Parent → a new egress child before its job is known: start the display, audio sink and
+ * browser (on `about:blank`) now, answer `ready`, and wait for `start`.
+ */
+export interface PrepareMessage {
+  type: 'prepare';
+  /** Names the PulseAudio sink and the logs until a job comes (`EGW_...`). */
+  warmId: string;
+  config: Config;
+  display: DisplaySize;
+}
+
 /** Parent → egress child: a control message from the egress's channel, already de-duplicated. */
 export interface ControlRequestMessage {
   type: 'control';
@@ -21,7 +34,22 @@ export interface ControlRequestMessage {
 }
 
 /** Messages the worker sends to an egress child. */
-export type ParentMessage = StartMessage | ControlRequestMessage;
+export type ParentMessage = PrepareMessage | StartMessage | ControlRequestMessage;
+
+/** Child → parent: the prepared display, sink and browser wait for a job. */
+export interface ReadyMessage {
+  type: 'ready';
+  /** Process groups started outside the child's own (Chromium), as in `process-groups`. */
+  pgids: number[];
+}
+
+/**
+ * Child → parent: the `start` message arrived and the child runs the job. A warm child that
+ * exits before saying so never took the job, which then starts in a new process.
+ */
+export interface AcceptedMessage {
+  type: 'accepted';
+}
 
 /** Child → parent: the EgressInfo changed (protobuf JSON); the parent sends it as job progress. */
 export interface StatusMessage {
@@ -62,6 +90,8 @@ export interface FinalMessage {
 
 /** Messages an egress child sends to the worker. */
 export type ChildMessage =
+  | ReadyMessage
+  | AcceptedMessage
   | StatusMessage
   | ControlReplyMessage
   | OutputsMessage

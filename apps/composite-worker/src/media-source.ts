@@ -1,10 +1,13 @@
 import {
   type PipelineSources,
+  type PreparedWebSource,
   roomCompositeUrl,
   startWebSource,
+  type WebSource,
   type WebSourceEnd,
 } from '@egress/media';
 import { type Config, EgressError, type Logger, type ValidatedEgress } from '@egress/protocol';
+import { displayFor, fitsDisplay } from './display-size.js';
 
 /** Which media source an egress child builds: the real browser capture, or GStreamer test sources. */
 export const MEDIA_SOURCE_KINDS = ['web', 'test'] as const;
@@ -78,73 +81,89 @@ export const testMediaSource: MediaSourceFactory = async ({ egress }) => {
 const NO_START_TIMEOUT_MS = 24 * 3600 * 1000;
 
 /**
- * Chromium on its own Xvfb display playing into its own PulseAudio null sink (`startWebSource`):
- * the web egress's URL, or for room composite the template (`custom_base_url`, else
- * `template_base`) with `?layout=&token=&url=`, the token minted as Go does when the job has none.
+ * Chromium on its own Xvfb display playing into its own PulseAudio null sink: the web egress's
+ * URL, or for room composite the template (`custom_base_url`, else `template_base`) with
+ * `?layout=&token=&url=`, the token minted as Go does when the job has none. With `prepared`
+ * (a warm egress process's display, sink and browser) only the page loads; a prepared display
+ * of another size is closed and a new one started.
  */
-export const webMediaSource: MediaSourceFactory = async (context) => {
-  const { egressId, egress, config, logger } = context;
-  const { source, encoding } = egress;
-  let url: string;
-  let awaitStartSignal: boolean;
-  if (source.kind === 'template') {
-    url = await roomCompositeUrl({
-      baseUrl: source.customBaseUrl || config.templateBase,
-      layout: source.layout,
-      wsUrl: context.wsUrl || config.wsUrl,
-      egressId,
-      roomName: egress.roomName,
-      apiKey: config.apiKey,
-      apiSecret: config.apiSecret,
-      ...(context.token ? { token: context.token } : {}),
-    });
-    awaitStartSignal = true;
-  } else if (source.kind === 'web') {
-    url = source.url;
-    awaitStartSignal = source.awaitStartSignal;
-  } else {
-    throw EgressError.invalidArgument(
-      `${egress.requestType} egress has no web page to record; send it to the track pool`,
-    );
-  }
-  const web = await startWebSource({
-    egressId,
-    url,
-    width: encoding.width,
-    height: encoding.height,
-    depth: encoding.depth,
-    awaitStartSignal,
-    startSignalTimeoutMs:
-      config.startSignalTimeoutMs > 0 ? config.startSignalTimeoutMs : NO_START_TIMEOUT_MS,
-    chromeFlags: config.chromeFlags,
-    insecure: config.insecure,
-    enableSandbox: config.enableChromeSandbox,
-    logger,
-  });
-  const chromium = web.processIds.chromium;
-  return {
-    sources: {
-      ...(egress.hasVideo
-        ? {
-            video: {
-              kind: 'x11',
-              display: web.display,
-              width: encoding.width,
-              height: encoding.height,
-            },
-          }
-        : {}),
-      ...(egress.hasAudio ? { audio: { kind: 'pulse', device: web.pulseDevice } } : {}),
-    },
-    started: web.started,
-    ended: web.ended,
-    processGroups: chromium !== undefined ? [chromium] : [],
-    setLayout: (layout) => web.setLayout(layout),
-    close: () => web.close(),
+export function webMediaSource(prepared?: PreparedWebSource): MediaSourceFactory {
+  return async (context) => {
+    const { egressId, egress, config, logger } = context;
+    const { source, encoding } = egress;
+    let url: string;
+    let awaitStartSignal: boolean;
+    if (source.kind === 'template') {
+      url = await roomCompositeUrl({
+        baseUrl: source.customBaseUrl || config.templateBase,
+        layout: source.layout,
+        wsUrl: context.wsUrl || config.wsUrl,
+        egressId,
+        roomName: egress.roomName,
+        apiKey: config.apiKey,
+        apiSecret: config.apiSecret,
+        ...(context.token ? { token: context.token } : {}),
+      });
+      awaitStartSignal = true;
+    } else if (source.kind === 'web') {
+      url = source.url;
+      awaitStartSignal = source.awaitStartSignal;
+    } else {
+      throw EgressError.invalidArgument(
+        `${egress.requestType} egress has no web page to record; send it to the track pool`,
+      );
+    }
+    const page = {
+      url,
+      awaitStartSignal,
+      startSignalTimeoutMs:
+        config.startSignalTimeoutMs > 0 ? config.startSignalTimeoutMs : NO_START_TIMEOUT_MS,
+      logger,
+    };
+    let web: WebSource;
+    if (prepared && fitsDisplay(prepared.size, displayFor(egress))) {
+      web = await prepared.load(page);
+    } else {
+      await prepared?.close();
+      web = await startWebSource({
+        ...page,
+        egressId,
+        width: encoding.width,
+        height: encoding.height,
+        depth: encoding.depth,
+        chromeFlags: config.chromeFlags,
+        insecure: config.insecure,
+        enableSandbox: config.enableChromeSandbox,
+      });
+    }
+    const chromium = web.processIds.chromium;
+    return {
+      sources: {
+        ...(egress.hasVideo
+          ? {
+              video: {
+                kind: 'x11',
+                display: web.display,
+                width: encoding.width,
+                height: encoding.height,
+              },
+            }
+          : {}),
+        ...(egress.hasAudio ? { audio: { kind: 'pulse', device: web.pulseDevice } } : {}),
+      },
+      started: web.started,
+      ended: web.ended,
+      processGroups: chromium !== undefined ? [chromium] : [],
+      setLayout: (layout) => web.setLayout(layout),
+      close: () => web.close(),
+    };
   };
-};
+}
 
-/** The factory for a kind. */
-export function mediaSourceFactoryOf(kind: MediaSourceKind): MediaSourceFactory {
-  return kind === 'test' ? testMediaSource : webMediaSource;
+/** The factory for a kind; `prepared` is a warm egress process's display, sink and browser. */
+export function mediaSourceFactoryOf(
+  kind: MediaSourceKind,
+  prepared?: PreparedWebSource,
+): MediaSourceFactory {
+  return kind === 'test' ? testMediaSource : webMediaSource(prepared);
 }

@@ -1,7 +1,8 @@
 import { createLogger, handleShutdown, loadConfig } from '@egress/protocol';
 import { startCompositeWorker } from '../composite-worker.js';
 
-// A composite worker on GStreamer test sources in its own process, for drain and crash tests.
+// A composite worker on GStreamer test sources (or the browser capture with
+// EGRESS_TEST_MEDIA_SOURCE=web) in its own process, for drain and crash tests.
 // The config YAML comes in env EGRESS_CONFIG_BODY, the BullMQ prefix in EGRESS_TEST_PREFIX;
 // it prints "ready <workerId>" once it takes jobs.
 const config = loadConfig(process.env, { onWarning: () => undefined });
@@ -9,7 +10,7 @@ const logger = createLogger({ service: 'composite-worker', level: config.logLeve
 const worker = await startCompositeWorker({
   config,
   logger,
-  mediaSource: 'test',
+  mediaSource: process.env.EGRESS_TEST_MEDIA_SOURCE === 'web' ? 'web' : 'test',
   ...(process.env.EGRESS_TEST_PREFIX ? { prefix: process.env.EGRESS_TEST_PREFIX } : {}),
   ...(process.env.EGRESS_TEST_TMP ? { tmpRoot: process.env.EGRESS_TEST_TMP } : {}),
 });

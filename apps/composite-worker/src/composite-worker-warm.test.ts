@@ -1,0 +1,360 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createLogger, type EgressRequest, loadConfig, QUEUE_NAMES } from '@egress/protocol';
+import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
+import {
+  AudioCodec,
+  EgressStatus,
+  EncodedFileOutput,
+  EncodedFileType,
+  EncodingOptions,
+  WebEgressRequest,
+} from '@livekit/protocol';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import {
+  type CompositeWorker,
+  type EgressStart,
+  startCompositeWorker,
+} from './composite-worker.js';
+import { enqueue, sendStop, waitForResult, waitForStatus } from './testing/job-driver.js';
+import { meanVolumeDb, probeMedia } from './testing/probe-media.js';
+
+// The warm pool with real Chromium, Xvfb, PulseAudio (PULSE_RUNTIME_PATH from scripts/test),
+// GStreamer, Redis and BullMQ: run with
+// `bash scripts/test apps/composite-worker/src/composite-worker-warm.test.ts`.
+const run = promisify(execFile);
+const logger = createLogger({ service: 'warm-test', level: process.env.LOG_LEVEL ?? 'silent' });
+const SKIP =
+  process.env.PULSE_RUNTIME_PATH || process.env.CI === 'true'
+    ? false
+    : 'needs the PulseAudio daemon scripts/test starts (PULSE_RUNTIME_PATH)';
+/** Chromium starts slowly on a loaded machine: generous waits, no timing assertions. */
+const WAIT_MS = 90_000;
+const WARM = { width: 640, height: 360, depth: 24 };
+
+/** Moving circles and a 440 Hz tone; START_RECORDING after 300 ms. */
+const PAGE = `<!doctype html><html><body style="margin:0;background:#000">
+<canvas id="c" style="display:block;width:100vw;height:100vh"></canvas>
+<script>
+const c = document.getElementById('c');
+c.width = innerWidth; c.height = innerHeight;
+const g = c.getContext('2d');
+function draw(t) {
+  g.fillStyle = '#123'; g.fillRect(0, 0, c.width, c.height);
+  for (let i = 0; i < 10; i++) {
+    g.fillStyle = 'hsl(' + (i * 36) + ',80%,60%)';
+    g.beginPath();
+    g.arc((t / 5 + i * 40) % c.width, c.height / 2 + Math.sin(t / 300 + i) * 60, 15, 0, 7);
+    g.fill();
+  }
+  requestAnimationFrame(draw);
+}
+requestAnimationFrame(draw);
+const ctx = new AudioContext();
+const osc = ctx.createOscillator();
+const gain = ctx.createGain();
+osc.frequency.value = 440; gain.gain.value = 0.3;
+osc.connect(gain).connect(ctx.destination); osc.start();
+setTimeout(() => console.log('START_RECORDING'), 300);
+</script></body></html>`;
+
+interface ProcInfo {
+  pid: number;
+  ppid: number;
+  state: string;
+  comm: string;
+}
+
+async function listProcs(): Promise<ProcInfo[]> {
+  const out: ProcInfo[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const text = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    if (!text) continue;
+    const comm = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    out.push({ pid: Number(name), ppid: Number(fields[1]), state: fields[0] ?? '', comm });
+  }
+  return out;
+}
+
+/** Every live process below `root` (its children, theirs, ...). */
+async function descendants(root: number): Promise<ProcInfo[]> {
+  const procs = await listProcs();
+  const below = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of procs) {
+      if (below.has(p.ppid) && !below.has(p.pid)) {
+        below.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  return procs.filter((p) => p.pid !== root && below.has(p.pid) && p.state !== 'Z');
+}
+
+/** Whether a process lives (a zombie waiting for its reaper counts as gone). */
+async function isAlive(pid: number): Promise<boolean> {
+  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return text !== '' && text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3) !== 'Z';
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(200);
+  }
+}
+
+/** Names of the warm processes' PulseAudio sinks loaded now. */
+async function warmSinks(): Promise<string[]> {
+  const { stdout } = await run('pactl', ['list', 'short', 'modules']);
+  return [...stdout.matchAll(/sink_name=(EGW_\w+)/g)].map((m) => m[1] ?? '');
+}
+
+function configYaml(redisUrl: string, outDir: string): string {
+  const url = new URL(redisUrl);
+  return [
+    'redis:',
+    `  address: ${url.hostname}:${url.port || '6379'}`,
+    ...(url.pathname.length > 1 ? [`  db: ${Number(url.pathname.slice(1))}`] : []),
+    `local_output_dir: ${outDir}`,
+    `log_level: ${process.env.LOG_LEVEL ?? 'error'}`,
+    'warm_pool_size: 1',
+    'cpu_cost:',
+    '  web_cpu_cost: 0.5',
+    '  audio_web_cpu_cost: 0.5',
+    '  room_composite_cpu_cost: 0.5',
+    '  audio_room_composite_cpu_cost: 0.5',
+  ].join('\n');
+}
+
+let redis: TestRedis;
+let root: string;
+let server: Server;
+let baseUrl: string;
+
+function webRequest(size: { width: number; height: number }): EgressRequest {
+  return {
+    case: 'web',
+    value: new WebEgressRequest({
+      url: `${baseUrl}/page`,
+      awaitStartSignal: true,
+      options: {
+        case: 'advanced',
+        value: new EncodingOptions({
+          ...size,
+          framerate: 30,
+          videoBitrate: 1000,
+          audioCodec: AudioCodec.AAC,
+          audioBitrate: 96,
+          audioFrequency: 48000,
+        }),
+      },
+      fileOutputs: [new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'warm/' })],
+    }),
+  };
+}
+
+before(async () => {
+  if (SKIP) return;
+  redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
+  root = await mkdtemp(join(tmpdir(), 'composite-warm-'));
+  server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(PAGE);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+after(async () => {
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await redis?.close();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+describe('a composite worker process with a warm pool', { skip: SKIP, timeout: 240_000 }, () => {
+  it('leaves no egress process, Xvfb or Chromium behind on SIGTERM', async () => {
+    const isTs = import.meta.url.endsWith('.ts');
+    const entry = fileURLToPath(
+      new URL(`./testing/test-worker-process.${isTs ? 'ts' : 'js'}`, import.meta.url),
+    );
+    const child = spawn(process.execPath, [...(isTs ? ['--import', 'tsx'] : []), entry], {
+      env: {
+        ...process.env,
+        EGRESS_CONFIG_BODY: configYaml(redis.url, join(root, 'sigterm-out')),
+        EGRESS_TEST_PREFIX: `test-${randomUUID()}`,
+        EGRESS_TEST_TMP: join(root, 'sigterm-tmp'),
+        EGRESS_TEST_MEDIA_SOURCE: 'web',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const exited = once(child, 'exit');
+    const pid = child.pid ?? 0;
+    try {
+      let seen: ProcInfo[] = [];
+      await waitUntil('a warm egress process runs its Chromium and Xvfb', async () => {
+        seen = await descendants(pid);
+        return (
+          seen.some((p) => p.comm === 'Xvfb') &&
+          seen.filter((p) => p.comm.startsWith('chrom')).length >= 2
+        );
+      });
+      await sleep(2000); // let it report ready: SIGTERM then meets a waiting process
+      seen = await descendants(pid);
+      process.kill(pid, 'SIGTERM');
+      const [code] = await exited;
+      assert.equal(code, 0);
+      for (const p of seen) {
+        assert.equal(await isAlive(p.pid), false, `${p.comm} (${p.pid}) left after SIGTERM`);
+      }
+    } finally {
+      if (child.exitCode === null) {
+        for (const p of await descendants(pid)) process.kill(p.pid, 'SIGKILL');
+        child.kill('SIGKILL');
+      }
+    }
+  });
+});
+
+describe('composite worker with a warm pool', { skip: SKIP, timeout: 300_000 }, () => {
+  let client: Redis;
+  let queue: Queue;
+  let worker: CompositeWorker;
+  const starts = new Map<string, EgressStart>();
+  const prefix = `test-${randomUUID()}`;
+
+  before(async () => {
+    const config = loadConfig(
+      { EGRESS_CONFIG_BODY: configYaml(redis.url, join(root, 'out')) },
+      { onWarning: () => undefined },
+    );
+    client = new Redis(redis.url, { maxRetriesPerRequest: null });
+    queue = new Queue(QUEUE_NAMES.composite, { connection: client, prefix });
+    worker = await startCompositeWorker({
+      config,
+      logger,
+      prefix,
+      mediaSource: 'web',
+      tmpRoot: join(root, 'tmp'),
+      cpuTotal: 16,
+      warmDisplay: WARM,
+      onEgressActive: (start) => starts.set(start.egressId, start),
+    });
+  });
+
+  after(async () => {
+    await worker?.close();
+    await queue?.obliterate({ force: true }).catch(() => {});
+    await queue?.close();
+    client?.disconnect();
+  });
+
+  /** Waits for one ready warm process and returns its pid. */
+  async function readyWarmPid(except?: number): Promise<number> {
+    const pids = () => worker.warmProcesses().map((p) => p.pid);
+    await waitUntil('a warm egress process is ready', () => pids().some((pid) => pid !== except));
+    const pid = pids().find((p) => p !== except);
+    assert.ok(pid !== undefined);
+    return pid;
+  }
+
+  it('records a job in a warm egress process, then starts a new one', async (t) => {
+    const warmPid = await readyWarmPid();
+    const egressId = await enqueue(queue, webRequest(WARM));
+    await waitForStatus(queue, egressId, EgressStatus.EGRESS_ACTIVE);
+    assert.equal(worker.pidOf(egressId), warmPid, 'the job did not run in the warm process');
+    assert.equal(starts.get(egressId)?.isWarm, true);
+    // the pool refills once the egress is ACTIVE, with a new process: a used one never returns
+    const nextPid = await readyWarmPid(warmPid);
+    assert.notEqual(nextPid, warmPid);
+    await sleep(3000);
+    await sendStop(client, egressId);
+    const done = await waitForResult(queue, egressId);
+    assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
+    const file = done.fileResults[0];
+    const probe = await probeMedia(file?.location ?? '');
+    const volume = await meanVolumeDb(file?.location ?? '');
+    const resultSec = Number(file?.duration ?? 0n) / 1e9;
+    t.diagnostic(
+      `ffprobe ${JSON.stringify(probe)}, mean volume ${volume} dB, result ${resultSec}s`,
+    );
+    assert.equal(probe.videoCodec, 'h264');
+    assert.equal(probe.audioCodec, 'aac');
+    assert.equal(probe.width, WARM.width);
+    assert.equal(probe.height, WARM.height);
+    assert.ok(Math.abs((probe.fps ?? 0) - 30) <= 3, `fps ${probe.fps}`);
+    assert.ok(Math.abs(probe.durationSec - resultSec) <= 1, `${probe.durationSec} vs ${resultSec}`);
+    assert.ok(volume > -40, `mean volume ${volume} dB: the page's tone was not recorded`);
+    assert.equal(await isAlive(warmPid), false, 'the used egress process is still running');
+  });
+
+  it('replaces a warm egress process that died and never hands it a job', async () => {
+    const deadPid = await readyWarmPid();
+    const deadChildren = await descendants(deadPid);
+    process.kill(deadPid, 'SIGKILL');
+    await waitUntil('the dead warm process is gone', async () => !(await isAlive(deadPid)));
+    const egressId = await enqueue(queue, webRequest(WARM));
+    await waitForStatus(queue, egressId, EgressStatus.EGRESS_ACTIVE);
+    assert.notEqual(worker.pidOf(egressId), deadPid);
+    await sendStop(client, egressId);
+    const done = await waitForResult(queue, egressId);
+    assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
+    // its Xvfb and Chromium went with it, and the pool has a live one again
+    for (const p of deadChildren) {
+      assert.equal(await isAlive(p.pid), false, `${p.comm} (${p.pid}) of the dead process left`);
+    }
+    const replacement = await readyWarmPid();
+    assert.ok(await isAlive(replacement));
+  });
+
+  it('runs a job of another size in a new process and records it', async () => {
+    await readyWarmPid();
+    const size = { width: 320, height: 240 };
+    const egressId = await enqueue(queue, webRequest(size));
+    await waitForStatus(queue, egressId, EgressStatus.EGRESS_ACTIVE);
+    assert.equal(starts.get(egressId)?.isWarm, false);
+    await sleep(2000);
+    await sendStop(client, egressId);
+    const done = await waitForResult(queue, egressId);
+    assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
+    const probe = await probeMedia(done.fileResults[0]?.location ?? '');
+    assert.equal(probe.videoCodec, 'h264');
+    assert.equal(probe.width, size.width);
+    assert.equal(probe.height, size.height);
+  });
+
+  it('closes its warm processes and their sinks on close', async () => {
+    const warmPid = await readyWarmPid();
+    const warmIds = worker.warmProcesses().map((p) => p.warmId);
+    assert.deepEqual(
+      (await warmSinks()).filter((s) => warmIds.includes(s)),
+      warmIds,
+      'a warm process has its own sink',
+    );
+    const children = await descendants(warmPid);
+    await worker.close();
+    assert.equal(await isAlive(warmPid), false);
+    for (const p of children) assert.equal(await isAlive(p.pid), false, `${p.comm} left`);
+    assert.deepEqual(
+      (await warmSinks()).filter((s) => warmIds.includes(s)),
+      [],
+      'sink left',
+    );
+  });
+});
