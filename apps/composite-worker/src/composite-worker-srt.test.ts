@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger, loadConfig, QUEUE_NAMES, redactStreamUrl } from '@egress/protocol';
+import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
+import {
+  AudioCodec,
+  EgressStatus,
+  EncodedFileOutput,
+  EncodedFileType,
+  EncodingOptions,
+  StreamInfo_Status,
+  StreamOutput,
+  StreamProtocol,
+  WebEgressRequest,
+} from '@livekit/protocol';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { type CompositeWorker, startCompositeWorker } from './composite-worker.js';
+import {
+  enqueue,
+  sendControl,
+  sendStop,
+  waitForInfo,
+  waitForResult,
+  waitForStatus,
+} from './testing/job-driver.js';
+import { probeMedia } from './testing/probe-media.js';
+import { startSrtReceiver, type TestSrtReceiver } from './testing/start-srt-receiver.js';
+import { testWorkerConfigYaml } from './testing/test-worker-config.js';
+
+// Real Redis, BullMQ, GStreamer (test sources instead of Chromium), SRT receivers (ffmpeg
+// listeners on 127.0.0.1) and ffprobe.
+const logger = createLogger({
+  service: 'composite-srt-test',
+  level: process.env.LOG_LEVEL ?? 'silent',
+});
+
+let redis: TestRedis;
+let root: string;
+let client: Redis;
+let queue: Queue;
+let worker: CompositeWorker;
+const receivers: TestSrtReceiver[] = [];
+const prefix = `test-${randomUUID()}`;
+
+before(async () => {
+  redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
+  root = await mkdtemp(join(tmpdir(), 'composite-srt-'));
+  const config = loadConfig(
+    {
+      EGRESS_CONFIG_BODY: testWorkerConfigYaml({ redisUrl: redis.url, outDir: join(root, 'out') }),
+    },
+    { onWarning: () => undefined },
+  );
+  client = new Redis(redis.url, { maxRetriesPerRequest: null });
+  queue = new Queue(QUEUE_NAMES.composite, { connection: client, prefix });
+  worker = await startCompositeWorker({
+    config,
+    logger,
+    prefix,
+    mediaSource: 'test',
+    tmpRoot: join(root, 'tmp'),
+    cpuTotal: 16,
+  });
+});
+
+after(async () => {
+  await Promise.all(receivers.map((r) => r.close()));
+  await worker?.close();
+  await queue?.obliterate({ force: true }).catch(() => {});
+  await queue?.close();
+  client?.disconnect();
+  await redis?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+async function receiver(name: string): Promise<TestSrtReceiver> {
+  const r = await startSrtReceiver(join(root, `${name}.ts`));
+  receivers.push(r);
+  return r;
+}
+
+/** Checks what an SRT receiver got: H.264 320x240 + AAC, at least `minSec` long. */
+async function assertReceived(r: TestSrtReceiver, minSec: number, maxSec: number): Promise<void> {
+  const probe = await probeMedia(r.path);
+  logger.info({ probe, path: r.path }, 'received over srt');
+  assert.equal(probe.videoCodec, 'h264');
+  assert.equal(probe.audioCodec, 'aac');
+  assert.equal(probe.width, 320);
+  assert.equal(probe.height, 240);
+  assert.ok(
+    probe.durationSec >= minSec && probe.durationSec <= maxSec,
+    `srt duration ${probe.durationSec}, expected ${minSec}..${maxSec}`,
+  );
+}
+
+describe('composite worker srt', () => {
+  it('streams to srt receivers, adds and removes them with update-stream, fails a dead one alone', {
+    timeout: 240_000,
+  }, async () => {
+    const a = await receiver('a');
+    const b = await receiver('b');
+    const key = 'srt-secret-0123456789';
+    // nothing listens there: the caller's connect times out and each retry fails
+    const dead = `srt://127.0.0.1:9?streamid=${key}`;
+    const egressId = await enqueue(queue, {
+      case: 'web',
+      value: new WebEgressRequest({
+        url: 'https://example.com/page',
+        options: {
+          case: 'advanced',
+          value: new EncodingOptions({
+            width: 320,
+            height: 240,
+            framerate: 30,
+            videoBitrate: 600,
+            audioCodec: AudioCodec.AAC,
+            audioBitrate: 64,
+            audioFrequency: 48000,
+          }),
+        },
+        fileOutputs: [
+          new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'srt/{time}.mp4' }),
+        ],
+        streamOutputs: [new StreamOutput({ protocol: StreamProtocol.SRT, urls: [a.url] })],
+      }),
+    });
+    const active = await waitForStatus(queue, egressId, EgressStatus.EGRESS_ACTIVE);
+    const activeAt = Date.now();
+    assert.deepEqual(
+      active.streamResults.map((s) => [s.url, s.status]),
+      [[redactStreamUrl(a.url), StreamInfo_Status.ACTIVE]],
+    );
+    assert.ok((active.streamResults[0]?.startedAt ?? 0n) > 0n);
+    await sleep(4000);
+
+    const added = await sendControl(client, egressId, {
+      type: 'update-stream',
+      addOutputUrls: [b.url, dead],
+    });
+    const addedAt = Date.now();
+    assert.deepEqual(
+      added.streamResults.map((s) => [s.url, s.status]),
+      [
+        [redactStreamUrl(a.url), StreamInfo_Status.ACTIVE],
+        [redactStreamUrl(b.url), StreamInfo_Status.ACTIVE],
+        [redactStreamUrl(dead), StreamInfo_Status.ACTIVE],
+      ],
+    );
+    assert.ok(!added.streamResults[2]?.url.includes(key), added.streamResults[2]?.url);
+    await sleep(4000);
+
+    const removed = await sendControl(client, egressId, {
+      type: 'update-stream',
+      removeOutputUrls: [a.url],
+    });
+    const removedAt = Date.now();
+    const streamA = removed.streamResults[0];
+    assert.equal(streamA?.status, StreamInfo_Status.FINISHED);
+    assert.ok((streamA?.duration ?? 0n) > 0n);
+    // the removed destination sends EOS and closes its connection: the receiver ends by itself
+    await a.exited;
+    const aSec = (removedAt - activeAt) / 1000;
+    await assertReceived(a, aSec - 3, aSec + 1.5);
+
+    // the dead destination is retried (each SRT connect times out), then fails alone
+    const failed = await waitForInfo(
+      queue,
+      egressId,
+      (info) => info.streamResults[2]?.status === StreamInfo_Status.FAILED,
+      180_000,
+    );
+    const deadResult = failed.streamResults[2];
+    assert.ok((deadResult?.retries ?? 0) >= 1, `retries ${deadResult?.retries}`);
+    assert.match(deadResult?.error ?? '', /^stream failed after \d+ retries: /);
+    assert.ok(!deadResult?.error.includes(key), deadResult?.error);
+    assert.equal(failed.status, EgressStatus.EGRESS_ACTIVE);
+    assert.equal(failed.streamResults[1]?.status, StreamInfo_Status.ACTIVE);
+
+    await sendStop(client, egressId);
+    const stoppedAt = Date.now();
+    const done = await waitForResult(queue, egressId);
+    assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
+    assert.deepEqual(
+      done.streamResults.map((s) => s.status),
+      [StreamInfo_Status.FINISHED, StreamInfo_Status.FINISHED, StreamInfo_Status.FAILED],
+    );
+    const streamB = done.streamResults[1];
+    assert.ok((streamB?.duration ?? 0n) > 0n);
+    await b.exited;
+    const bSec = (stoppedAt - addedAt) / 1000;
+    await assertReceived(b, bSec - 3, bSec + 1.5);
+    const file = await probeMedia(done.fileResults[0]?.location ?? '');
+    assert.equal(file.videoCodec, 'h264');
+    assert.ok(file.durationSec >= bSec, `file duration ${file.durationSec}`);
+  });
+});
