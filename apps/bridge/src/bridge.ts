@@ -32,7 +32,7 @@ export interface StartBridgeOptions {
   controlReplyTimeoutMs?: number;
   /** How often running egresses are checked against their jobs, milliseconds. @defaultValue 5000 */
   sweepIntervalMs?: number;
-  /** How often the stall watchdog runs, milliseconds. @defaultValue 15000 */
+  /** How often the stall watchdog runs, milliseconds. @defaultValue 5000 */
   stalledIntervalMs?: number;
   /** How long an ended egress stays listed, milliseconds. @defaultValue 86400000 */
   retentionMs?: number;

@@ -19,6 +19,7 @@ import {
   encodeWorkerCapacity,
   encodeWorkerStatus,
   isFinalStatus,
+  JOB_LOCK_MS,
   type JobPayload,
   type Logger,
   markAborted,
@@ -205,6 +206,8 @@ export async function startCompositeWorker(
       ...(options.prefix ? { prefix: options.prefix } : {}),
       concurrency: 1,
       maxStalledCount: 0,
+      // A dead worker's job must be noticed by the bridge within 30 s (protocol JOB_LOCK_MS).
+      lockDuration: JOB_LOCK_MS,
       autorun: false,
     },
   );

@@ -12,6 +12,7 @@ import {
   egressControlChannel,
   encodeWorkerCapacity,
   encodeWorkerStatus,
+  JOB_LOCK_MS,
   type JobPayload,
   type Logger,
   markAborted,
@@ -208,6 +209,8 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
       ...(options.prefix ? { prefix: options.prefix } : {}),
       concurrency: options.concurrency ?? 50,
       maxStalledCount: 0,
+      // A dead worker's job must be noticed by the bridge within 30 s (protocol JOB_LOCK_MS).
+      lockDuration: JOB_LOCK_MS,
       autorun: false,
     },
   );

@@ -9,6 +9,7 @@ import {
   parseWorkerStatus,
   QUEUE_NAMES,
   type QueueName,
+  STALL_CHECK_INTERVAL_MS,
 } from '@egress/protocol';
 import { type EgressInfo, EgressStatus } from '@livekit/protocol';
 import { QueueEvents, Worker } from 'bullmq';
@@ -35,7 +36,10 @@ export interface EgressStateOptions {
    * lost jobs, a bridge restart), milliseconds. @defaultValue 5000
    */
   sweepIntervalMs?: number;
-  /** How often the stall watchdog looks for jobs whose lock expired, milliseconds. @defaultValue 15000 */
+  /**
+   * How often the stall watchdog looks for jobs whose lock expired, milliseconds.
+   * @defaultValue STALL_CHECK_INTERVAL_MS (5000)
+   */
   stalledIntervalMs?: number;
   /** How long a STARTING egress may have no job before it counts as lost, milliseconds. @defaultValue 10000 */
   lostJobGraceMs?: number;
@@ -119,7 +123,7 @@ export class EgressState {
     this.#connect = options.connect;
     this.#log = options.logger.child({ component: 'egress-state' });
     this.#sweepIntervalMs = options.sweepIntervalMs ?? 5000;
-    this.#stalledIntervalMs = options.stalledIntervalMs ?? 15_000;
+    this.#stalledIntervalMs = options.stalledIntervalMs ?? STALL_CHECK_INTERVAL_MS;
     this.#lostJobGraceMs = options.lostJobGraceMs ?? 10_000;
     for (const [name, value] of [
       ['sweepIntervalMs', this.#sweepIntervalMs],
