@@ -2,9 +2,11 @@ import {
   type ControlMessage,
   createLogger,
   EgressError,
+  END_REASONS,
   egressInfoToJson,
   encodeControlReplyError,
   encodeControlReplyOk,
+  MESSAGE_VERSION,
 } from '@egress/protocol';
 import type { EgressInfo } from '@livekit/protocol';
 import { dispose } from '@livekit/rtc-node';
@@ -61,9 +63,23 @@ process.on('message', (message: ToCellMessage) => {
   const task = message.type === 'start' ? start(message) : control(message);
   task.catch((err: unknown) => logger.error({ err }, 'cell task failed'));
 });
-// The worker closes the IPC channel to retire an idle cell.
+// The worker closes the IPC channel to retire an idle cell, or after its egresses ended. With
+// egresses still running the worker died: nobody could stop them any more, so they stop now
+// and upload what they recorded (the bridge has failed them already, as stalled jobs).
 process.on('disconnect', () => {
   void (async () => {
+    if (running > 0) logger.warn({ running }, 'worker went away; ending the running egresses');
+    for (const [egressId, stop] of controls) {
+      const requestId = `worker-gone-${egressId}`;
+      stop({
+        version: MESSAGE_VERSION,
+        type: 'stop',
+        endReason: END_REASONS.killed,
+        requestId,
+        replyTo: requestId,
+        egressId,
+      }).catch((err: unknown) => logger.warn({ err, egressId }, 'could not stop an egress'));
+    }
     while (running > 0) await new Promise((resolve) => setTimeout(resolve, 100));
     await dispose();
     process.exit(0);

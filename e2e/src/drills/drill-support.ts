@@ -1,0 +1,116 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DirectFileOutput,
+  type EgressClient,
+  type EgressInfo,
+  EgressStatus,
+} from 'livekit-server-sdk';
+import type { AppProcess } from '../demo/app-process.js';
+import type { EgressStack } from '../demo/egress-stack.js';
+import { RecordingClock, waitForEgress } from '../demo/egress-watch.js';
+import { skipWithoutRedis } from '../test-env.js';
+
+/** The reason a drill is skipped (no Redis, or not inside the test namespace), or `false`. */
+export function drillSkipReason(): string | false {
+  const noRedis = skipWithoutRedis();
+  if (noRedis) return noRedis;
+  if (process.env.EGRESS_TEST_NETNS !== '1') {
+    return 'needs the network namespace of scripts/netns-run (run through bash scripts/test)';
+  }
+  return false;
+}
+
+/** Pids of the live children of `parentPid` whose command line contains `text`. */
+export async function childPids(parentPid: number, text: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    // Fields after the `(comm)`: state, ppid, ...; comm may hold spaces, so split after it.
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (state === 'Z' || Number(ppid) !== parentPid) continue;
+    const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(text)) pids.push(Number(name));
+  }
+  return pids;
+}
+
+/** Whether a process is alive (not gone and not a zombie). */
+export async function isAlive(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+}
+
+/** Polls `check` every 200 ms until it returns a value other than `undefined`. */
+export async function pollUntil<T>(
+  what: string,
+  deadlineMs: number,
+  check: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${deadlineMs} ms`);
+    await sleep(200);
+  }
+}
+
+/** What the services said, for a failing drill's output. */
+export function stackOutput(stack: EgressStack | undefined): string {
+  return stack?.apps.map((a) => `--- ${a.app} (pid ${a.pid})\n${a.output()}`).join('\n') ?? '';
+}
+
+/** Requests a track egress of the stack's first bot's audio to an OGG file. */
+export function requestAudioFileEgress(
+  stack: EgressStack,
+  room: string,
+  filepath: string,
+): Promise<EgressInfo> {
+  const trackSid = stack.bots[0]?.publications.audio?.sid ?? '';
+  return stack.client.startTrackEgress(room, new DirectFileOutput({ filepath }), trackSid);
+}
+
+/**
+ * Starts a track egress of the stack's first bot's audio to an OGG file and waits until it is
+ * ACTIVE; `clock` then tells how long it has recorded.
+ */
+export async function startAudioFileEgress(
+  stack: EgressStack,
+  room: string,
+  filepath: string,
+  clock: RecordingClock = new RecordingClock(),
+): Promise<EgressInfo> {
+  const started = await requestAudioFileEgress(stack, room, filepath);
+  return waitActive(stack.client, started.egressId, clock);
+}
+
+/** The egresses a worker says it runs (its `/health`). */
+export async function runningOn(worker: AppProcess): Promise<string[]> {
+  const res = await fetch(`http://127.0.0.1:${worker.healthPort}/health`);
+  const body = (await res.json()) as { activeEgressIds?: unknown };
+  return Array.isArray(body.activeEgressIds) ? body.activeEgressIds.map(String) : [];
+}
+
+/** Waits until an egress is ACTIVE (a minute at most), noting it on `clock`. */
+export function waitActive(
+  client: EgressClient,
+  egressId: string,
+  clock: RecordingClock,
+): Promise<EgressInfo> {
+  return waitForEgress(client, egressId, {
+    until: (i) => i.status === EgressStatus.EGRESS_ACTIVE,
+    deadlineMs: 60_000,
+    onPoll: (i) => clock.observe(i),
+  });
+}
+
+/** Waits until `clock` has seen an egress record for `seconds`. */
+export async function recordFor(
+  clock: RecordingClock,
+  egressId: string,
+  seconds: number,
+): Promise<void> {
+  while (clock.seconds(egressId) < seconds) await sleep(100);
+}
