@@ -57,6 +57,8 @@ describe('runTrackCompositeEgress', { timeout: 180_000 }, () => {
       videoTrackId: bot.publications.video?.sid ?? '',
       localPath,
       logger,
+      video: { width: 320, height: 240, fps: 30, bitrateKbps: 1000 },
+      audio: { bitrateKbps: 128 },
       onActive: () => {
         setTimeout(() => void bot.leave(), 6000);
       },

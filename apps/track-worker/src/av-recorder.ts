@@ -1,0 +1,248 @@
+import { EgressError, type Logger } from '@egress/protocol';
+import {
+  AudioStream,
+  type RemoteTrack,
+  VideoBufferType,
+  type VideoFrame,
+  VideoStream,
+} from '@livekit/rtc-node';
+import type { PcmSinkResult } from './audio/pcm-sink.js';
+import { PcmTimeline } from './audio/pcm-timeline.js';
+import { type AvEncoder, type AvEncoderOptions, startAvEncoder } from './av-encoder.js';
+import { blackI420, framesDueAt } from './video/frame-clock.js';
+import { I420Fitter } from './video/i420-fit.js';
+
+/** Options of {@link AvRecorder}. */
+export interface AvRecorderOptions {
+  /** The encoder's output and what it encodes; with `video`, the output size is fixed. */
+  encoder: Omit<AvEncoderOptions, 'logger'>;
+  logger: Logger;
+  /**
+   * How much earlier audio is placed than rtc-node plays it out, milliseconds: its audio jitter
+   * buffer holds audio longer than the video one holds video (README, A/V sync). @defaultValue 50
+   */
+  audioAdvanceMs?: number;
+  /** Reading a track failed or the encoder broke: the egress fails. */
+  onError: (error: EgressError) => void;
+  /** @defaultValue startAvEncoder */
+  startEncoder?: (options: AvEncoderOptions) => AvEncoder;
+}
+
+const SAMPLE_RATE = 48_000;
+const CHANNELS = 2;
+const FRAME_MS = 20;
+// An audio stream whose frames come this much later than their sample count says restarted
+// (a real gap, not the event loop's lag): its clock is anchored anew. Audio missing for this long
+// is filled with silence while waiting.
+const AUDIO_STALL_MS = 300;
+// Anchored audio times are smooth, so a frame is placed within this of its time (a gap or an
+// overlap beyond it is filled or dropped).
+const AUDIO_PLACEMENT_MS = 15;
+// A render time further than this from the arrival is not on our clock: the arrival is used.
+const MAX_RENDER_LEAD_MS = 1000;
+// Decoded frames waiting for their render time; more means the clock is off, and old ones go.
+const MAX_PENDING_FRAMES = 30;
+
+interface PendingFrame {
+  atMs: number;
+  picture: Buffer;
+}
+
+/**
+ * Records one audio and/or one video track of a room into one encoder, on one monotonic clock
+ * that starts at {@link start}. Tracks come and go while it runs (late publication, unpublish and
+ * republish): without video, or while it is muted, black frames; without audio, silence; never a
+ * speed change. Timing (README, A/V sync):
+ * - video at a constant rate; each output frame shows the newest decoded frame whose render time
+ *   (libwebrtc's `timestampUs`, scheduled from RTP timestamps by its jitter buffer) has come,
+ *   scaled or letterboxed to the output size;
+ * - audio: rtc-node plays each stream out in real time, so sample `k` of a stream plays at
+ *   `anchor + k / 48 kHz`, where the anchor is the earliest `arrival − k / 48 kHz` seen: that
+ *   drops the event loop's lag. Laid on the clock by {@link PcmTimeline}, less `audioAdvanceMs`.
+ */
+export class AvRecorder {
+  readonly #options: AvRecorderOptions;
+  readonly #log: Logger;
+  readonly #fps: number;
+  readonly #advanceMs: number;
+  readonly #fitter: I420Fitter | undefined;
+  readonly #black: Buffer | undefined;
+  #encoder: AvEncoder | undefined;
+  #timeline: PcmTimeline | undefined;
+  #ticker: NodeJS.Timeout | undefined;
+  #t0 = 0;
+  #framesWritten = 0;
+  #current: Buffer | undefined;
+  #pending: PendingFrame[] = [];
+  #isVideoMuted = false;
+  #video: ReadableStreamDefaultReader | undefined;
+  #audio: ReadableStreamDefaultReader | undefined;
+  // process.hrtime (libwebrtc's render clock) minus performance.now(), milliseconds.
+  readonly #hrtimeMinusPerfMs = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+
+  constructor(options: AvRecorderOptions) {
+    this.#options = options;
+    this.#log = options.logger.child({ component: 'av-recorder' });
+    this.#advanceMs = options.audioAdvanceMs ?? 50;
+    const video = options.encoder.video;
+    this.#fps = video?.fps ?? 30;
+    if (video) {
+      this.#fitter = new I420Fitter(video.width, video.height);
+      this.#black = blackI420(video.width, video.height);
+    }
+  }
+
+  /** The encoder's pid once started. */
+  get pid(): number | undefined {
+    return this.#encoder?.pid;
+  }
+
+  /** Starts the encoder and the clock: the output's time 0 is now. */
+  start(): void {
+    if (this.#encoder) return;
+    const start = this.#options.startEncoder ?? startAvEncoder;
+    const encoder = start({ ...this.#options.encoder, logger: this.#log });
+    this.#encoder = encoder;
+    void encoder.failed.then((error) => this.#options.onError(error));
+    this.#t0 = performance.now();
+    if (this.#options.encoder.audio) {
+      this.#timeline = new PcmTimeline(this.#t0, {
+        sampleRate: SAMPLE_RATE,
+        channels: CHANNELS,
+        maxGapMs: AUDIO_PLACEMENT_MS,
+        maxAheadMs: AUDIO_PLACEMENT_MS,
+      });
+    }
+    this.#ticker = setInterval(() => this.#tick(performance.now()), FRAME_MS);
+  }
+
+  /** Shows this track from now on (replacing the previous one). */
+  attachVideo(track: RemoteTrack, isMuted: boolean): void {
+    if (!this.#fitter) return;
+    this.detachVideo();
+    this.#isVideoMuted = isMuted;
+    this.#video = this.#read(new VideoStream(track), 'video', (event) => {
+      this.#onVideoFrame(event.frame, event.timestampUs);
+    });
+  }
+
+  /** The video track is gone: black from now on. */
+  detachVideo(): void {
+    this.#cancel(this.#video);
+    this.#video = undefined;
+    this.#current = undefined;
+    this.#pending = [];
+  }
+
+  /** The video track was muted or unmuted: black while muted, as Go does. */
+  setVideoMuted(isMuted: boolean): void {
+    this.#isVideoMuted = isMuted;
+  }
+
+  /** Plays this track from now on (replacing the previous one). */
+  attachAudio(track: RemoteTrack): void {
+    if (!this.#options.encoder.audio) return;
+    this.detachAudio();
+    const stream = new AudioStream(track, {
+      sampleRate: SAMPLE_RATE,
+      numChannels: CHANNELS,
+      frameSizeMs: FRAME_MS,
+    });
+    let samples = 0;
+    let anchorMs = Number.POSITIVE_INFINITY;
+    this.#audio = this.#read(stream, 'audio', (frame) => {
+      const nowMs = performance.now();
+      const lateMs = nowMs - (samples * 1000) / SAMPLE_RATE - anchorMs;
+      if (lateMs < 0 || lateMs > AUDIO_STALL_MS) anchorMs = nowMs - (samples * 1000) / SAMPLE_RATE;
+      samples += frame.samplesPerChannel;
+      const endMs = anchorMs + (samples * 1000) / SAMPLE_RATE - this.#advanceMs;
+      if (this.#timeline) this.#writeAudio(this.#timeline.push(endMs, frame.data));
+    });
+  }
+
+  /** The audio track is gone: silence from now on. */
+  detachAudio(): void {
+    this.#cancel(this.#audio);
+    this.#audio = undefined;
+  }
+
+  /**
+   * Fills the output up to now, ends it and waits for the encoder.
+   * @throws EgressError when it was never started or the encoder did not finish
+   */
+  async finish(): Promise<{ output: PcmSinkResult; durationMs: number }> {
+    clearInterval(this.#ticker);
+    this.detachVideo();
+    this.detachAudio();
+    const encoder = this.#encoder;
+    if (!encoder) throw EgressError.internal('the recording never started');
+    const nowMs = performance.now();
+    this.#tick(nowMs);
+    if (this.#timeline) this.#writeAudio(this.#timeline.fill(nowMs, true));
+    const output = await encoder.close();
+    const durationMs = this.#fitter
+      ? Math.round((this.#framesWritten * 1000) / this.#fps)
+      : Math.round(this.#timeline?.writtenMs ?? 0);
+    return { output, durationMs };
+  }
+
+  /** Stops at once, without finishing the file (after a failure). */
+  destroy(): void {
+    clearInterval(this.#ticker);
+    this.detachVideo();
+    this.detachAudio();
+    this.#encoder?.destroy();
+  }
+
+  #read<T>(stream: ReadableStream<T>, what: string, onValue: (value: T) => void) {
+    const reader = stream.getReader();
+    void (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        onValue(value);
+      }
+    })().catch((err: unknown) => {
+      this.#options.onError(EgressError.internal(`reading the ${what} track failed`, err));
+    });
+    return reader;
+  }
+
+  #cancel(reader: ReadableStreamDefaultReader | undefined): void {
+    void reader?.cancel().catch((err: unknown) => this.#log.debug({ err }, 'track reader cancel'));
+  }
+
+  #onVideoFrame(frame: VideoFrame, timestampUs: bigint): void {
+    // biome-ignore lint/style/noNonNullAssertion: attachVideo runs only with video
+    const fitter = this.#fitter!;
+    const i420 = frame.type === VideoBufferType.I420 ? frame : frame.convert(VideoBufferType.I420);
+    const nowMs = performance.now();
+    const renderMs = Number(timestampUs) / 1000 - this.#hrtimeMinusPerfMs;
+    const atMs = Math.abs(renderMs - nowMs) <= MAX_RENDER_LEAD_MS ? renderMs : nowMs;
+    this.#pending.push({ atMs, picture: fitter.fit(i420) });
+    if (this.#pending.length > MAX_PENDING_FRAMES) this.#pending.shift();
+  }
+
+  #tick(nowMs: number): void {
+    const encoder = this.#encoder;
+    if (!encoder) return;
+    // Only a stall fills now: frames late by less than that still arrive and take their place.
+    const audioUntilMs = nowMs - this.#advanceMs - AUDIO_STALL_MS;
+    if (this.#timeline) this.#writeAudio(this.#timeline.fill(audioUntilMs));
+    const video = encoder.video;
+    if (!video || !this.#black) return;
+    const due = framesDueAt(nowMs - this.#t0, this.#fps);
+    while (this.#framesWritten < due) {
+      const slotMs = this.#t0 + (this.#framesWritten * 1000) / this.#fps;
+      while (this.#pending.length > 0 && (this.#pending[0]?.atMs ?? 0) <= slotMs) {
+        this.#current = this.#pending.shift()?.picture;
+      }
+      video.write(this.#isVideoMuted || !this.#current ? this.#black : this.#current);
+      this.#framesWritten += 1;
+    }
+  }
+
+  #writeAudio(chunks: Buffer[]): void {
+    for (const chunk of chunks) this.#encoder?.audio?.write(chunk);
+  }
+}
