@@ -28,7 +28,7 @@ import {
 } from '@egress/protocol';
 import { createOutputUploader } from '@egress/storage';
 import { type EgressInfo, EgressStatus, FileInfo } from '@livekit/protocol';
-import { runTrackCompositeEgress } from './track-composite-egress.js';
+import { nameAvFile, runAvEgressJob } from './av-egress-job.js';
 import { runTrackEgress, type TrackEgressOutput, type TrackEgressResult } from './track-egress.js';
 
 /** Options of {@link runTrackEgressJob}. */
@@ -92,10 +92,14 @@ export async function runTrackEgressJob(options: RunTrackEgressJobOptions): Prom
   let isUploaded = false;
   try {
     const request = decodeJobRequest(payload);
-    if (request.case !== 'track' && request.case !== 'trackComposite') {
-      // TODO(#9): participant egress and the audio-only room composite.
+    if (
+      request.case !== 'track' &&
+      request.case !== 'trackComposite' &&
+      request.case !== 'participant'
+    ) {
+      // TODO(#9): the audio-only room composite.
       throw EgressError.invalidArgument(
-        `this worker runs track and track composite egress so far; ${payload.requestType} is not supported yet`,
+        `this worker runs track, track composite and participant egress so far; ${payload.requestType} is not supported yet`,
       );
     }
     const egress = validateRequest(request, { retryCount: info.retryCount });
@@ -145,32 +149,11 @@ export async function runTrackEgressJob(options: RunTrackEgressJobOptions): Prom
     const baseVars: NamingVars = { roomName, roomId: info.roomId, retryCount: info.retryCount };
 
     let result: TrackEgressResult;
-    if (request.case === 'trackComposite') {
-      const source = egress.source;
-      const audioTrackId = source.kind === 'track-composite' ? source.audioTrackId : undefined;
-      const videoTrackId = source.kind === 'track-composite' ? source.videoTrackId : undefined;
-      const fileType = egress.file?.fileType ?? 'mp4';
-      if (
-        !audioTrackId ||
-        !videoTrackId ||
-        !egress.file ||
-        fileType !== 'mp4' ||
-        egress.segments ||
-        egress.stream ||
-        egress.images.length > 0
-      ) {
-        // TODO(#9): one track alone, HLS, stream and image outputs.
-        throw EgressError.invalidArgument(
-          'track composite egress supports one MP4 file output of an audio and a video track so far',
-        );
-      }
-      const localPath = await nameFile(undefined, 'mp4', baseVars);
-      result = await runTrackCompositeEgress({
+    if (request.case === 'trackComposite' || request.case === 'participant') {
+      result = await runAvEgressJob(egress, {
         wsUrl,
         token,
-        audioTrackId,
-        videoTrackId,
-        localPath,
+        localPath: await nameAvFile(egress, nameFile, baseVars),
         logger: log,
         signal: controller.signal,
         ...(options.trackWaitMs ? { trackWaitMs: options.trackWaitMs } : {}),

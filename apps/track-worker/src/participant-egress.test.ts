@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createLogger, END_REASONS, mintEgressToken, newEgressId } from '@egress/protocol';
+import { type Bot, type BotOptions, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
+import { dispose } from '@livekit/rtc-node';
+import { runParticipantEgress } from './participant-egress.js';
+import { probeAudioFile } from './testing/probe-audio-file.js';
+import { probeVideoFile } from './testing/probe-video-file.js';
+import { streamCodecs } from './testing/stream-codecs.js';
+import type { TrackEgressResult } from './track-egress.js';
+
+const apiKey = 'participant-key';
+const apiSecret = 'participant-secret-participant-secret-00';
+const logger = createLogger({
+  service: 'track-worker-test',
+  level: process.env.LOG_LEVEL ?? 'silent',
+});
+const output = {
+  video: { width: 640, height: 360, fps: 30, bitrateKbps: 1000 },
+  audio: { bitrateKbps: 96 },
+};
+
+describe('runParticipantEgress', { timeout: 240_000 }, () => {
+  let sfu: TestSfu;
+  let dir: string;
+  const bots: Bot[] = [];
+
+  before(async () => {
+    sfu = await startTestSfu({ apiKey, apiSecret });
+    dir = await mkdtemp(join(tmpdir(), 'participant-egress-'));
+  });
+
+  after(async () => {
+    for (const bot of bots) await bot.leave();
+    await sfu.close();
+    await dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Starts a bot in a fresh room and records its identity until it leaves. */
+  async function record(
+    bot: Omit<BotOptions, 'url' | 'apiKey' | 'apiSecret' | 'room' | 'identity'>,
+    options: { screenShare?: boolean; leaveAfterMs: number },
+  ): Promise<{ result: TrackEgressResult; localPath: string; wallSec: number }> {
+    const room = `room-${randomUUID()}`;
+    const started = await startBot({
+      ...bot,
+      url: sfu.url,
+      apiKey,
+      apiSecret,
+      room,
+      identity: 'alice',
+    });
+    bots.push(started);
+    const egressId = newEgressId();
+    const localPath = join(dir, `${egressId}.mp4`);
+    let activeAtMs = 0;
+    const result = await runParticipantEgress({
+      wsUrl: sfu.url,
+      token: await mintEgressToken({ apiKey, apiSecret, egressId, roomName: room }),
+      identity: 'alice',
+      screenShare: options.screenShare ?? false,
+      localPath,
+      logger,
+      ...output,
+      onActive: () => {
+        activeAtMs = performance.now();
+        setTimeout(() => void started.leave(), options.leaveAfterMs);
+      },
+    });
+    return { result, localPath, wallSec: (performance.now() - activeAtMs) / 1000 };
+  }
+
+  it('picks up camera and microphone published later, with black and silence before them', async () => {
+    const { result, localPath, wallSec } = await record(
+      {
+        kind: 'audio-video',
+        unpublished: ['audio', 'video'],
+        script: [
+          { atMs: 2000, action: 'publish', track: 'video' },
+          { atMs: 3500, action: 'publish', track: 'audio' },
+        ],
+      },
+      { leaveAfterMs: 7000 },
+    );
+    assert.equal(result.status, 'complete', JSON.stringify(result));
+    if (result.status !== 'complete') return;
+    assert.equal(result.endReason, END_REASONS.sourceClosed);
+    assert.deepEqual(await streamCodecs(localPath), { audio: 'aac', video: 'h264' });
+    const video = await probeVideoFile(localPath);
+    assert.equal(video.width, 640);
+    assert.equal(video.height, 360);
+    // The wall clock, not the media that came: output duration within 1 % of it.
+    assert.ok(
+      Math.abs(video.durationSec - wallSec) <= wallSec * 0.01 + 0.1,
+      JSON.stringify({ video, wallSec }),
+    );
+    assert.ok(Math.abs(video.frames - video.durationSec * 30) <= 3, JSON.stringify(video));
+    // Black from the start until the camera came (about 2 s), picture after.
+    const first = video.blacks[0];
+    assert.ok(
+      first && first.startSec < 0.2 && first.endSec > 1 && first.endSec < 4,
+      JSON.stringify(video.blacks),
+    );
+    assert.ok(
+      !video.blacks.some((b) => b.endSec > video.durationSec - 1),
+      JSON.stringify(video.blacks),
+    );
+    const audio = await probeAudioFile(localPath);
+    const silence = audio.silences[0];
+    assert.ok(
+      silence && silence.startSec < 0.2 && silence.endSec > 2 && silence.endSec < 5.5,
+      JSON.stringify(audio),
+    );
+    assert.ok(audio.meanVolumeDb > -40, JSON.stringify(audio));
+  });
+
+  it('records the screen share and its audio with screen_share', async () => {
+    const { result, localPath } = await record(
+      { kind: 'screen-share' },
+      { screenShare: true, leaveAfterMs: 4000 },
+    );
+    assert.equal(result.status, 'complete', JSON.stringify(result));
+    assert.deepEqual(await streamCodecs(localPath), { audio: 'aac', video: 'h264' });
+    const video = await probeVideoFile(localPath);
+    assert.equal(video.width, 640);
+    assert.ok(!video.blacks.some((b) => b.endSec - b.startSec > 1.5), JSON.stringify(video.blacks));
+    const audio = await probeAudioFile(localPath);
+    assert.ok(audio.meanVolumeDb > -40, JSON.stringify(audio));
+  });
+
+  it('turns an unpublished camera to black and picks up its republication', async () => {
+    const { result, localPath, wallSec } = await record(
+      {
+        kind: 'audio-video',
+        script: [
+          { atMs: 2500, action: 'unpublish', track: 'video' },
+          { atMs: 4500, action: 'publish', track: 'video' },
+        ],
+      },
+      { leaveAfterMs: 7500 },
+    );
+    assert.equal(result.status, 'complete', JSON.stringify(result));
+    const video = await probeVideoFile(localPath);
+    assert.ok(
+      Math.abs(video.durationSec - wallSec) <= wallSec * 0.01 + 0.1,
+      JSON.stringify({ video, wallSec }),
+    );
+    // One black stretch of about 2 s in the middle; picture before and after it.
+    const middle = video.blacks.filter((b) => b.startSec > 1 && b.endSec < video.durationSec - 0.5);
+    assert.equal(middle.length, 1, JSON.stringify(video.blacks));
+    const span = (middle[0]?.endSec ?? 0) - (middle[0]?.startSec ?? 0);
+    assert.ok(span > 1 && span < 3.5, JSON.stringify(video.blacks));
+    // Audio went on through it.
+    const audio = await probeAudioFile(localPath);
+    assert.ok(
+      !audio.silences.some((s) => s.startSec > 1.5 && s.endSec < video.durationSec - 0.5),
+      JSON.stringify(audio),
+    );
+  });
+
+  it('fails with "participant X not found" (404) when the participant never comes', async () => {
+    const room = `room-${randomUUID()}`;
+    const egressId = newEgressId();
+    const result = await runParticipantEgress({
+      wsUrl: sfu.url,
+      token: await mintEgressToken({ apiKey, apiSecret, egressId, roomName: room }),
+      identity: 'nobody',
+      screenShare: false,
+      localPath: join(dir, `${egressId}.mp4`),
+      logger,
+      trackWaitMs: 1500,
+      ...output,
+    });
+    assert.equal(result.status, 'failed');
+    if (result.status !== 'failed') return;
+    assert.equal(result.error.code, 'not_found');
+    assert.equal(result.error.message, 'participant nobody not found');
+    assert.equal(result.startedAtMs, undefined);
+  });
+});
