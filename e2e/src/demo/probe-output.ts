@@ -66,11 +66,8 @@ export async function probeOutput(path: string): Promise<OutputProbe> {
   return probe;
 }
 
-/**
- * How much one video frame varies: the standard deviation of its luma (0–255) after scaling it to
- * 160×90, at `atSec`. A frame of one colour (an empty layout's background) is near 0.
- */
-export async function frameLumaDeviation(path: string, atSec: number): Promise<number> {
+/** One video frame at `atSec`, scaled to 160×90, as raw pixels of `pixelFormat` (ffmpeg's names). */
+async function smallFrame(path: string, atSec: number, pixelFormat: 'gray' | 'rgb24') {
   const { stdout } = await run(
     'ffmpeg',
     [
@@ -84,7 +81,7 @@ export async function frameLumaDeviation(path: string, atSec: number): Promise<n
       '-frames:v',
       '1',
       '-vf',
-      'scale=160:90,format=gray',
+      `scale=160:90,format=${pixelFormat}`,
       '-f',
       'rawvideo',
       '-',
@@ -93,12 +90,30 @@ export async function frameLumaDeviation(path: string, atSec: number): Promise<n
   );
   const pixels = stdout as Buffer;
   if (pixels.length === 0) throw new Error(`no frame at ${atSec} s in ${path}`);
+  return pixels;
+}
+
+/**
+ * How much one video frame varies: the standard deviation of its luma (0–255) after scaling it to
+ * 160×90, at `atSec`. A frame of one colour (an empty layout's background) is near 0.
+ */
+export async function frameLumaDeviation(path: string, atSec: number): Promise<number> {
+  const pixels = await smallFrame(path, atSec, 'gray');
   let sum = 0;
   for (const p of pixels) sum += p;
   const mean = sum / pixels.length;
   let squares = 0;
   for (const p of pixels) squares += (p - mean) ** 2;
   return Math.sqrt(squares / pixels.length);
+}
+
+/** The mean colour of one video frame at `atSec`, as `[r, g, b]` (0–255 each). */
+export async function frameMeanRgb(path: string, atSec: number): Promise<[number, number, number]> {
+  const pixels = await smallFrame(path, atSec, 'rgb24');
+  const sums = [0, 0, 0];
+  for (let i = 0; i < pixels.length; i++) sums[i % 3] = (sums[i % 3] ?? 0) + (pixels[i] ?? 0);
+  const count = pixels.length / 3;
+  return [(sums[0] ?? 0) / count, (sums[1] ?? 0) / count, (sums[2] ?? 0) / count];
 }
 
 /** One line of an output summary: `h264 1280x720 30.0 fps, aac 48000 Hz 2 ch, 10.1 s, -23.4 dB`. */
