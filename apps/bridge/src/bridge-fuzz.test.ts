@@ -150,7 +150,8 @@ describe('bridge fuzz', { timeout: 180_000 }, () => {
     process.on('unhandledRejection', onUnhandled);
     redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
     bridge = await startBridge({
-      config: { ...testConfig(redis.url), clusterId },
+      // No worker runs here: the door claims anyway and leaves the jobs queued.
+      config: { ...testConfig(redis.url), clusterId, queuedStartAffinity: 0.5 },
       logger: testLogger(),
       queuePrefix: prefix,
       api: { host: '127.0.0.1', port: 0 },

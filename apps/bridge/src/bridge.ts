@@ -6,6 +6,7 @@ import { EgressService } from './egress-service.js';
 import { EgressQueues } from './intake/egress-queues.js';
 import { Intake } from './intake/intake.js';
 import { BridgeOps, type OpsAddress } from './ops/bridge-ops.js';
+import { PoolCapacity } from './ops/pool-capacity.js';
 import { startPsrpcDoor } from './psrpc-door.js';
 import { EgressState, type InfoListener } from './state/egress-state.js';
 import { EgressStore } from './state/egress-store.js';
@@ -44,6 +45,11 @@ export interface StartBridgeOptions {
   nodeId?: string;
   /** Tests only: the IOInfo topic of the psrpc door (livekit-server uses none). @defaultValue [] */
   ioInfoTopic?: ChannelPart;
+  /**
+   * How long one read of the workers' capacity reports answers psrpc claims, milliseconds.
+   * @defaultValue 500
+   */
+  capacityCacheMs?: number;
 }
 
 /** A running bridge. */
@@ -64,6 +70,8 @@ export interface Bridge {
   readonly service: EgressService;
   /** Stored state; `state.sweep()` runs one reconciliation pass (tests). */
   readonly state: EgressState;
+  /** The workers' capacity reports, as the psrpc door's StartEgress affinity reads them. */
+  readonly capacity: PoolCapacity;
   /**
    * Subscribes to every EgressInfo change (created, worker status, ended by the bridge): the
    * psrpc door's IOInfo reporter and webhooks listen here. Returns the unsubscribe function.
@@ -204,8 +212,18 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
       boundPort = await twirp.listen();
     }
     closers.push({ name: 'intake', close: async () => intake.drain() });
+    const capacity = new PoolCapacity({
+      redis: producer,
+      maxCpuUtilization: config.cpuCost.maxCpuUtilization,
+      ...(options.capacityCacheMs === undefined ? {} : { cacheMs: options.capacityCacheMs }),
+    });
     const door = await startPsrpcDoor({
-      bridge: { intake, service, onInfoChanged: (listener) => state.onInfoChanged(listener) },
+      bridge: {
+        intake,
+        service,
+        capacity,
+        onInfoChanged: (listener) => state.onInfoChanged(listener),
+      },
       config,
       logger,
       ...(options.ioInfoTopic ? { ioInfoTopic: options.ioInfoTopic } : {}),
@@ -227,6 +245,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
       intake,
       service,
       state,
+      capacity,
       onInfoChanged: (listener) => state.onInfoChanged(listener),
       drain: () => {
         isDraining = true;

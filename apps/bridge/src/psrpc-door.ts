@@ -1,5 +1,4 @@
 import {
-  AFFINITY,
   type Config,
   EgressError,
   type EgressRequest,
@@ -27,16 +26,20 @@ import { IoInfoReporter, type IoInfoReporterOptions } from './psrpc/io-info-repo
 import { PsrpcBus } from './psrpc/psrpc-bus.js';
 import { PsrpcClient } from './psrpc/psrpc-client.js';
 import { PsrpcServer } from './psrpc/psrpc-server.js';
+import { startAffinity, startPlanOf } from './psrpc/start-affinity.js';
 
 /** The parts of the bridge the psrpc door uses. */
-export type PsrpcDoorBridge = Pick<Bridge, 'intake' | 'service' | 'onInfoChanged'>;
+export type PsrpcDoorBridge = Pick<Bridge, 'intake' | 'service' | 'onInfoChanged' | 'capacity'>;
 
 /** What {@link startPsrpcDoor} takes. */
 export interface StartPsrpcDoorOptions {
   /** The bridge whose intake, service and info changes the door serves. */
   bridge: PsrpcDoorBridge;
-  /** `redis` (the bus; it must be livekit-server's database) and `cluster_id` (the topic). */
-  config: Pick<Config, 'redis' | 'clusterId'>;
+  /**
+   * `redis` (the bus; it must be livekit-server's database), `cluster_id` (the topic), and for
+   * the StartEgress affinity `cpu_cost` and `queued_start_affinity`.
+   */
+  config: Pick<Config, 'redis' | 'clusterId' | 'cpuCost' | 'queuedStartAffinity'>;
   /** Parent logger; the door logs through `logger.child({ component: 'psrpc-door' })`. */
   logger: Logger;
   /** A started bus to use (it is not closed by the door); one is made from `config.redis` when absent. */
@@ -64,6 +67,16 @@ export interface PsrpcDoor {
 // One egress this door accepted; `isEnded` once its final status was seen.
 interface Accepted {
   isEnded: boolean;
+}
+
+/** The request inside a StartEgress, or `undefined` when {@link egressRequestOf} refuses it. */
+function usableRequestOf(request: RpcStartEgressRequest): EgressRequest | undefined {
+  try {
+    return egressRequestOf(request);
+  } catch {
+    // Refused requests are still claimed, so that the handler answers invalid_argument.
+    return undefined;
+  }
 }
 
 /**
@@ -94,11 +107,11 @@ export function egressRequestOf(request: RpcStartEgressRequest): EgressRequest {
 
 /**
  * Starts the door livekit-server uses (psrpc over Redis, psrpc-wire.md §4-§5):
- * - `EgressInternal.StartEgress` on topic `cluster_id`, claimed with affinity 0.5 (Go's idle
- *   server). Workers do not report capacity yet, so the door cannot tell whether the pool can
- *   start the job in time: it always claims, the job waits in the queue, and the start deadline
- *   (`job_start_deadline`) ends it ABORTED if no worker takes it. Requests are validated after
- *   the claim, so an invalid one gets `invalid_argument`, as in Go.
+ * - `EgressInternal.StartEgress` on topic `cluster_id`, claimed with the affinity of the
+ *   request's pool ({@link startAffinity}: from the live workers' capacity reports, no claim when
+ *   none can start it, or `queued_start_affinity` then); each accepted egress is counted against
+ *   the cached reports (`PoolCapacity.reserve`). Requests are validated after the claim,
+ *   so an invalid one gets `invalid_argument`, as in Go.
  * - `EgressInternal.ListActiveEgress` (multi) with the egresses stored as active.
  * - for every egress it accepts: `EgressHandler.StopEgress` and `UpdateStream` on topic = egress
  *   id, registered before the StartEgress response goes out and removed at its final status;
@@ -171,7 +184,8 @@ export async function startPsrpcDoor(options: StartPsrpcDoorOptions): Promise<Ps
   };
 
   const startEgress = async (request: RpcStartEgressRequest): Promise<EgressInfo> => {
-    const info = await bridge.intake.start(egressRequestOf(request), {
+    const egressRequest = egressRequestOf(request);
+    const info = await bridge.intake.start(egressRequest, {
       ...(request.egressId ? { egressId: request.egressId } : {}),
       roomId: request.roomId,
       ...(request.token ? { token: request.token } : {}),
@@ -180,6 +194,8 @@ export async function startPsrpcDoor(options: StartPsrpcDoorOptions): Promise<Ps
       estimatedCpu: request.estimatedCpu,
     });
     const egressId = info.egressId;
+    const plan = startPlanOf(egressRequest, config.cpuCost, request.estimatedCpu);
+    void bridge.capacity.reserve(plan.pool, egressId, plan.cost, plan.requestType);
     // No I/O ran since the intake announced the egress, so no change of it was missed here.
     const entry: Accepted = { isEnded: false };
     accepted.set(egressId, entry);
@@ -227,7 +243,13 @@ export async function startPsrpcDoor(options: StartPsrpcDoorOptions): Promise<Ps
       method: PSRPC_METHODS.startEgress,
       topic: [config.clusterId],
       requestType: RpcStartEgressRequest,
-      affinity: () => (isDraining ? AFFINITY.reject : AFFINITY.idle),
+      affinity: (request) =>
+        startAffinity(request, usableRequestOf(request), {
+          capacity: bridge.capacity,
+          costs: config.cpuCost,
+          queuedStartAffinity: config.queuedStartAffinity,
+          isDraining,
+        }),
       handler: startEgress,
     });
   } catch (err) {

@@ -110,8 +110,9 @@ async function measure(
 /**
  * Measures StartEgress through each door of one in-process bridge (Twirp on 127.0.0.1 port 0
  * via livekit-server-sdk's EgressClient; psrpc via the fake livekit-server, with the first
- * claim and with livekit-server's own selection). No worker runs: jobs stay queued, and the
- * bench deletes them when it ends.
+ * claim and with livekit-server's own selection). No worker runs: the door claims with
+ * `queued_start_affinity` 0.5 (an idle pool's affinity), jobs stay queued, and the bench deletes
+ * them when it ends.
  */
 export async function runDoorBench(options: DoorBenchOptions): Promise<DoorBenchRow[]> {
   const concurrency = options.concurrency ?? 16;
@@ -122,7 +123,12 @@ export async function runDoorBench(options: DoorBenchOptions): Promise<DoorBench
   const ioInfoTopic = [`bench-io-${randomUUID()}`];
   const logger = testLogger('bridge-bench');
   const bridge = await startBridge({
-    config: { ...testConfig(options.redisUrl), clusterId, jobStartDeadlineMs: 600_000 },
+    config: {
+      ...testConfig(options.redisUrl),
+      clusterId,
+      jobStartDeadlineMs: 600_000,
+      queuedStartAffinity: 0.5,
+    },
     logger,
     queuePrefix: prefix,
     api: { host: '127.0.0.1', port: 0 },

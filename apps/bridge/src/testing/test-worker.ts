@@ -1,12 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import {
   applyStop,
   type ControlMessage,
   decodeJobInfo,
   EgressError,
   END_REASONS,
+  egressCapacityKey,
   egressControlChannel,
   encodeControlReplyError,
   encodeControlReplyOk,
+  encodeWorkerCapacity,
   encodeWorkerStatus,
   isFinalStatus,
   type JobPayload,
@@ -15,9 +18,14 @@ import {
   markComplete,
   markFailed,
   msToNs,
+  POOLS,
+  type Pool,
   parseControlMessage,
   parseJobPayload,
+  QUEUE_NAMES,
   type QueueName,
+  REQUEST_TYPES,
+  type RequestType,
   redactStreamUrl,
   type WorkerStatusMessage,
 } from '@egress/protocol';
@@ -44,6 +52,14 @@ export interface TestWorkerOptions {
   lockDurationMs?: number;
   /** @defaultValue 'record' */
   behavior?: TestWorkerBehavior;
+  /** Cores its capacity reports count (Go's `numCPU`). @defaultValue 16 */
+  cpuTotal?: number;
+  /** Config `cpu_cost.max_cpu_utilization`. @defaultValue 0.8 */
+  maxCpuUtilization?: number;
+  /** How often capacity is published, milliseconds. @defaultValue 1000 */
+  capacityIntervalMs?: number;
+  /** TTL of the capacity key, milliseconds. @defaultValue 5000 */
+  capacityTtlMs?: number;
 }
 
 const DEADLINE_MESSAGE = 'the start deadline passed before this worker took the job';
@@ -53,7 +69,11 @@ const DEADLINE_MESSAGE = 'the start deadline passed before this worker took the 
  * Worker and speaks the worker contract of `packages/protocol`: status changes as job progress
  * (worker status messages), stop / update-stream / update-layout answered on the egress's
  * control channel, the final status as the job's result. It refuses a job past its start
- * deadline (ABORTED) and a job whose earlier worker died (FAILED), as real workers must.
+ * deadline (ABORTED) and a job whose earlier worker died (FAILED), as real workers must. Like
+ * the track worker it publishes its capacity under `egress:capacity:<pool>:<workerId>` every
+ * second (and at once on each change): all cores while idle, else Go's
+ * `cpuTotal * max_cpu_utilization − Σ cost` of its running jobs; on close it reports that it
+ * accepts nothing, then deletes the key.
  */
 export class TestWorker {
   readonly #options: TestWorkerOptions;
@@ -62,10 +82,24 @@ export class TestWorker {
   readonly #publisher: Redis;
   readonly #worker: Worker<JobPayload, WorkerStatusMessage>;
   readonly #running = new Map<string, (message: ControlMessage) => Promise<void>>();
+  /** Reserved cost of each running job, cores. */
+  readonly #costs = new Map<string, number>();
+  readonly #pool: Pool;
+  readonly #capacityKey: string;
+  #capacityTimer: NodeJS.Timeout | undefined;
+  /** The tail of the capacity writes: one at a time, so none lands after the key's removal. */
+  #publishing: Promise<void> = Promise.resolve();
+  #isDraining = false;
+  #isGone = false;
   #closing: Promise<void> | undefined;
+  /** Unique per instance, as a real worker's id. */
+  readonly workerId = `test-worker-${randomUUID()}`;
 
   constructor(options: TestWorkerOptions) {
     this.#options = options;
+    // Every queue is some pool's: QUEUE_NAMES maps each pool to its queue.
+    this.#pool = POOLS.find((pool) => QUEUE_NAMES[pool] === options.queue) ?? 'composite';
+    this.#capacityKey = egressCapacityKey(this.#pool, this.workerId);
     this.#connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
     this.#subscriber = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
     this.#publisher = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
@@ -86,9 +120,14 @@ export class TestWorker {
     );
   }
 
-  /** Starts taking jobs. */
+  /** Publishes its capacity, then starts taking jobs and publishing every interval. */
   async start(): Promise<void> {
     await this.#worker.waitUntilReady();
+    await this.#publishCapacity();
+    this.#capacityTimer = setInterval(() => {
+      // A missed report only ages this worker out early; the next tick writes it again.
+      this.#publishCapacity().catch(() => undefined);
+    }, this.#options.capacityIntervalMs ?? 1000);
     void this.#worker.run().catch(() => undefined);
   }
 
@@ -97,10 +136,21 @@ export class TestWorker {
     return this.#running.size;
   }
 
+  /** The ids of the egresses it is running. */
+  get activeEgressIds(): string[] {
+    return [...this.#running.keys()];
+  }
+
   /** Closes without waiting for running egresses (they stay locked until the lock expires). */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#isDraining = true;
+      clearInterval(this.#capacityTimer);
+      await this.#publishCapacity().catch(() => undefined);
       await this.#worker.close(true);
+      this.#isGone = true;
+      await this.#publishing;
+      await this.#publisher.del(this.#capacityKey).catch(() => undefined);
       await Promise.allSettled([
         this.#connection.quit(),
         this.#subscriber.quit(),
@@ -122,6 +172,8 @@ export class TestWorker {
       return encodeWorkerStatus(markAborted(info, DEADLINE_MESSAGE));
     }
     const egressId = payload.egressId;
+    this.#costs.set(egressId, payload.cpuCost);
+    await this.#publishCapacity().catch(() => undefined);
     const finished = new Promise<EgressInfo>((resolve) => {
       const replies = new Map<string, string>();
       this.#running.set(egressId, async (message) => {
@@ -157,8 +209,37 @@ export class TestWorker {
       return encodeWorkerStatus(await finished);
     } finally {
       this.#running.delete(egressId);
+      this.#costs.delete(egressId);
+      await this.#publishCapacity().catch(() => undefined);
       await this.#subscriber.unsubscribe(egressControlChannel(egressId));
     }
+  }
+
+  #publishCapacity(): Promise<void> {
+    const next = this.#publishing.then(() => (this.#isGone ? undefined : this.#write()));
+    this.#publishing = next.catch(() => undefined); // the caller sees the failure
+    return next;
+  }
+
+  // The track worker's report (apps/track-worker): reserved costs count in full.
+  async #write(): Promise<void> {
+    const cpuTotal = this.#options.cpuTotal ?? 16;
+    const used = [...this.#costs.values()].reduce((sum, cost) => sum + cost, 0);
+    const canAccept: Partial<Record<RequestType, boolean>> = {};
+    if (this.#isDraining) for (const type of REQUEST_TYPES) canAccept[type] = false;
+    const body = encodeWorkerCapacity({
+      workerId: this.workerId,
+      pool: this.#pool,
+      cpuTotal,
+      cpuAvailable:
+        this.#costs.size === 0
+          ? cpuTotal
+          : cpuTotal * (this.#options.maxCpuUtilization ?? 0.8) - used,
+      activeEgressIds: [...this.#costs.keys()],
+      ...(this.#isDraining ? { canAccept } : {}),
+      updatedAtMs: Date.now(),
+    });
+    await this.#publisher.set(this.#capacityKey, body, 'PX', this.#options.capacityTtlMs ?? 5000);
   }
 
   #control(info: EgressInfo, message: ControlMessage): EgressInfo {

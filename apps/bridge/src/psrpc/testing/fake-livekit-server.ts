@@ -97,6 +97,11 @@ export class FakeLivekitServer {
     this.#ioInfoTopic = options.ioInfoTopic ?? [];
   }
 
+  /** The `CLI_` id of its EgressInternal client: claims arrive on `EgressInternal|<id>|CLAIM`. */
+  get internalClientId(): string {
+    return this.#internal.clientId;
+  }
+
   /** The `SRV_` id of this fake's IOInfo server. */
   get ioServerId(): string {
     return this.#ioServer.serverId;
