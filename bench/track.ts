@@ -1,0 +1,85 @@
+// CPU per track egress (audio → OGG, audio → WebSocket, 720p30 video → MP4) and how many
+// concurrent audio track egresses hold real time, through the track worker's real code path
+// (runTrackEgress in cell-like children of 10 egresses, one gst-launch encoder each) against the
+// in-repo test SFU and its bots (a 440 Hz tone, a 1280x720 30 fps pattern).
+// Run (WebRTC needs the network namespace; root):
+//   scripts/netns-run node --import tsx bench/track.ts [seconds per case, default 15] [N,N,...]
+// N: concurrent audio egresses for the real-time rows (default 50). CPU: utime + stime deltas from
+// /proc over the window, summed over each cell and its encoder children (the bots and the SFU are
+// not counted). Real time: each OGG file must hold the continuous tone for >= 98 % of the
+// wall-clock time it recorded (ffmpeg silencedetect); gaps are audio that did not get through.
+// The machine may be shared: compare rows of one run, not runs.
+// bench/ is not a package, so the sources are imported by path.
+import {
+  runTrackBench,
+  type TrackBenchCase,
+  type TrackBenchRow,
+} from '../apps/track-worker/src/bench/track-bench.js';
+
+const windowSec = Number(process.argv[2]) > 0 ? Number(process.argv[2]) : 15;
+const counts = (process.argv[3] ?? '50')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
+
+const cases: TrackBenchCase[] = [
+  { name: 'audio → OGG', media: 'audio', output: 'ogg', count: 10 },
+  { name: 'audio → WebSocket', media: 'audio', output: 'websocket', count: 10 },
+  { name: 'video 720p30 → MP4', media: 'video', output: 'mp4', count: 1 },
+  ...counts.map(
+    (count): TrackBenchCase => ({
+      name: 'audio → OGG, real time',
+      media: 'audio',
+      output: 'ogg',
+      count,
+      checkRealTime: true,
+    }),
+  ),
+];
+
+function printTable(rows: TrackBenchRow[]): void {
+  const header = [
+    'case',
+    'egresses',
+    'cores',
+    'core/s per egress',
+    'RSS MB per egress',
+    'complete',
+    'real time / video',
+  ];
+  const lines = rows.map((r) => [
+    r.name,
+    String(r.count),
+    r.cores.toFixed(2),
+    r.corePerEgress.toFixed(3),
+    r.rssMbPerEgress.toFixed(1),
+    `${r.complete}/${r.count}`,
+    r.videoFormat ??
+      (r.realTime === undefined
+        ? '-'
+        : `${r.realTime}/${r.count} (min ${((r.minCoverage ?? 0) * 100).toFixed(1)} %)`),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  const fmt = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i < 1 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
+  console.log(fmt(header));
+  console.log(
+    `|${widths.map((w, i) => (i < 1 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+  );
+  for (const l of lines) console.log(fmt(l));
+  console.log(
+    `CPU over ${windowSec} s after a 3 s warm-up, in core-seconds per media second; RSS at the ` +
+      'end of the window. Real time: files holding the tone for >= 98 % of their wall-clock time.',
+  );
+  console.log(
+    'Targets: >= 50 concurrent audio egresses on 2 cores; <= 0.35 core per 720p30 video egress.',
+  );
+}
+
+const rows = await runTrackBench({
+  cases,
+  windowSec,
+  onRow: (row) => console.error(`done: ${row.name} x${row.count}`),
+});
+printTable(rows);
+process.exit(0);
