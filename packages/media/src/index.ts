@@ -1,4 +1,11 @@
 export {
+  AUDIO_INPUT_FD,
+  type FdEncoder,
+  type FdEncoderOptions,
+  startFdEncoder,
+  VIDEO_INPUT_FD,
+} from './composite/fd-encoder.js';
+export {
   LIVE_PLAYLIST_WINDOW,
   livePlaylistFromMain,
   writeLivePlaylist,
@@ -25,6 +32,30 @@ export {
   redactGstLine,
 } from './gst/gst-process.js';
 export { escapePrintf, gstProp } from './gst/gst-prop.js';
+export {
+  outputPlanOf,
+  type ResolvedFileOutput,
+  type ResolvedImageOutput,
+  type ResolvedOutputs,
+  type ResolvedSegmentOutput,
+  type ResolveEgressOutputsOptions,
+  resolveEgressOutputs,
+  withOutputNames,
+} from './outputs/egress-outputs.js';
+export {
+  type FinishedOutputs,
+  type FinishOutputsOptions,
+  OutputUploads,
+  type OutputUploadsOptions,
+} from './outputs/output-uploads.js';
+export { watchSessionLimits } from './outputs/session-limits.js';
+export {
+  STREAM_RETRY,
+  StreamOutputs,
+  type StreamOutputsOptions,
+  updateStreamOutputs,
+  withStreamsStarted,
+} from './outputs/stream-outputs.js';
 export { findFreePort } from './stream/free-port.js';
 export {
   type StreamDestinationOptions,

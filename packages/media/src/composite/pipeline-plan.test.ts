@@ -99,8 +99,40 @@ describe('planCompositePipeline', () => {
           'num-channels=2',
           'audio/x-raw,rate=44100,channels=2',
         ],
-        excludes: ['ximagesrc', 'pulsesrc', 'leaky=downstream'],
+        excludes: ['ximagesrc', 'pulsesrc'],
         encoders: 1,
+      },
+    },
+    {
+      name: 'never drops data of pipes, even for several outputs',
+      input: {
+        outputs: { file: mp4, segments: hls, images: [image] },
+        sources: {
+          video: { kind: 'fd', fd: 0, width: 640, height: 360 },
+          audio: { kind: 'fd', fd: 3 },
+        },
+      },
+      want: { excludes: ['leaky=downstream'], encoders: 1 },
+    },
+    {
+      name: 'writes vp8 in real-time mode into webm',
+      input: {
+        outputs: { file: { fileType: 'webm', localPath: '/rec/t.webm' } },
+        encoding: { videoCodec: 'vp8', framerate: 25 },
+        sources: { video: { kind: 'fd', fd: 0, width: 1280, height: 720 } },
+      },
+      want: {
+        includes: [
+          'vp8enc',
+          'deadline=1',
+          'cpu-used=16',
+          'target-bitrate=3000000',
+          'keyframe-max-dist=25',
+          'webmmux',
+          'location=/rec/t.webm',
+        ],
+        excludes: ['h264parse', 'rawaudioparse'],
+        encoders: 0,
       },
     },
     {
@@ -266,6 +298,14 @@ describe('planCompositePipeline', () => {
       name: 'rejects a webm file',
       input: { outputs: { file: { fileType: 'webm', localPath: '/a.webm' } } },
       want: /use mp4, ogg or mp3/,
+    },
+    {
+      name: 'rejects vp8 for HLS',
+      input: {
+        outputs: { file: { fileType: 'webm', localPath: '/a.webm' }, segments: hls },
+        encoding: { videoCodec: 'vp8', audioCodec: 'opus' },
+      },
+      want: /vp8 video goes only to a webm file/,
     },
     {
       name: 'rejects a path with a control character',

@@ -150,12 +150,17 @@ export interface CompositePipelinePlan {
   /** Whether the pipeline captures and encodes video / audio. */
   hasVideo: boolean;
   hasAudio: boolean;
-  /** x264 settings chosen, for logs and tests; absent without encoded video. */
-  video?: { speedPreset: X264SpeedPreset; keyIntMax: number };
+  /** Video encoder settings chosen, for logs and tests; absent without encoded video. */
+  video?: { codec: 'h264' | 'vp8'; keyIntMax: number; speedPreset?: X264SpeedPreset };
 }
 
 /** Muxer queues hold time, not buffers: Go's pipeline latency of 3 s (egress-go-behavior.md §4). */
 const QUEUE_TIME_NS = 3_000_000_000;
+/**
+ * libvpx speed in real-time mode (`deadline=1`): 16 is the fastest, about 0.15 core at 720p30
+ * here (x264 veryfast: 0.2); 8 costs half as much again for little gain at a fixed bitrate.
+ */
+const VP8_CPU_USED = 16;
 /** Pixel rate of 720p30; above it x264 drops to `ultrafast`. */
 const VERYFAST_MAX_PIXEL_RATE = 1280 * 720 * 30;
 /** GOP when the request leaves it open and a file or HLS output needs regular cut points. */
@@ -168,6 +173,7 @@ const CONTAINER_AUDIO: Readonly<Record<string, readonly AudioCodecName[]>> = {
   mp4: ['aac', 'opus'],
   ogg: ['opus'],
   mp3: ['mp3'],
+  webm: ['opus'],
   hls: ['aac'],
   rtmp: ['aac', 'mp3'],
   srt: ['aac', 'opus'],
@@ -340,7 +346,7 @@ function pickSpeedPreset(enc: EncodingSettings): X264SpeedPreset {
  * Builds the `gst-launch-1.0` arguments of a composite egress: capture once, encode once (one
  * `x264enc`, one audio encoder) and `tee` the encoded streams to every output. With more than one
  * consumer each branch gets a leaky queue, so a slow output drops its own data instead of stalling
- * the others (Go's bin.go does the same).
+ * the others (Go's bin.go does the same); not with `fd` sources, whose data would be lost.
  *
  * - MP4 is fragmented (`fragment-duration`, default `dash-or-mss` mode): the `moov` is written
  *   first and each fragment goes out whole (`moof` + `mdat` per track), so a SIGKILL at any time
@@ -360,6 +366,9 @@ function pickSpeedPreset(enc: EncodingSettings): X264SpeedPreset {
  * - Sources: `ximagesrc` + `pulsesrc` (composite worker), or raw I420 and S16LE on two pipes
  *   of the child (`fd` kind: the track worker feeds decoded WebRTC frames), or test sources.
  *
+ * - VP8 (`encoding.videoCodec` `vp8`, track video egress): `vp8enc` in real-time mode into a
+ *   `webmmux` file; nothing else carries VP8.
+ *
  * Differences from Go: a keyframe interval of 0 becomes 1 s when a file or HLS output exists and
  * 2 s otherwise (fragments and segments need regular keyframes); `scenecut=0` always; AAC uses
  * `avenc_aac`.
@@ -375,11 +384,22 @@ export function planCompositePipeline(
   const enc = outputs.encoding;
   const file = outputs.file;
   const images = outputs.images ?? [];
-  const fileIsAudioOnly = file !== undefined && file.fileType !== 'mp4';
+  const isVp8 = enc.videoCodec === 'vp8';
+  const fileIsAudioOnly = file !== undefined && file.fileType !== 'mp4' && file.fileType !== 'webm';
 
-  if (file && !['mp4', 'ogg', 'mp3'].includes(file.fileType)) {
+  if (file && !['mp4', 'ogg', 'mp3', 'webm'].includes(file.fileType)) {
     throw EgressError.invalidArgument(
       `file type ${file.fileType} is not supported for composite egress; use mp4, ogg or mp3`,
+    );
+  }
+  if (file?.fileType === 'webm' && !isVp8) {
+    throw EgressError.invalidArgument(
+      `a webm file carries vp8 video, not ${enc.videoCodec}; use mp4, ogg or mp3`,
+    );
+  }
+  if (isVp8 && (file?.fileType !== 'webm' || outputs.segments || outputs.stream)) {
+    throw EgressError.invalidArgument(
+      'vp8 video goes only to a webm file; HLS, streams and mp4 files carry h264',
     );
   }
   if (!file && !outputs.segments && !outputs.stream && images.length === 0) {
@@ -439,6 +459,9 @@ export function planCompositePipeline(
 
   const hasVideo = videoSinks.length > 0 || images.length > 0;
   const hasAudio = audioSinks.length > 0;
+  // Pipes are paced by their writer and stamped by count: what a leaky queue dropped would be
+  // lost for good, so their branches wait for each other instead.
+  const mayDrop = sources.video?.kind !== 'fd' && sources.audio?.kind !== 'fd';
   const args: string[] = [];
   let video: CompositePipelinePlan['video'];
 
@@ -447,11 +470,10 @@ export function planCompositePipeline(
     positiveInt(enc.height, 'height');
     const fps = positiveInt(enc.framerate, 'framerate');
     const rawConsumers = (videoSinks.length > 0 ? 1 : 0) + images.length;
-    const rawIsShared = rawConsumers > 1;
+    const rawIsLeaky = rawConsumers > 1 && mayDrop;
     args.push(...videoSource(sources.video, enc), '!', 'tee', 'name=vraw');
 
     if (videoSinks.length > 0) {
-      const speedPreset = options.speedPreset ?? pickSpeedPreset(enc);
       const needsCuts = file !== undefined || outputs.segments !== undefined;
       const kfiSec =
         enc.keyFrameIntervalSec > 0
@@ -460,24 +482,42 @@ export function planCompositePipeline(
             ? DEFAULT_CUT_KEYFRAME_INTERVAL_SEC
             : DEFAULT_KEYFRAME_INTERVAL_SEC;
       const keyIntMax = Math.max(1, Math.round(fps * kfiSec));
-      video = { speedPreset, keyIntMax };
-      args.push(
-        'vraw.',
-        '!',
-        ...chain(
-          queue(rawIsShared, { timeNs: 1_000_000_000 }),
+      const kbps = positiveInt(enc.videoBitrateKbps, 'video bitrate');
+      let encoder: Element[];
+      if (isVp8) {
+        video = { codec: 'vp8', keyIntMax };
+        encoder = [
+          [
+            'vp8enc',
+            'deadline=1',
+            `cpu-used=${VP8_CPU_USED}`,
+            'threads=1',
+            'end-usage=cbr',
+            `target-bitrate=${kbps * 1000}`,
+            'lag-in-frames=0',
+            `keyframe-max-dist=${keyIntMax}`,
+          ],
+        ];
+      } else {
+        const speedPreset = options.speedPreset ?? pickSpeedPreset(enc);
+        video = { codec: 'h264', keyIntMax, speedPreset };
+        encoder = [
           [
             'x264enc',
             `speed-preset=${speedPreset}`,
             'tune=zerolatency',
-            `bitrate=${positiveInt(enc.videoBitrateKbps, 'video bitrate')}`,
+            `bitrate=${kbps}`,
             `key-int-max=${keyIntMax}`,
             'option-string=scenecut=0',
           ],
           [`video/x-h264,profile=${enc.h264Profile}`],
           ['h264parse'],
-          ['tee', 'name=venc'],
-        ),
+        ];
+      }
+      args.push(
+        'vraw.',
+        '!',
+        ...chain(queue(rawIsLeaky, { timeNs: 1_000_000_000 }), ...encoder, ['tee', 'name=venc']),
       );
     }
     images.forEach((image, i) => {
@@ -488,7 +528,7 @@ export function planCompositePipeline(
         'vraw.',
         '!',
         ...chain(
-          queue(rawIsShared, { buffers: 2 }),
+          queue(rawIsLeaky, { buffers: 2 }),
           ['videorate'],
           ['videoscale'],
           [`video/x-raw,framerate=1/${interval},width=${width},height=${height}`],
@@ -516,18 +556,23 @@ export function planCompositePipeline(
     );
   }
 
-  const videoIsShared = videoSinks.length > 1;
-  const audioIsShared = audioSinks.length > 1;
+  const videoIsLeaky = videoSinks.length > 1 && mayDrop;
+  const audioIsLeaky = audioSinks.length > 1 && mayDrop;
   const videoBranch = (...rest: Element[]) => [
     'venc.',
     '!',
-    ...chain(queue(videoIsShared), ['h264parse'], ...rest),
+    ...chain(queue(videoIsLeaky), ...(isVp8 ? [] : [['h264parse']]), ...rest),
   ];
-  const audioBranch = (target: string) => ['aenc.', '!', ...chain(queue(audioIsShared), [target])];
+  const audioBranch = (target: string) => ['aenc.', '!', ...chain(queue(audioIsLeaky), [target])];
 
   if (file) {
     const location = gstProp('location', file.localPath);
-    if (file.fileType === 'mp4') {
+    if (file.fileType === 'webm') {
+      // Matroska clusters go out as they fill: a crash leaves a file that plays up to the last one.
+      args.push(...chain(['webmmux', 'name=filemux'], ['filesink', location, 'sync=false']));
+      if (videoSinks.includes('file')) args.push(...videoBranch(['filemux.']));
+      if (audioSinks.includes('file')) args.push(...audioBranch('filemux.'));
+    } else if (file.fileType === 'mp4') {
       const fragmentMs = options.mp4FragmentMs ?? 1000;
       args.push(
         ...chain(

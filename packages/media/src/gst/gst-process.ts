@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { Writable } from 'node:stream';
 import { EgressError, GO_MESSAGES, type Logger, redactStreamUrl } from '@egress/protocol';
 
 /** Options of {@link GstProcess.start}. */
@@ -24,6 +25,11 @@ export interface GstProcessOptions {
   env?: NodeJS.ProcessEnv;
   /** Called with each output line, already redacted (e.g. to follow `splitmuxsink-fragment-closed`). */
   onLine?: (line: string) => void;
+  /**
+   * Descriptors of the child that are pipes written by this process (`fdsrc fd=N` sources):
+   * 0 (stdin) or 3 and up; 1 and 2 carry gst-launch's output. See {@link GstProcess.input}.
+   */
+  inputFds?: readonly number[];
 }
 
 /** How a gst-launch process ended. */
@@ -77,10 +83,25 @@ export class GstProcess {
     if (!(this.#stopDeadlineMs > 0)) {
       throw EgressError.invalidArgument('stopDeadlineMs must be a positive number');
     }
+    const inputFds = options.inputFds ?? [];
+    for (const fd of inputFds) {
+      if (!Number.isInteger(fd) || fd === 1 || fd === 2 || fd < 0) {
+        throw EgressError.invalidArgument(`input fd must be 0 or 3 and up, got ${fd}`);
+      }
+    }
+    const stdio: ('pipe' | 'ignore')[] = ['ignore', 'pipe', 'pipe'];
+    for (const fd of inputFds) {
+      while (stdio.length <= fd) stdio.push('ignore');
+      stdio[fd] = 'pipe';
+    }
     this.#child = spawn(options.gstLaunchPath ?? 'gst-launch-1.0', ['-e', '-m', ...options.args], {
       env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio,
     });
+    for (const fd of inputFds) {
+      // EPIPE after the child died: the exit (with its error line) tells what happened
+      this.input(fd)?.on('error', (err) => this.#log.debug({ err, fd }, 'input pipe closed'));
+    }
 
     const onLine = options.onLine;
     const lines: Promise<void>[] = [];
@@ -145,6 +166,15 @@ export class GstProcess {
         (exit.signal ? `killed by ${exit.signal}` : `exited with code ${String(exit.code)}`));
     const details = exit.tail.slice(-5).join('\n');
     return EgressError.internal(`${context}: ${reason}${details ? `\n${details}` : ''}`);
+  }
+
+  /**
+   * The pipe to one of the `inputFds` (undefined for another fd). Ending every input pipe ends
+   * the `fdsrc` sources: the pipeline then reaches EOS and finishes its files by itself.
+   */
+  input(fd: number): Writable | undefined {
+    const stream = this.#child.stdio[fd];
+    return stream && 'write' in stream ? stream : undefined;
   }
 
   /** The child's PID (undefined when it could not be spawned). */

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
+  type EncodingSettings,
   fileOutputName,
   type ImageOutputNames,
   type ImageOutputPlan,
@@ -15,7 +16,14 @@ import {
   type UploadConfig,
   type ValidatedEgress,
 } from '@egress/protocol';
-import { SegmentedFileSuffix } from '@livekit/protocol';
+import {
+  type EgressInfo,
+  FileInfo,
+  ImagesInfo,
+  SegmentedFileSuffix,
+  SegmentsInfo,
+} from '@livekit/protocol';
+import type { CompositeOutputPlan } from '../composite/pipeline-plan.js';
 
 /** A file output with its storage path and local path. */
 export interface ResolvedFileOutput {
@@ -47,7 +55,7 @@ export interface ResolvedImageOutput {
   upload: UploadConfig | undefined;
 }
 
-/** Every output of a composite egress, named and placed. */
+/** Every output of an egress, named and placed. */
 export interface ResolvedOutputs {
   file?: ResolvedFileOutput;
   segments?: ResolvedSegmentOutput;
@@ -65,6 +73,13 @@ export interface ResolveEgressOutputsOptions {
   tmpDir: string;
   /** The time `{time}`, `{utc}` and generated names stand for. @defaultValue new Date() */
   now?: Date;
+  /**
+   * The file's container when the request leaves it to the worker (track egress: known once the
+   * track is); the request's own type wins.
+   */
+  fileType?: OutputFileType;
+  /** More naming variables (`{track_id}`, `{track_type}`, `{publisher_identity}`...). */
+  vars?: Partial<NamingVars>;
 }
 
 /**
@@ -80,6 +95,7 @@ export async function resolveEgressOutputs(
   const { egress, tmpDir } = options;
   const now = options.now ?? new Date();
   const vars: NamingVars = {
+    ...options.vars,
     roomName: egress.roomName,
     roomId: options.roomId,
     retryCount: options.retryCount,
@@ -88,7 +104,7 @@ export async function resolveEgressOutputs(
   const out: ResolvedOutputs = { images: [] };
 
   if (egress.file) {
-    const fileType = egress.file.fileType ?? 'mp4';
+    const fileType = egress.file.fileType ?? options.fileType ?? 'mp4';
     const storagePath = fileOutputName({
       filepath: egress.file.filepath,
       fileType,
@@ -150,4 +166,66 @@ export async function resolveEgressOutputs(
 
   if (egress.stream) out.stream = egress.stream;
   return out;
+}
+
+/**
+ * The pipeline's view of resolved outputs (`planCompositePipeline`'s `outputs`); the stream
+ * output needs the port of the local stream server.
+ */
+export function outputPlanOf(
+  outputs: ResolvedOutputs,
+  encoding: EncodingSettings,
+  streamPort?: number,
+): CompositeOutputPlan {
+  return {
+    encoding,
+    ...(outputs.file
+      ? { file: { fileType: outputs.file.fileType, localPath: outputs.file.localPath } }
+      : {}),
+    ...(outputs.segments
+      ? {
+          segments: {
+            localDir: outputs.segments.localDir,
+            segmentPattern: outputs.segments.names.segmentPattern,
+            playlistName: outputs.segments.names.playlistName,
+            segmentDurationSec: outputs.segments.segmentDurationSec,
+          },
+        }
+      : {}),
+    images: outputs.images.map((image) => ({
+      localDir: image.localDir,
+      imagePattern: image.names.imagePattern,
+      captureIntervalSec: image.plan.captureIntervalSec,
+      width: image.plan.width,
+      height: image.plan.height,
+    })),
+    ...(outputs.stream && streamPort !== undefined
+      ? { stream: { protocol: outputs.stream.protocol, port: streamPort } }
+      : {}),
+  };
+}
+
+/**
+ * The info with the output names in its results (file name, playlist names, image prefixes),
+ * as Go reports them from STARTING on. Results the info lacks are created.
+ */
+export function withOutputNames(info: EgressInfo, outputs: ResolvedOutputs): EgressInfo {
+  const next = info.clone();
+  if (outputs.file) {
+    const file = next.fileResults[0] ?? new FileInfo();
+    file.filename = outputs.file.storagePath;
+    if (next.fileResults.length === 0) next.fileResults.push(file);
+  }
+  if (outputs.segments) {
+    const segments = next.segmentResults[0] ?? new SegmentsInfo();
+    segments.playlistName = outputs.segments.names.playlistPath;
+    segments.livePlaylistName = outputs.segments.names.livePlaylistPath;
+    if (next.segmentResults.length === 0) next.segmentResults.push(segments);
+  }
+  outputs.images.forEach((image, i) => {
+    const result = next.imageResults[i] ?? new ImagesInfo();
+    result.filenamePrefix = image.names.infoFilenamePrefix;
+    if (next.imageResults.length <= i) next.imageResults.push(result);
+  });
+  return next;
 }

@@ -1,7 +1,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
-import { livePlaylistFromMain } from '@egress/media';
 import type { ManifestFile, RecordingUploader } from '@egress/storage';
+import { livePlaylistFromMain } from '../composite/live-playlist.js';
 import type { ResolvedSegmentOutput } from './egress-outputs.js';
 
 /** What the HLS output has uploaded so far. */
