@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import {
   type Config,
   type ControlMessage,
+  CpuAdmission,
   createRedis,
   DEFAULT_ENCODING,
   decodeJobInfo,
@@ -36,7 +37,6 @@ import {
 import { createOutputUploader } from '@egress/storage';
 import { type EgressInfo, EgressStatus } from '@livekit/protocol';
 import { type Job, WaitingError, Worker } from 'bullmq';
-import { CpuAdmission } from './cpu-admission.js';
 import { type DisplaySize, displayFor } from './display-size.js';
 import type { ChildMessage, OutputsMessage, StartMessage } from './ipc-messages.js';
 import { killProcessGroups } from './kill-process-groups.js';

@@ -1,3 +1,4 @@
+export { CpuAdmission, type CpuAdmissionOptions } from './admission/cpu-admission.js';
 export {
   type AssertServiceConfigOptions,
   assertServiceConfig,

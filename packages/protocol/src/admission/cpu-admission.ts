@@ -1,4 +1,4 @@
-import { EgressError } from '@egress/protocol';
+import { EgressError } from '../errors.js';
 
 /** Options of {@link CpuAdmission}. */
 export interface CpuAdmissionOptions {
