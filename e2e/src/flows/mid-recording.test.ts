@@ -18,6 +18,7 @@ import { outputMismatches } from '../demo/expectations.js';
 import { frameMeanRgb, type OutputProbe, probeOutput } from '../demo/probe-output.js';
 import { testRedisAddress } from '../test-env.js';
 import { flowSkipReason } from './flow-env.js';
+import { serviceOutput } from './flow-runs.js';
 import { type LayoutPageServer, startLayoutPageServer } from './layout-page-server.js';
 import { durationMismatch, type RecordedEgress, recordEgress } from './record-egress.js';
 import { type RtmpCapture, startRtmpCapture } from './rtmp-capture.js';
@@ -109,7 +110,7 @@ describe('update stream and layout mid-recording', { skip: flowSkipReason() }, (
   });
 
   after(async () => {
-    const output = stack?.apps.map((a) => `--- ${a.app}\n${a.output()}`).join('\n') ?? '';
+    const output = serviceOutput(stack);
     await stack?.close();
     await Promise.all([rtmpA?.close(), rtmpB?.close(), page?.close()]);
     if (outputDir) await rm(outputDir, { recursive: true, force: true });

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  DirectFileOutput,
+  EgressStatus,
+  WebhookConfig,
+  type WebhookEvent,
+} from 'livekit-server-sdk';
+import {
+  DEMO_API_KEY,
+  DEMO_API_SECRET,
+  type EgressStack,
+  startEgressStack,
+} from '../demo/egress-stack.js';
+import { statusName } from '../demo/egress-watch.js';
+import { testRedisAddress } from '../test-env.js';
+import { flowSkipReason } from './flow-env.js';
+import { serviceOutput } from './flow-runs.js';
+import { type RecordedEgress, recordEgress } from './record-egress.js';
+import { startWebhookSink, type WebhookSink } from './webhook-sink.js';
+
+// Webhooks of a Twirp egress, end to end: the bridge's configured webhook URL and the request's
+// own webhook (signed with its own key) each receive egress_started, egress_updated and
+// egress_ended, checked with livekit-server-sdk's WebhookReceiver as a LiveKit app would.
+const ROOM = 'e2e-webhooks';
+const REDIS_DB = 20;
+const RECORD_SEC = 3;
+/** The request webhook's signing secret: not the server's, so each sink proves its key. */
+const REQUEST_SECRET = 'request-webhook-secret-of-at-least-32-chars';
+
+describe('webhooks of a Twirp egress', { skip: flowSkipReason() }, () => {
+  let outputDir: string;
+  let stack: EgressStack | undefined;
+  let configSink: WebhookSink | undefined;
+  let requestSink: WebhookSink | undefined;
+  let recorded: RecordedEgress | undefined;
+  let egressId = '';
+
+  /** The sink's events for this egress, once egress_ended has arrived. */
+  async function eventsOf(sink: WebhookSink | undefined): Promise<WebhookEvent[]> {
+    assert.ok(sink);
+    await sink.waitFor((e) => e.event === 'egress_ended' && e.egressInfo?.egressId === egressId);
+    return sink.events.filter((e) => e.egressInfo?.egressId === egressId);
+  }
+
+  before(async () => {
+    outputDir = await mkdtemp(join(tmpdir(), 'e2e-webhooks-'));
+    configSink = await startWebhookSink(DEMO_API_KEY, DEMO_API_SECRET);
+    requestSink = await startWebhookSink(DEMO_API_KEY, REQUEST_SECRET);
+    stack = await startEgressStack({
+      redisAddress: testRedisAddress() ?? '',
+      redisDb: REDIS_DB,
+      outputDir,
+      room: ROOM,
+      logLevel: 'warn',
+      workers: ['track-worker'],
+      bots: [{ identity: 'alice', kind: 'audio', toneHz: 440 }],
+      config: { webhook: `{ urls: [${JSON.stringify(configSink.url)}] }` },
+    });
+    const started = await stack.client.startTrackEgress(
+      ROOM,
+      new DirectFileOutput({ filepath: 'hooks/{track_id}.ogg' }),
+      stack.bots[0]?.publications.audio?.sid ?? '',
+      [new WebhookConfig({ url: requestSink.url, signingKey: REQUEST_SECRET })],
+    );
+    egressId = started.egressId;
+    recorded = await recordEgress(stack.client, egressId, { recordSec: RECORD_SEC });
+  });
+
+  after(async () => {
+    const output = serviceOutput(stack);
+    await stack?.close();
+    await Promise.all([configSink?.close(), requestSink?.close()]);
+    if (outputDir) await rm(outputDir, { recursive: true, force: true });
+    if (!recorded && output) process.stderr.write(`${output}\n`);
+  });
+
+  const sinks: Array<[string, () => WebhookSink | undefined]> = [
+    ['the configured webhook URL', () => configSink],
+    ['the request’s own webhook', () => requestSink],
+  ];
+  for (const [name, sinkOf] of sinks) {
+    describe(name, () => {
+      it('receives started, updated and ended, in that order, all verified', async () => {
+        const events = await eventsOf(sinkOf());
+        const names = events.map((e) => e.event);
+        const first = (event: WebhookEvent['event']) => names.indexOf(event);
+        assert.ok(first('egress_started') >= 0, `no egress_started in ${names.join(', ')}`);
+        assert.ok(first('egress_updated') > first('egress_started'), names.join(', '));
+        assert.ok(first('egress_ended') > first('egress_updated'), names.join(', '));
+        assert.deepEqual(sinkOf()?.refusals, []);
+      });
+
+      it('carries the egress statuses: STARTING, then ACTIVE, and COMPLETE at the end', async () => {
+        const events = await eventsOf(sinkOf());
+        const status = (event: WebhookEvent['event']) =>
+          events
+            .filter((e) => e.event === event)
+            .map((e) => (e.egressInfo ? statusName(e.egressInfo.status) : 'none'));
+        assert.deepEqual(status('egress_started'), ['EGRESS_STARTING']);
+        assert.ok(
+          status('egress_updated').includes('EGRESS_ACTIVE'),
+          status('egress_updated').join(),
+        );
+        assert.deepEqual(status('egress_ended'), ['EGRESS_COMPLETE']);
+        const ended = events.find((e) => e.event === 'egress_ended')?.egressInfo;
+        assert.ok((ended?.fileResults[0]?.size ?? 0n) > 0n, 'ended without a file result');
+      });
+
+      it('never carries the request webhook’s signing key', async () => {
+        const events = await eventsOf(sinkOf());
+        for (const e of events) {
+          assert.ok(!JSON.stringify(e.toJson()).includes(REQUEST_SECRET), `${e.event} leaks it`);
+        }
+      });
+    });
+  }
+
+  it('the egress itself ended COMPLETE', () => {
+    assert.ok(recorded);
+    assert.equal(recorded.ended.status, EgressStatus.EGRESS_COMPLETE, recorded.ended.error);
+  });
+});
