@@ -1,6 +1,10 @@
 // CPU cost and start latency of a web egress through the real web source (PulseAudio sink, Xvfb,
-// Chromium) and composite pipeline (gst-launch, MP4 file), per resolution and x264 preset.
-// Run: node --import tsx bench/composite.ts [seconds per configuration, default 15]
+// Chromium) and composite pipeline (gst-launch, MP4 file), per resolution and x264 preset; then
+// start latency through a composite worker process (request → ACTIVE and → PLAYING, 720p30),
+// cold (warm_pool_size 0) and warm (1).
+// Run: node --import tsx bench/composite.ts [seconds per configuration, default 15] [cpu|start|all]
+// The start part runs the compiled worker: pnpm turbo run build --filter @egress/composite-worker...
+// It uses EGRESS_TEST_REDIS_URL when set, else starts its own redis-server.
 // Uses the PulseAudio daemon of PULSE_RUNTIME_PATH when one answers there; otherwise starts a
 // private one with scripts/services (stopped again at the end). No network namespace is needed.
 // CPU: utime + stime deltas from /proc over a fixed window after a warm-up, summed per process
@@ -18,12 +22,17 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import {
+  runStartLatencyBench,
+  type StartLatencyRow,
+} from '../apps/composite-worker/src/testing/start-latency-bench.js';
+import {
   GstProcess,
   planCompositePipeline,
   startWebSource,
   type X264SpeedPreset,
 } from '../packages/media/src/index.js';
 import { createLogger, DEFAULT_ENCODING } from '../packages/protocol/src/index.js';
+import { startTestRedis } from '../packages/protocol/src/testing/start-test-redis.js';
 
 const run = promisify(execFile);
 const { env: ENV } = process;
@@ -33,6 +42,8 @@ const logger = createLogger({
 });
 const argSeconds = Number(process.argv[2]);
 const WINDOW_SEC = argSeconds > 0 ? argSeconds : 15;
+const PART = process.argv[3] ?? 'all';
+const START_RUNS = 5;
 const WARMUP_SEC = 3;
 const CLK_TCK = 100;
 
@@ -388,6 +399,79 @@ function printTable(rows: Row[]): void {
   );
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+function printStartTable(rows: StartLatencyRow[]): void {
+  const sec = (ms: number | undefined) => (ms === undefined ? '-' : (ms / 1000).toFixed(2));
+  const header = [
+    'worker',
+    'runs',
+    'warm starts',
+    '→ ACTIVE p50 s',
+    '→ ACTIVE min–max s',
+    '→ PLAYING p50 s',
+    'load avg',
+  ];
+  const lines = (['cold', 'warm'] as const).map((mode) => {
+    const of = rows.filter((r) => r.mode === mode);
+    const active = of.map((r) => r.toActiveMs);
+    const playing = of.flatMap((r) => (r.toPlayingMs === undefined ? [] : [r.toPlayingMs]));
+    const load = of.reduce((sum, r) => sum + r.loadAverage, 0) / Math.max(1, of.length);
+    return [
+      mode === 'cold' ? 'cold (warm_pool_size 0)' : 'warm (warm_pool_size 1)',
+      String(of.length),
+      String(of.filter((r) => r.isWarm).length),
+      sec(median(active)),
+      `${sec(Math.min(...active))}–${sec(Math.max(...active))}`,
+      playing.length > 0 ? sec(median(playing)) : '-',
+      load.toFixed(1),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  const fmt = (cells: string[]): string =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
+  console.log(fmt(header));
+  console.log(
+    `|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 2)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+  );
+  for (const l of lines) console.log(fmt(l));
+  console.log(
+    '720p30 web egress to MP4 through a composite worker process (compiled JS, BullMQ on Redis): ' +
+      'request = enqueue, ACTIVE = the job progress event, PLAYING = the pipeline, from the ' +
+      "worker's log. Warm: each egress takes a process whose Xvfb, sink and Chromium already run; " +
+      'the next waits until the pool refilled. load avg = 1-min load when each egress was requested.',
+  );
+  console.log('Target: start latency <= 2 s on a warm worker.');
+}
+
+async function cpuPart(baseUrl: string, dir: string, pulsePid: number | undefined): Promise<void> {
+  const rows: Row[] = [];
+  for (const config of CONFIGS) {
+    rows.push(await measure(config, baseUrl, dir, pulsePid));
+    console.error(`done: ${config.name}`);
+  }
+  printTable(rows);
+}
+
+async function startPart(baseUrl: string): Promise<void> {
+  const ambient = ENV.EGRESS_TEST_REDIS_URL;
+  const redis = await startTestRedis(ambient ? { url: ambient } : {});
+  try {
+    const rows = await runStartLatencyBench({
+      redisUrl: redis.url,
+      pageUrl: `${baseUrl}/page`,
+      runs: START_RUNS,
+    });
+    printStartTable(rows);
+  } finally {
+    await redis.close();
+  }
+}
+
 async function main(): Promise<void> {
   const server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
@@ -397,18 +481,14 @@ async function main(): Promise<void> {
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const dir = await mkdtemp(join(tmpdir(), 'bench-composite-'));
   const pulse = await ensurePulse();
-  const rows: Row[] = [];
   try {
-    for (const config of CONFIGS) {
-      rows.push(await measure(config, baseUrl, dir, pulse.pid));
-      console.error(`done: ${config.name}`);
-    }
+    if (PART === 'cpu' || PART === 'all') await cpuPart(baseUrl, dir, pulse.pid);
+    if (PART === 'start' || PART === 'all') await startPart(baseUrl);
   } finally {
     await pulse.stop();
     server.close();
     await rm(dir, { recursive: true, force: true });
   }
-  printTable(rows);
 }
 
 await main();

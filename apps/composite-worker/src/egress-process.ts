@@ -71,7 +71,7 @@ function prepare(message: PrepareMessage): void {
       });
       const chromium = prepared.processIds.chromium;
       if (!isLeaving) void send({ type: 'ready', pgids: chromium !== undefined ? [chromium] : [] });
-      logger.debug({ display: prepared.display }, 'warm egress process ready');
+      logger.debug({ display: prepared.display }, 'warm egress process prepared');
       return prepared;
     },
     (err: unknown) => {
