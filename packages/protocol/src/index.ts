@@ -1,4 +1,5 @@
 export { CpuAdmission, type CpuAdmissionOptions } from './admission/cpu-admission.js';
+export { ProcessTreeUsage, type TreeUsage } from './admission/process-tree-usage.js';
 export {
   type AssertServiceConfigOptions,
   assertServiceConfig,
