@@ -7,13 +7,14 @@
  */
 import { execFile, fork } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { ProcessTreeUsage } from '@egress/protocol';
 import { type Bot, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
 import { dispose } from '@livekit/rtc-node';
 import { WebSocketServer } from 'ws';
@@ -22,7 +23,6 @@ import { probeVideoFile } from '../testing/probe-video-file.js';
 const run = promisify(execFile);
 const apiKey = 'track-bench-key';
 const apiSecret = 'track-bench-secret-track-bench-secret-0';
-const TICKS_PER_SEC = 100;
 const PER_CELL = 10;
 
 /** What one bench row ran. */
@@ -171,20 +171,20 @@ async function measureCase(
   await Promise.race([Promise.all(cells.map((cell) => cell.ready)), sleep(60_000)]);
   await sleep((ctx.options.warmupSec ?? 3) * 1000);
   const roots = cells.map((cell) => cell.child.pid ?? 0);
-  const before = await cpuOfTrees(roots);
-  const startMs = performance.now();
+  const trees = new ProcessTreeUsage();
+  await trees.sample(roots);
   await sleep((ctx.options.windowSec ?? 15) * 1000);
-  const after = await cpuOfTrees(roots);
-  const windowSec = (performance.now() - startMs) / 1000;
+  const usage = [...(await trees.sample(roots)).values()];
   for (const cell of cells) cell.child.send('stop');
   const results = (await Promise.all(cells.map((cell) => cell.done))).flat();
-  const cores = (after.ticks - before.ticks) / TICKS_PER_SEC / windowSec;
+  const cores = usage.reduce((sum, tree) => sum + tree.cpu, 0);
+  const rssBytes = usage.reduce((sum, tree) => sum + tree.rssBytes, 0);
   const row: TrackBenchRow = {
     name: c.name,
     count: c.count,
     cores,
     corePerEgress: cores / c.count,
-    rssMbPerEgress: after.rssKb / 1024 / c.count,
+    rssMbPerEgress: rssBytes / 1024 / 1024 / c.count,
     complete: results.filter((r) => r.status === 'complete').length,
   };
   if (c.checkRealTime) {
@@ -228,37 +228,4 @@ async function toneCoverage(path: string, wallSec: number): Promise<number> {
     .map(Number);
   const durationSec = hours * 3600 + minutes * 60 + seconds;
   return Math.max(0, Math.min(durationSec, wallSec) - silentSec) / wallSec;
-}
-
-/** utime + stime ticks and RSS of process trees (each root and every descendant), from /proc. */
-async function cpuOfTrees(roots: number[]): Promise<{ ticks: number; rssKb: number }> {
-  const stats = new Map<number, { ppid: number; ticks: number; rssPages: number }>();
-  for (const name of await readdir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const text = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
-    if (!text) continue;
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    stats.set(Number(name), {
-      ppid: Number(fields[1]),
-      ticks: Number(fields[11]) + Number(fields[12]),
-      rssPages: Number(fields[21]),
-    });
-  }
-  const tree = new Set(roots);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [pid, s] of stats) {
-      if (!tree.has(pid) && tree.has(s.ppid)) {
-        tree.add(pid);
-        grew = true;
-      }
-    }
-  }
-  let ticks = 0;
-  let rssPages = 0;
-  for (const pid of tree) {
-    ticks += stats.get(pid)?.ticks ?? 0;
-    rssPages += stats.get(pid)?.rssPages ?? 0;
-  }
-  return { ticks, rssKb: rssPages * 4 };
 }
