@@ -72,6 +72,8 @@ export interface Bridge {
   readonly state: EgressState;
   /** The workers' capacity reports, as the psrpc door's StartEgress affinity reads them. */
   readonly capacity: PoolCapacity;
+  /** Stored EgressInfo and which egresses livekit-server started (psrpc door). */
+  readonly store: EgressStore;
   /**
    * Subscribes to every EgressInfo change (created, worker status, ended by the bridge): the
    * psrpc door's IOInfo reporter and webhooks listen here. Returns the unsubscribe function.
@@ -221,6 +223,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
       bridge: {
         intake,
         service,
+        store,
         capacity,
         onInfoChanged: (listener) => state.onInfoChanged(listener),
       },
@@ -246,6 +249,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
       service,
       state,
       capacity,
+      store,
       onInfoChanged: (listener) => state.onInfoChanged(listener),
       drain: () => {
         isDraining = true;

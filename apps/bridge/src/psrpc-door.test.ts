@@ -178,6 +178,56 @@ describe('startPsrpcDoor through startBridge', { timeout: 60_000 }, () => {
     }
   });
 
+  it('keeps serving a psrpc egress across a bridge restart: stop, final status to IOInfo', async () => {
+    const restartPrefix = `test-${randomUUID()}`;
+    const restartCluster = `cluster-${randomUUID()}`;
+    const start = () =>
+      startBridge({
+        config: { ...testConfig(redis.url), clusterId: restartCluster },
+        logger: testLogger(),
+        queuePrefix: restartPrefix,
+        api: { host: '127.0.0.1', port: 0 },
+        sweepIntervalMs: 250,
+        stalledIntervalMs: 500,
+        controlReplyTimeoutMs: 3000,
+        ioInfoTopic,
+      });
+    const restartWorker = new TestWorker({
+      redisUrl: redis.url,
+      queue: QUEUE_NAMES.composite,
+      prefix: restartPrefix,
+    });
+    let first: Bridge | undefined;
+    let second: Bridge | undefined;
+    try {
+      first = await start();
+      await restartWorker.start();
+      const egressId = newEgressId();
+      await fake.startEgress(startRequest(egressId, `room-${randomUUID()}`), {
+        clusterId: restartCluster,
+      });
+      await fake.waitForStatus(egressId, S.EGRESS_ACTIVE);
+      await first.close();
+      first = undefined;
+
+      second = await start();
+      const lists = await fake.listActiveEgress({ timeoutMs: 500 });
+      assert.ok(lists.flatMap((r) => r.result?.egressIds ?? []).includes(egressId));
+      const stopped = await fake.stopEgress(egressId);
+      assert.equal(stopped.status, S.EGRESS_ENDING);
+      const ended = await fake.waitForStatus(egressId, S.EGRESS_COMPLETE);
+      assert.notEqual(ended.endedAt, 0n);
+      const calls = fake.ioInfoCalls.filter((c) => c.info.egressId === egressId);
+      assert.equal(calls.at(-1)?.info.status, S.EGRESS_COMPLETE);
+      assert.equal(calls.filter((c) => c.method === 'CreateEgress').length, 1);
+    } finally {
+      await first?.close();
+      await second?.close();
+      await restartWorker.close();
+      await removeTestKeys(redis.url, restartPrefix);
+    }
+  });
+
   it('stops claiming StartEgress once drained', async () => {
     const otherCluster = `cluster-${randomUUID()}`;
     const door = await startPsrpcDoor({

@@ -29,7 +29,10 @@ import { PsrpcServer } from './psrpc/psrpc-server.js';
 import { startAffinity, startPlanOf } from './psrpc/start-affinity.js';
 
 /** The parts of the bridge the psrpc door uses. */
-export type PsrpcDoorBridge = Pick<Bridge, 'intake' | 'service' | 'onInfoChanged' | 'capacity'>;
+export type PsrpcDoorBridge = Pick<
+  Bridge,
+  'intake' | 'service' | 'store' | 'onInfoChanged' | 'capacity'
+>;
 
 /** What {@link startPsrpcDoor} takes. */
 export interface StartPsrpcDoorOptions {
@@ -51,6 +54,14 @@ export interface StartPsrpcDoorOptions {
   ioInfoTopic?: ChannelPart;
   /** Timeouts and backoff of the IOInfo reporter. */
   ioInfo?: Omit<IoInfoReporterOptions, 'client' | 'logger' | 'topic'>;
+  /**
+   * How long the door's alive mark lasts without a refresh, milliseconds: after a crash, its
+   * egresses wait this long for another door (or its restart) to take them over.
+   * @defaultValue 10000
+   */
+  aliveTtlMs?: number;
+  /** How often the door looks for psrpc egresses whose door is gone, milliseconds. @defaultValue 5000 */
+  takeoverIntervalMs?: number;
 }
 
 /** A running psrpc door. */
@@ -64,9 +75,11 @@ export interface PsrpcDoor {
   close(): Promise<void>;
 }
 
-// One egress this door accepted; `isEnded` once its final status was seen.
+// One egress this door serves; `isEnded` once its final status was seen, `hasReported` once a
+// change of it was reported (so a takeover does not report an older stored info after it).
 interface Accepted {
   isEnded: boolean;
+  hasReported: boolean;
 }
 
 /** The request inside a StartEgress, or `undefined` when {@link egressRequestOf} refuses it. */
@@ -119,9 +132,13 @@ export function egressRequestOf(request: RpcStartEgressRequest): EgressRequest {
  *   `IOInfo.UpdateEgress` on every later change (retried by {@link IoInfoReporter}).
  * - after {@link PsrpcDoor.drain}, no StartEgress claims (affinity -1).
  *
- * Only egresses accepted by this door are reported to IOInfo: those started through the Twirp
+ * Only egresses livekit-server started are reported to IOInfo: those started through the Twirp
  * door are not livekit-server's, and with no livekit-server their updates would retry forever.
- * A bridge restart forgets which egresses it accepted (their handler topics and updates stop).
+ * Each accepted egress is stored with the door's owner id (`egress:psrpc:<id>`), and the door
+ * keeps an alive mark with a short TTL. A door whose mark is gone (closed, crashed, a bridge
+ * restart) has its running egresses taken over by the next door that looks (at start, every
+ * `takeoverIntervalMs`, and on any change of such an egress): it subscribes their handler
+ * topics again and reports their latest stored info to IOInfo, then every change as before.
  */
 export async function startPsrpcDoor(options: StartPsrpcDoorOptions): Promise<PsrpcDoor> {
   const { bridge, config } = options;
@@ -156,7 +173,12 @@ export async function startPsrpcDoor(options: StartPsrpcDoorOptions): Promise<Ps
     ...(options.ioInfoTopic ? { topic: options.ioInfoTopic } : {}),
   });
   const accepted = new Map<string, Accepted>();
+  const store = bridge.store;
+  const ownerId = internal.serverId;
+  const aliveTtlMs = options.aliveTtlMs ?? 10_000;
+  const takingOver = new Set<string>();
   let isDraining = false;
+  let isClosed = false;
 
   const unregister = (egressId: string): void => {
     handler.unregisterTopic([egressId]).catch((err: unknown) => {
@@ -192,12 +214,13 @@ export async function startPsrpcDoor(options: StartPsrpcDoorOptions): Promise<Ps
       ...(request.wsUrl ? { wsUrl: request.wsUrl } : {}),
       retryCount: request.retryCount,
       estimatedCpu: request.estimatedCpu,
+      psrpcOwner: ownerId,
     });
     const egressId = info.egressId;
     const plan = startPlanOf(egressRequest, config.cpuCost, request.estimatedCpu);
     void bridge.capacity.reserve(plan.pool, egressId, plan.cost, plan.requestType);
     // No I/O ran since the intake announced the egress, so no change of it was missed here.
-    const entry: Accepted = { isEnded: false };
+    const entry: Accepted = { isEnded: false, hasReported: false };
     accepted.set(egressId, entry);
     try {
       // CreateEgress goes out first so that later updates wait for it (IoInfoReporter).
@@ -216,11 +239,63 @@ export async function startPsrpcDoor(options: StartPsrpcDoorOptions): Promise<Ps
     return info;
   };
 
+  // Serves an egress whose door is gone: its handler topics, and its latest stored info to
+  // IOInfo (changes made while no door served it, a final status included, were not reported).
+  const serveTakenOver = async (egressId: string): Promise<void> => {
+    const entry: Accepted = { isEnded: false, hasReported: false };
+    accepted.set(egressId, entry);
+    const info = await store.get(egressId);
+    if (!info || isFinalStatus(info.status)) {
+      accepted.delete(egressId);
+    } else {
+      await registerHandlers(egressId);
+    }
+    if (info && !entry.hasReported && info.status !== EgressStatus.EGRESS_STARTING) {
+      reporter.updateEgress(info);
+    }
+    if (entry.isEnded) unregister(egressId);
+    log.info({ egressId, status: info?.status }, 'psrpc egress taken over');
+  };
+
+  // Takes an egress over when it is livekit-server's and its door is gone.
+  const takeOverIfOrphaned = async (egressId: string): Promise<void> => {
+    if (isClosed || accepted.has(egressId) || takingOver.has(egressId)) return;
+    takingOver.add(egressId);
+    try {
+      const owner = await store.psrpcOwnerOf(egressId);
+      // Not livekit-server's, or this door's own (accepted, or dropped on purpose when its
+      // CreateEgress failed).
+      if (owner === undefined || owner === ownerId) return;
+      if (await store.isDoorAlive(owner)) return;
+      if (!(await store.adoptPsrpc(egressId, owner, ownerId))) return;
+      if (!isClosed) await serveTakenOver(egressId);
+    } finally {
+      takingOver.delete(egressId);
+    }
+  };
+
+  const takeOverOrphans = async (): Promise<void> => {
+    for (const egressId of await store.activeIds()) {
+      await takeOverIfOrphaned(egressId).catch((err: unknown) => {
+        // One egress's trouble must not stop the others; the next pass tries it again.
+        log.warn({ err, egressId }, 'psrpc door could not take an egress over');
+      });
+    }
+  };
+
   const unsubscribe = bridge.onInfoChanged((info) => {
     const entry = accepted.get(info.egressId);
-    if (!entry) return;
+    if (!entry) {
+      void takeOverIfOrphaned(info.egressId).catch((err: unknown) => {
+        log.warn({ err, egressId: info.egressId }, 'psrpc door could not take an egress over');
+      });
+      return;
+    }
     // STARTING is what CreateEgress carries; Go's handler reports from ACTIVE on.
-    if (info.status !== EgressStatus.EGRESS_STARTING) reporter.updateEgress(info);
+    if (info.status !== EgressStatus.EGRESS_STARTING) {
+      entry.hasReported = true;
+      reporter.updateEgress(info);
+    }
     if (isFinalStatus(info.status)) {
       entry.isEnded = true;
       accepted.delete(info.egressId);
@@ -228,8 +303,25 @@ export async function startPsrpcDoor(options: StartPsrpcDoorOptions): Promise<Ps
     }
   });
 
+  const markAlive = (): void => {
+    store.markDoorAlive(ownerId, aliveTtlMs).catch((err: unknown) => {
+      // Its egresses may be taken over by another door if this keeps failing; that is safe.
+      log.warn({ err }, 'psrpc door could not refresh its alive mark');
+    });
+  };
+  let aliveTimer: NodeJS.Timeout | undefined;
+  let takeoverTimer: NodeJS.Timeout | undefined;
+
   try {
     await ioClient.start();
+    await store.markDoorAlive(ownerId, aliveTtlMs);
+    aliveTimer = setInterval(markAlive, Math.max(100, Math.floor(aliveTtlMs / 3)));
+    await takeOverOrphans();
+    takeoverTimer = setInterval(() => {
+      void takeOverOrphans().catch((err: unknown) => {
+        log.warn({ err }, 'psrpc door could not look for egresses to take over');
+      });
+    }, options.takeoverIntervalMs ?? 5000);
     await internal.registerMultiMethod({
       method: PSRPC_METHODS.listActiveEgress,
       topic: [''],
@@ -253,6 +345,9 @@ export async function startPsrpcDoor(options: StartPsrpcDoorOptions): Promise<Ps
       handler: startEgress,
     });
   } catch (err) {
+    isClosed = true;
+    clearInterval(aliveTimer);
+    clearInterval(takeoverTimer);
     unsubscribe();
     await Promise.allSettled([internal.close(), handler.close(), ioClient.close()]);
     if (ownsBus) await bus.close();
@@ -267,8 +362,15 @@ export async function startPsrpcDoor(options: StartPsrpcDoorOptions): Promise<Ps
     },
     close: () => {
       closing ??= (async () => {
+        isClosed = true;
+        clearInterval(aliveTimer);
+        clearInterval(takeoverTimer);
         unsubscribe();
         await Promise.allSettled([internal.close(), handler.close()]);
+        // After its handlers stopped: the next door takes its egresses at once.
+        await store.markDoorGone(ownerId).catch((err: unknown) => {
+          log.warn({ err }, 'psrpc door could not remove its alive mark');
+        });
         await reporter.close({ drainMs: 1000 });
         await ioClient.close();
         if (ownsBus) await bus.close();

@@ -46,6 +46,11 @@ export interface StartOptions {
   retryCount?: number;
   /** livekit-server's `estimated_cpu`; above 0 it replaces the configured cost. @defaultValue 0 */
   estimatedCpu?: number;
+  /**
+   * The psrpc door accepting it for livekit-server (its owner id); stored with the egress
+   * before anyone hears of it, so webhooks of this egress are left to livekit-server.
+   */
+  psrpcOwner?: string;
 }
 
 /**
@@ -114,7 +119,7 @@ export class Intake {
       ...(token ? { token } : {}),
     });
 
-    await this.#store.create(info);
+    await this.#store.create(info, options.psrpcOwner ? { psrpcOwner: options.psrpcOwner } : {});
     try {
       await this.#queues.add(payload);
     } catch (err) {

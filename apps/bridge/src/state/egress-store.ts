@@ -33,6 +33,16 @@ export interface ListFilter {
   isActiveOnly?: boolean;
 }
 
+/** Options of {@link EgressStore.create}. */
+export interface CreateOptions {
+  /**
+   * The psrpc door that accepted the egress for livekit-server (its owner id): the egress is
+   * marked as livekit-server's, so webhooks are left to livekit-server and a restarted door
+   * takes it back (see {@link EgressStore.psrpcOwnerOf}).
+   */
+  psrpcOwner?: string;
+}
+
 /** What {@link EgressStore.update} did. */
 export interface UpdateResult {
   /** The stored info after the call. */
@@ -51,6 +61,20 @@ export interface StoreKeys {
   readonly index: string;
   /** Set of the egress ids of a room. */
   room(roomName: string): string;
+}
+
+/**
+ * Key marking an egress accepted through the psrpc door: `egress:psrpc:<egressId>` holds the id
+ * of the door that serves it. It lives as long as the egress's info.
+ */
+export function psrpcOwnerKey(egressId: string): string {
+  egressInfoKey(egressId); // throws invalid_argument for an id that cannot name our keys
+  return `egress:psrpc:${egressId}`;
+}
+
+/** Key a live psrpc door keeps with a short TTL: `egress:psrpc-door:<ownerId>`. */
+export function psrpcDoorAliveKey(ownerId: string): string {
+  return `egress:psrpc-door:${ownerId}`;
 }
 
 /**
@@ -82,6 +106,13 @@ return 1
 `;
 
 const MAX_CAS_ATTEMPTS = 20;
+
+// Moves a psrpc egress to a new owner only if the old one still holds it.
+const ADOPT_SCRIPT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+return 1
+`;
 
 function encode(info: EgressInfo): string {
   return JSON.stringify(egressInfoToJson(info));
@@ -131,7 +162,7 @@ export class EgressStore {
    * @throws already_exists when an egress with this id is stored.
    * @throws invalid_argument when the id cannot name a key.
    */
-  async create(info: EgressInfo): Promise<void> {
+  async create(info: EgressInfo, options: CreateOptions = {}): Promise<void> {
     const key = egressInfoKey(info.egressId);
     const isFinal = isFinalStatus(info.status);
     const written = isFinal
@@ -140,13 +171,48 @@ export class EgressStore {
     if (written === null) {
       throw EgressError.alreadyExists(`egress ${info.egressId} already exists`);
     }
+    if (options.psrpcOwner) {
+      await this.#redis.set(psrpcOwnerKey(info.egressId), options.psrpcOwner);
+    }
     await this.#index(info);
+  }
+
+  /**
+   * The psrpc door that serves an egress livekit-server started, or `undefined` for an egress
+   * started through the Twirp door (or expired).
+   */
+  async psrpcOwnerOf(egressId: string): Promise<string | undefined> {
+    return (await this.#redis.get(psrpcOwnerKey(egressId))) ?? undefined;
+  }
+
+  /**
+   * Hands a psrpc egress from `from` (a door that is gone) to `to`; `false` when another door
+   * took it first.
+   */
+  async adoptPsrpc(egressId: string, from: string, to: string): Promise<boolean> {
+    return (await this.#redis.eval(ADOPT_SCRIPT, 1, psrpcOwnerKey(egressId), from, to)) === 1;
+  }
+
+  /** Marks a psrpc door as alive for `ttlMs` (it refreshes this well before it expires). */
+  async markDoorAlive(ownerId: string, ttlMs: number): Promise<void> {
+    await this.#redis.set(psrpcDoorAliveKey(ownerId), '1', 'PX', ttlMs);
+  }
+
+  /** Whether a psrpc door refreshed its mark lately. */
+  async isDoorAlive(ownerId: string): Promise<boolean> {
+    return (await this.#redis.exists(psrpcDoorAliveKey(ownerId))) === 1;
+  }
+
+  /** Removes a closing door's mark, so another door takes its egresses at once. */
+  async markDoorGone(ownerId: string): Promise<void> {
+    await this.#redis.del(psrpcDoorAliveKey(ownerId));
   }
 
   /** Removes an egress and its index entries (used when it could not be enqueued). */
   async remove(egressId: string): Promise<void> {
     const info = await this.get(egressId);
     await this.#redis.del(egressInfoKey(egressId));
+    await this.#redis.del(psrpcOwnerKey(egressId));
     await this.#redis.srem(this.#keys.active, egressId);
     await this.#redis.zrem(this.#keys.index, egressId);
     if (info?.roomName) await this.#redis.srem(this.#keys.room(info.roomName), egressId);
@@ -190,6 +256,7 @@ export class EgressStore {
       if (swapped === 1) {
         if (isFinalStatus(next.status)) {
           await this.#redis.srem(this.#keys.active, egressId);
+          await this.#redis.pexpire(psrpcOwnerKey(egressId), this.#retentionMs);
           if (next.roomName) {
             await this.#redis.pexpire(this.#keys.room(next.roomName), this.#retentionMs);
           }

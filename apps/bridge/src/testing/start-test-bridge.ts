@@ -3,7 +3,7 @@ import { egressInfoKey } from '@egress/protocol';
 import { Redis } from 'ioredis';
 import { type Bridge, type StartBridgeOptions, startBridge } from '../bridge.js';
 import { testLogger } from '../psrpc/testing/test-logger.js';
-import { storeKeys } from '../state/egress-store.js';
+import { psrpcOwnerKey, storeKeys } from '../state/egress-store.js';
 import { type TestConfigOptions, testConfig } from './test-config.js';
 
 /** What {@link startTestBridge} takes besides the Redis URL. */
@@ -62,7 +62,9 @@ export async function removeTestKeys(redisUrl: string, prefix: string): Promise<
   try {
     const keys = storeKeys(prefix);
     const ids = await redis.zrange(keys.index, '0', '-1');
-    if (ids.length > 0) await redis.del(...ids.map((id) => egressInfoKey(id)));
+    if (ids.length > 0) {
+      await redis.del(...ids.map((id) => egressInfoKey(id)), ...ids.map(psrpcOwnerKey));
+    }
     await redis.del(keys.index, keys.active);
     await deleteMatching(redis, `${keys.room('')}*`);
     await deleteMatching(redis, `${prefix}:*`);
