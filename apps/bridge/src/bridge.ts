@@ -12,6 +12,7 @@ import { EgressState, type InfoListener } from './state/egress-state.js';
 import { EgressStore } from './state/egress-store.js';
 import { TwirpServer } from './twirp/twirp-server.js';
 import { jobRequestWebhooks } from './webhooks/job-request-webhooks.js';
+import { twirpEgressesOnly } from './webhooks/twirp-egresses-only.js';
 import { WebhookNotifier } from './webhooks/webhook-notifier.js';
 
 /** Options of {@link startBridge}. */
@@ -172,7 +173,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
       resolveRequestWebhooks: jobRequestWebhooks(queues),
       logger,
     });
-    const stopWebhooks = state.onInfoChanged(webhooks.notify);
+    const stopWebhooks = state.onInfoChanged(twirpEgressesOnly(store, webhooks.notify, logger));
     closers.push({
       name: 'webhooks',
       close: async () => {

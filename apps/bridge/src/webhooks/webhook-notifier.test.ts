@@ -4,7 +4,8 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { QUEUE_NAMES } from '@egress/protocol';
+import { newEgressId, QUEUE_NAMES } from '@egress/protocol';
+import { RpcStartEgressRequest } from '@egress/protocol/psrpc';
 import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import {
   EgressInfo,
@@ -16,6 +17,7 @@ import {
 } from '@livekit/protocol';
 import { WebhookReceiver } from 'livekit-server-sdk';
 import { type Bridge, startBridge } from '../bridge.js';
+import { FakeLivekitServer } from '../psrpc/testing/fake-livekit-server.js';
 import { testLogger } from '../psrpc/testing/test-logger.js';
 import { removeTestKeys } from '../testing/start-test-bridge.js';
 import { TEST_API_KEY, TEST_API_SECRET, testConfig } from '../testing/test-config.js';
@@ -149,6 +151,9 @@ describe('WebhookNotifier in a bridge driven by the test worker', { timeout: 60_
   const flaky = new TestReceiver(2);
   const perRequest = new TestReceiver();
   let perRequestUrl: string;
+  let fake: FakeLivekitServer;
+  const clusterId = `cluster-${randomUUID()}`;
+  const ioInfoTopic = [`io-${randomUUID()}`];
 
   before(async () => {
     redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
@@ -156,13 +161,17 @@ describe('WebhookNotifier in a bridge driven by the test worker', { timeout: 60_
     perRequestUrl = await perRequest.listen();
     const config = testConfig(redis.url);
     bridge = await startBridge({
-      config: { ...config, webhook: { apiKey: TEST_API_KEY, urls } },
+      config: { ...config, clusterId, webhook: { apiKey: TEST_API_KEY, urls } },
       logger: testLogger(),
       queuePrefix: prefix,
+      api: { host: '127.0.0.1', port: 0 },
       sweepIntervalMs: 250,
       stalledIntervalMs: 500,
       controlReplyTimeoutMs: 3000,
+      ioInfoTopic,
     });
+    fake = new FakeLivekitServer({ redis: redis.url, logger: testLogger(), ioInfoTopic });
+    await fake.start();
     for (const queue of Object.values(QUEUE_NAMES)) {
       const worker = new TestWorker({ redisUrl: redis.url, queue, prefix });
       await worker.start();
@@ -171,6 +180,7 @@ describe('WebhookNotifier in a bridge driven by the test worker', { timeout: 60_
   });
 
   after(async () => {
+    await fake?.close();
     await bridge?.close();
     await Promise.all(workers.map((worker) => worker.close()));
     if (bridge) await removeTestKeys(redis.url, prefix);
@@ -235,6 +245,57 @@ describe('WebhookNotifier in a bridge driven by the test worker', { timeout: 60_
     assert.equal(events[0]?.event, 'egress_started');
     assert.equal(events.at(-1)?.event, 'egress_ended');
     for (const r of perRequest.received) assert.ok(!r.body.includes(REQUEST_SIGNING_KEY));
+  });
+
+  it('leaves the webhooks of a psrpc egress to livekit-server, as Go does', async () => {
+    // livekit-server turns the IOInfo calls into egress_* webhooks to its URLs and to the
+    // request's webhooks; a bridge sending them too would deliver each event twice.
+    const psrpcId = newEgressId();
+    await fake.startEgress(
+      new RpcStartEgressRequest({
+        egressId: psrpcId,
+        roomId: 'RM_test',
+        request: {
+          case: 'roomComposite',
+          value: new RoomCompositeEgressRequest({
+            roomName: `room-${randomUUID()}`,
+            fileOutputs: [
+              new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'rec/p.mp4' }),
+            ],
+            webhooks: [new WebhookConfig({ url: perRequestUrl })],
+          }),
+        },
+      }),
+      { clusterId },
+    );
+    await fake.waitForStatus(psrpcId, S.EGRESS_ACTIVE);
+    await fake.stopEgress(psrpcId);
+    await fake.waitForStatus(psrpcId, S.EGRESS_COMPLETE);
+
+    // A Twirp egress started and ended after it still gets its webhooks through the same chains.
+    const twirp = await bridge.intake.start({
+      case: 'roomComposite',
+      value: new RoomCompositeEgressRequest({
+        roomName: `room-${randomUUID()}`,
+        fileOutputs: [
+          new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'rec/t.mp4' }),
+        ],
+        webhooks: [new WebhookConfig({ url: perRequestUrl })],
+      }),
+    });
+    await waitForInfo(bridge, twirp.egressId, (info) => info.status === S.EGRESS_ACTIVE);
+    await bridge.service.stop(twirp.egressId);
+    const endedOf = (id: string) => (r: Received) =>
+      r.body.includes('"egress_ended"') && r.body.includes(id);
+    await steady.waitFor(endedOf(twirp.egressId));
+    await perRequest.waitFor(endedOf(twirp.egressId));
+
+    for (const receiver of [steady, flaky, perRequest]) {
+      assert.ok(!receiver.received.some((r) => r.body.includes(psrpcId)));
+    }
+    const reported = fake.ioInfoCalls.filter((c) => c.info.egressId === psrpcId);
+    assert.equal(reported[0]?.method, 'CreateEgress');
+    assert.equal(reported.at(-1)?.info.status, S.EGRESS_COMPLETE);
   });
 
   it('fails verification with a wrong secret', async () => {
