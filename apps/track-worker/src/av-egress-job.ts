@@ -1,42 +1,15 @@
-import {
-  EgressError,
-  type NamingVars,
-  type OutputFileType,
-  type ValidatedEgress,
-} from '@egress/protocol';
+import { EgressError, type NamingVars, type ValidatedEgress } from '@egress/protocol';
 import type { AvEgressOptions } from './av-egress.js';
 import { runParticipantEgress } from './participant-egress.js';
 import { runTrackCompositeEgress } from './track-composite-egress.js';
 import type { TrackEgressResult } from './track-egress.js';
 
-/** What {@link runAvEgressJob} takes besides the request: the room, the file, the callbacks. */
+/** What {@link runAvEgressJob} takes besides the request: the room, the outputs, the callbacks. */
 export type AvEgressJobOptions = Omit<AvEgressOptions, 'video' | 'audio'>;
 
-/**
- * Names the file output of a track composite or participant egress (Go's naming: the participant
- * identity is the identifier of a participant egress) and returns its local path.
- * @throws EgressError (invalid_argument) for outputs this worker does not write yet
- */
-export async function nameAvFile(
-  egress: ValidatedEgress,
-  nameFile: (trackType: undefined, fileType: OutputFileType, vars: NamingVars) => Promise<string>,
-  vars: NamingVars,
-): Promise<string> {
-  const fileType = egress.file?.fileType ?? 'mp4';
-  if (
-    !egress.file ||
-    fileType !== 'mp4' ||
-    egress.segments ||
-    egress.stream ||
-    egress.images.length > 0
-  ) {
-    // TODO(#9): HLS, stream and image outputs through the composite worker's output plans.
-    throw EgressError.invalidArgument(
-      `${egress.requestType} egress supports one MP4 file output so far`,
-    );
-  }
-  const identity = egress.source.kind === 'participant' ? egress.source.identity : undefined;
-  return nameFile(undefined, 'mp4', identity ? { ...vars, publisherIdentity: identity } : vars);
+/** Naming variables of an SDK egress's outputs: a participant egress names its participant (Go). */
+export function avNamingVars(egress: ValidatedEgress): Partial<NamingVars> {
+  return egress.source.kind === 'participant' ? { publisherIdentity: egress.source.identity } : {};
 }
 
 /**
@@ -51,17 +24,8 @@ export function runAvEgressJob(
   const e = egress.encoding;
   const av: AvEgressOptions = {
     ...options,
-    ...(egress.hasVideo
-      ? {
-          video: {
-            width: e.width,
-            height: e.height,
-            fps: e.framerate,
-            bitrateKbps: e.videoBitrateKbps,
-          },
-        }
-      : {}),
-    ...(egress.hasAudio ? { audio: { bitrateKbps: e.audioBitrateKbps } } : {}),
+    ...(egress.hasVideo ? { video: { width: e.width, height: e.height, fps: e.framerate } } : {}),
+    ...(egress.hasAudio ? { audio: true } : {}),
   };
   const source = egress.source;
   switch (source.kind) {

@@ -1,3 +1,4 @@
+import type { CompositeOutputPlan } from '@egress/media';
 import { EgressError, END_REASONS, GO_MESSAGES, type Logger } from '@egress/protocol';
 import { Room, RoomEvent } from '@livekit/rtc-node';
 import type { AvEncoder, AvEncoderOptions } from './av-encoder.js';
@@ -10,17 +11,17 @@ export interface AvEgressOptions {
   wsUrl: string;
   /** The recorder's join token (identity = egress id); a secret. */
   token: string;
-  /** The MP4 file to write. */
-  localPath: string;
+  /** Every output at the egress's encoding (`TrackOutputs.plan`), written by one encoder. */
+  outputs: CompositeOutputPlan;
   logger: Logger;
   /** Aborting it stops the egress (StopEgress): COMPLETE with the API end reason. */
   signal?: AbortSignal;
   /** How long to wait for the tracks or the participant, milliseconds (Go: 30 s). @defaultValue 30000 */
   trackWaitMs?: number;
   /** The output video (fixed size: other sizes are scaled into it); absent: no video. */
-  video?: { width: number; height: number; fps: number; bitrateKbps: number };
-  /** The output audio; absent: no audio. */
-  audio?: { bitrateKbps: number };
+  video?: { width: number; height: number; fps: number };
+  /** Whether the output has audio. */
+  audio?: boolean;
   /** See {@link AvRecorderOptions.audioAdvanceMs}. */
   audioAdvanceMs?: number;
   /** Called once, when recording starts (the egress is ACTIVE), with the wall-clock time. */
@@ -80,9 +81,9 @@ export async function runAvEgress(
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const recorder = new AvRecorder({
     encoder: {
-      localPath: options.localPath,
+      outputs: options.outputs,
       ...(options.video ? { video: options.video } : {}),
-      ...(options.audio ? { audio: options.audio } : {}),
+      ...(options.audio ? { audio: true } : {}),
     },
     logger: log,
     ...(options.audioAdvanceMs === undefined ? {} : { audioAdvanceMs: options.audioAdvanceMs }),

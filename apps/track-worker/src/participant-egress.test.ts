@@ -8,6 +8,7 @@ import { createLogger, END_REASONS, mintEgressToken, newEgressId } from '@egress
 import { type Bot, type BotOptions, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
 import { dispose } from '@livekit/rtc-node';
 import { runParticipantEgress } from './participant-egress.js';
+import { mp4Outputs } from './testing/mp4-outputs.js';
 import { probeAudioFile } from './testing/probe-audio-file.js';
 import { probeVideoFile } from './testing/probe-video-file.js';
 import { streamCodecs } from './testing/stream-codecs.js';
@@ -19,10 +20,9 @@ const logger = createLogger({
   service: 'track-worker-test',
   level: process.env.LOG_LEVEL ?? 'silent',
 });
-const output = {
-  video: { width: 640, height: 360, fps: 30, bitrateKbps: 1000 },
-  audio: { bitrateKbps: 96 },
-};
+const output = { video: { width: 640, height: 360, fps: 30 }, audio: true };
+const mp4 = (localPath: string) =>
+  mp4Outputs(localPath, { ...output.video, bitrateKbps: 1000 }, 96);
 
 describe('runParticipantEgress', { timeout: 240_000 }, () => {
   let sfu: TestSfu;
@@ -64,7 +64,7 @@ describe('runParticipantEgress', { timeout: 240_000 }, () => {
       token: await mintEgressToken({ apiKey, apiSecret, egressId, roomName: room }),
       identity: 'alice',
       screenShare: options.screenShare ?? false,
-      localPath,
+      outputs: mp4(localPath),
       logger,
       ...output,
       onActive: () => {
@@ -171,7 +171,7 @@ describe('runParticipantEgress', { timeout: 240_000 }, () => {
       token: await mintEgressToken({ apiKey, apiSecret, egressId, roomName: room }),
       identity: 'nobody',
       screenShare: false,
-      localPath: join(dir, `${egressId}.mp4`),
+      outputs: mp4(join(dir, `${egressId}.mp4`)),
       logger,
       trackWaitMs: 1500,
       ...output,

@@ -8,6 +8,7 @@ import { createLogger, mintEgressToken, newEgressId } from '@egress/protocol';
 import { type Bot, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
 import { dispose } from '@livekit/rtc-node';
 import { measureAvOffset } from './testing/measure-av-offset.js';
+import { mp4Outputs } from './testing/mp4-outputs.js';
 import { probeVideoFile } from './testing/probe-video-file.js';
 import { runTrackCompositeEgress } from './track-composite-egress.js';
 
@@ -55,10 +56,10 @@ describe('runTrackCompositeEgress', { timeout: 180_000 }, () => {
       token,
       audioTrackId: bot.publications.audio?.sid ?? '',
       videoTrackId: bot.publications.video?.sid ?? '',
-      localPath,
+      outputs: mp4Outputs(localPath, { width: 320, height: 240, fps: 30, bitrateKbps: 1000 }),
       logger,
-      video: { width: 320, height: 240, fps: 30, bitrateKbps: 1000 },
-      audio: { bitrateKbps: 128 },
+      video: { width: 320, height: 240, fps: 30 },
+      audio: true,
       onActive: () => {
         setTimeout(() => void bot.leave(), 6000);
       },

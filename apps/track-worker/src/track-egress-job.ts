@@ -1,6 +1,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
+  applyClose,
+  applyLimitReached,
   applyStop,
   type Config,
   type ControlMessage,
@@ -8,6 +10,7 @@ import {
   decodeJobRequest,
   EgressError,
   END_REASONS,
+  type EndReason,
   fileOutputName,
   isFinalStatus,
   type JobPayload,
@@ -28,13 +31,17 @@ import {
 } from '@egress/protocol';
 import { createOutputUploader } from '@egress/storage';
 import { type EgressInfo, EgressStatus, FileInfo } from '@livekit/protocol';
-import { nameAvFile, runAvEgressJob } from './av-egress-job.js';
+import { avNamingVars, runAvEgressJob } from './av-egress-job.js';
 import { runTrackEgress, type TrackEgressOutput, type TrackEgressResult } from './track-egress.js';
+import { TrackOutputs } from './track-outputs.js';
 
 /** Options of {@link runTrackEgressJob}. */
 export interface RunTrackEgressJobOptions {
   payload: JobPayload;
-  config: Pick<Config, 'apiKey' | 'apiSecret' | 'wsUrl' | 'storage' | 'backup' | 'localOutputDir'>;
+  config: Pick<
+    Config,
+    'apiKey' | 'apiSecret' | 'wsUrl' | 'storage' | 'backup' | 'localOutputDir' | 'sessionLimits'
+  >;
   logger: Logger;
   /** This egress's own temporary folder (removed once the recording is uploaded). */
   tmpDir: string;
@@ -74,15 +81,27 @@ export async function runTrackEgressJob(options: RunTrackEgressJobOptions): Prom
     await options.onInfo(info).catch((err: unknown) => log.warn({ err }, 'progress failed'));
   };
   const controller = new AbortController();
+  const stop = async (endReason: EndReason) => {
+    const next = applyStop(info, endReason);
+    if (next !== info) await report(next);
+    controller.abort();
+  };
+  // FAILED at once; the encoder still finishes and the outputs are uploaded (as the composite worker).
+  const failAndStop = async (error: EgressError) => {
+    if (info.status !== EgressStatus.EGRESS_FAILED) await report(markFailed(info, error));
+    controller.abort();
+  };
+  let trackOutputs: TrackOutputs | undefined;
   const unregister = options.onControl(async (message) => {
     switch (message.type) {
-      case 'stop': {
-        const next = applyStop(info, message.endReason ?? END_REASONS.api);
-        if (next !== info) await report(next);
-        controller.abort();
+      case 'stop':
+        await stop(message.endReason ?? END_REASONS.api);
         return info;
-      }
       case 'update-stream':
+        if (trackOutputs) {
+          trackOutputs.updateStream(message.addOutputUrls, message.removeOutputUrls);
+          return info;
+        }
         // Go's ErrNonStreamingPipeline.
         throw EgressError.invalidArgument('UpdateStream called on non-streaming egress');
       case 'update-layout':
@@ -150,16 +169,64 @@ export async function runTrackEgressJob(options: RunTrackEgressJobOptions): Prom
 
     let result: TrackEgressResult;
     if (request.case === 'trackComposite' || request.case === 'participant') {
+      const outputs = await TrackOutputs.resolve({
+        egress,
+        config,
+        logger: log,
+        tmpDir: options.tmpDir,
+        getInfo: () => info,
+        setInfo: (next) => void report(next),
+        isStopping: () => controller.signal.aborted || isFinalStatus(info.status),
+        onLimit: () => {
+          if (info.status === EgressStatus.EGRESS_ACTIVE) void report(applyLimitReached(info));
+          controller.abort();
+        },
+        onLastStreamRemoved: () => void stop(END_REASONS.streamsStopped),
+        onAllStreamsFailed: (error) => void failAndStop(error),
+        vars: avNamingVars(egress),
+      });
+      trackOutputs = outputs;
+      if (outputs.outputs.file) file = outputs.outputs.file;
       result = await runAvEgressJob(egress, {
         wsUrl,
         token,
-        localPath: await nameAvFile(egress, nameFile, baseVars),
+        outputs: outputs.plan(egress.encoding),
         logger: log,
         signal: controller.signal,
         ...(options.trackWaitMs ? { trackWaitMs: options.trackWaitMs } : {}),
         onEncoder,
-        onActive,
+        onActive: (startedAtMs) => {
+          onActive(startedAtMs);
+          outputs.start(startedAtMs);
+        },
       });
+      if (result.status === 'complete') {
+        if (info.status === EgressStatus.EGRESS_ACTIVE) {
+          await report(markEnding(info, result.endReason, { nowMs: result.endedAtMs }));
+        }
+        const source = egress.source;
+        const done = await outputs.finish({
+          info,
+          endMs: result.endedAtMs,
+          manifestSource: {
+            startedAtNs: msToNs(result.startedAtMs),
+            ...(source.kind === 'track-composite'
+              ? { audioTrackId: source.audioTrackId, videoTrackId: source.videoTrackId }
+              : {}),
+            ...(source.kind === 'participant' ? { publisherIdentity: source.identity } : {}),
+          },
+        });
+        if (done.error) {
+          // The recording stays in the tmp folder (never lose a recording).
+          await report(done.info);
+          await failAndStop(done.error);
+          return info;
+        }
+        isUploaded = true;
+        await report(applyClose(done.info));
+        return info;
+      }
+      await outputs.close();
     } else {
       const trackId = request.value.trackId;
       let output: TrackEgressOutput;
@@ -171,9 +238,15 @@ export async function runTrackEgressJob(options: RunTrackEgressJobOptions): Prom
         };
       } else if (egress.file) {
         // Named once the track is known, as Go does: `{track_type}` and the container depend on it.
-        // Audio is re-encoded to Opus (OGG, Go's choice for Opus); video to H.264 (MP4).
+        // Audio is re-encoded to Opus (OGG, Go's choice for Opus); video to VP8 (WebM) when the
+        // file name asks for `.webm` (Go follows the track codec, which decoded frames hide), else
+        // to H.264 (MP4).
+        const videoType: OutputFileType = /\.webm$/i.test(egress.file.filepath) ? 'webm' : 'mp4';
         const localPathFor = (track: { type: 'audio' | 'video' }): Promise<string> =>
-          nameFile(track.type, track.type === 'audio' ? 'ogg' : 'mp4', { ...baseVars, trackId });
+          nameFile(track.type, track.type === 'audio' ? 'ogg' : videoType, {
+            ...baseVars,
+            trackId,
+          });
         output = { kind: 'file', localPath: localPathFor };
       } else {
         throw EgressError.invalidArgument('track egress needs a file or websocket output');

@@ -1,17 +1,18 @@
-import { EgressError, type Logger } from '@egress/protocol';
+import { extname } from 'node:path';
+import { DEFAULT_ENCODING, EgressError, type Logger } from '@egress/protocol';
 import { type RemoteTrack, VideoBufferType, type VideoFrame, VideoStream } from '@livekit/rtc-node';
-import type { PcmSink, PcmSinkResult } from '../audio/pcm-sink.js';
-import { startGstStdinSink } from '../gst-stdin-sink.js';
+import type { PcmSinkResult } from '../audio/pcm-sink.js';
+import { type AvEncoder, startAvEncoder } from '../av-encoder.js';
 import { blackI420, framesDueAt } from './frame-clock.js';
 
 /** Options of {@link VideoRecorder}. */
 export interface VideoRecorderOptions {
-  /** The MP4 file to write. */
+  /** The file to write: WebM (VP8) when it ends in `.webm`, else MP4 (H.264). */
   localPath: string;
   logger: Logger;
   /** Output frame rate. @defaultValue 30 */
   fps?: number;
-  /** H.264 bitrate, kbps. @defaultValue 3000 */
+  /** Video bitrate, kbps. @defaultValue 3000 */
   bitrateKbps?: number;
   /** Called at the first decoded frame (the egress goes ACTIVE), with the wall-clock time. */
   onFirstFrame: (startedAtMs: number) => void;
@@ -23,46 +24,10 @@ export interface VideoRecorderOptions {
   onError: (error: EgressError) => void;
 }
 
-/** The gst-launch arguments: raw I420 on stdin → x264 → fragmented MP4 (crash-safe). */
-export function h264Mp4Args(options: {
-  localPath: string;
-  width: number;
-  height: number;
-  fps: number;
-  bitrateKbps: number;
-}): string[] {
-  return [
-    '-q',
-    'fdsrc',
-    'fd=0',
-    '!',
-    'rawvideoparse',
-    'use-sink-caps=false',
-    'format=i420',
-    `width=${options.width}`,
-    `height=${options.height}`,
-    `framerate=${options.fps}/1`,
-    '!',
-    'x264enc',
-    'speed-preset=veryfast',
-    'tune=zerolatency',
-    `bitrate=${options.bitrateKbps}`,
-    `key-int-max=${options.fps * 2}`,
-    '!',
-    'h264parse',
-    '!',
-    'mp4mux',
-    // Fragments of 1 s: a file cut by a crash still plays up to its last fragment.
-    'fragment-duration=1000',
-    '!',
-    'filesink',
-    `location=${options.localPath}`,
-  ];
-}
-
 /**
- * Records a video track to MP4/H.264 (rtc-node gives decoded frames only, so it re-encodes; Go
- * passes video through). The encoder starts at the first frame, whose size the output keeps;
+ * Records a video track to MP4/H.264 or WebM/VP8 (rtc-node gives decoded frames only, so it
+ * re-encodes; Go passes video through and picks the container from the track codec; here a
+ * `.webm` file name asks for VP8) through the composite pipeline plan (`startAvEncoder`). The encoder starts at the first frame, whose size the output keeps;
  * frames are laid on the wall clock at a constant rate, repeating the last frame over gaps and
  * sending black frames while the track is muted (Go's behaviour on mute), so the file lasts as
  * long as the recording.
@@ -71,7 +36,7 @@ export class VideoRecorder {
   readonly #options: VideoRecorderOptions;
   readonly #log: Logger;
   readonly #fps: number;
-  #sink: PcmSink | undefined;
+  #encoder: AvEncoder | undefined;
   #reader: ReadableStreamDefaultReader | undefined;
   #ticker: NodeJS.Timeout | undefined;
   #startMs = 0;
@@ -119,10 +84,10 @@ export class VideoRecorder {
    */
   async finish(): Promise<{ output: PcmSinkResult; startedAtMs: number; durationMs: number }> {
     await this.#stopReading();
-    const sink = this.#sink;
-    if (!sink) throw EgressError.internal('the video track sent no frames');
+    const encoder = this.#encoder;
+    if (!encoder) throw EgressError.internal('the video track sent no frames');
     this.#tick();
-    const output = await sink.close();
+    const output = await encoder.close();
     return {
       output,
       startedAtMs: this.#startedAtMs,
@@ -133,7 +98,7 @@ export class VideoRecorder {
   /** Stops at once (after a failure). */
   async destroy(): Promise<void> {
     await this.#stopReading();
-    this.#sink?.destroy();
+    this.#encoder?.destroy();
   }
 
   async #stopReading(): Promise<void> {
@@ -144,7 +109,7 @@ export class VideoRecorder {
 
   #onFrame(frame: VideoFrame): void {
     const i420 = frame.type === VideoBufferType.I420 ? frame : frame.convert(VideoBufferType.I420);
-    if (!this.#sink) this.#startSink(i420.width, i420.height);
+    if (!this.#encoder) this.#startEncoder(i420.width, i420.height);
     if (i420.width !== this.#width || i420.height !== this.#height) {
       // TODO(#9): scale instead; until then a size change freezes on the last good frame.
       if (!this.#hasWarnedSize) {
@@ -160,24 +125,29 @@ export class VideoRecorder {
     this.#tick();
   }
 
-  #startSink(width: number, height: number): void {
+  #startEncoder(width: number, height: number): void {
     this.#width = width;
     this.#height = height;
-    const sink = startGstStdinSink({
-      args: h264Mp4Args({
-        localPath: this.#options.localPath,
-        width,
-        height,
-        fps: this.#fps,
-        bitrateKbps: this.#options.bitrateKbps ?? 3000,
-      }),
-      localPath: this.#options.localPath,
+    const { localPath } = this.#options;
+    const isWebm = extname(localPath).toLowerCase() === '.webm';
+    const encoder = startAvEncoder({
+      outputs: {
+        encoding: {
+          ...DEFAULT_ENCODING,
+          width,
+          height,
+          framerate: this.#fps,
+          videoBitrateKbps: this.#options.bitrateKbps ?? 3000,
+          videoCodec: isWebm ? 'vp8' : 'h264',
+        },
+        file: { fileType: isWebm ? 'webm' : 'mp4', localPath },
+      },
+      video: { width, height, fps: this.#fps },
       logger: this.#log,
-      what: 'video encoder',
     });
-    this.#sink = sink;
-    if (sink.pid) this.#options.onEncoder?.(sink.pid);
-    void sink.failed.then((error) => this.#options.onError(error));
+    this.#encoder = encoder;
+    if (encoder.pid) this.#options.onEncoder?.(encoder.pid);
+    void encoder.failed.then((error) => this.#options.onError(error));
     this.#startMs = performance.now();
     this.#startedAtMs = Date.now();
     this.#options.onFirstFrame(this.#startedAtMs);
@@ -185,15 +155,15 @@ export class VideoRecorder {
   }
 
   #tick(): void {
-    const sink = this.#sink;
-    if (!sink || !this.#latest) return;
+    const video = this.#encoder?.video;
+    if (!video || !this.#latest) return;
     const due = framesDueAt(performance.now() - this.#startMs, this.#fps);
     while (this.#written < due) {
       if (this.#isMuted) {
         this.#black ??= blackI420(this.#width, this.#height);
-        sink.write(this.#black);
+        video.write(this.#black);
       } else {
-        sink.write(this.#latest);
+        video.write(this.#latest);
       }
       this.#written += 1;
     }
