@@ -186,7 +186,8 @@ export async function runTrackEgressJob(options: RunTrackEgressJobOptions): Prom
         vars: avNamingVars(egress),
       });
       trackOutputs = outputs;
-      if (outputs.outputs.file) file = outputs.outputs.file;
+      const avFile = outputs.outputs.file;
+      if (avFile) file = { storagePath: avFile.storagePath, localPath: avFile.localPath };
       result = await runAvEgressJob(egress, {
         wsUrl,
         token,
@@ -312,6 +313,7 @@ export async function runTrackEgressJob(options: RunTrackEgressJobOptions): Prom
     return info;
   } finally {
     unregister();
+    await trackOutputs?.close();
     // The local recording is kept until its upload is confirmed (never lose a recording).
     if (isUploaded) await rm(options.tmpDir, { recursive: true, force: true }).catch(() => {});
   }
