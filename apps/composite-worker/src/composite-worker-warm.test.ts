@@ -30,6 +30,8 @@ import {
 } from './composite-worker.js';
 import { enqueue, sendStop, waitForResult, waitForStatus } from './testing/job-driver.js';
 import { meanVolumeDb, probeMedia } from './testing/probe-media.js';
+import { testWorkerConfigYaml } from './testing/test-worker-config.js';
+import { TONE_PAGE } from './testing/tone-page.js';
 
 // The warm pool with real Chromium, Xvfb, PulseAudio (PULSE_RUNTIME_PATH from scripts/test),
 // GStreamer, Redis and BullMQ: run with
@@ -43,32 +45,6 @@ const SKIP =
 /** Chromium starts slowly on a loaded machine: generous waits, no timing assertions. */
 const WAIT_MS = 90_000;
 const WARM = { width: 640, height: 360, depth: 24 };
-
-/** Moving circles and a 440 Hz tone; START_RECORDING after 300 ms. */
-const PAGE = `<!doctype html><html><body style="margin:0;background:#000">
-<canvas id="c" style="display:block;width:100vw;height:100vh"></canvas>
-<script>
-const c = document.getElementById('c');
-c.width = innerWidth; c.height = innerHeight;
-const g = c.getContext('2d');
-function draw(t) {
-  g.fillStyle = '#123'; g.fillRect(0, 0, c.width, c.height);
-  for (let i = 0; i < 10; i++) {
-    g.fillStyle = 'hsl(' + (i * 36) + ',80%,60%)';
-    g.beginPath();
-    g.arc((t / 5 + i * 40) % c.width, c.height / 2 + Math.sin(t / 300 + i) * 60, 15, 0, 7);
-    g.fill();
-  }
-  requestAnimationFrame(draw);
-}
-requestAnimationFrame(draw);
-const ctx = new AudioContext();
-const osc = ctx.createOscillator();
-const gain = ctx.createGain();
-osc.frequency.value = 440; gain.gain.value = 0.3;
-osc.connect(gain).connect(ctx.destination); osc.start();
-setTimeout(() => console.log('START_RECORDING'), 300);
-</script></body></html>`;
 
 interface ProcInfo {
   pid: number;
@@ -127,20 +103,7 @@ async function warmSinks(): Promise<string[]> {
 }
 
 function configYaml(redisUrl: string, outDir: string): string {
-  const url = new URL(redisUrl);
-  return [
-    'redis:',
-    `  address: ${url.hostname}:${url.port || '6379'}`,
-    ...(url.pathname.length > 1 ? [`  db: ${Number(url.pathname.slice(1))}`] : []),
-    `local_output_dir: ${outDir}`,
-    `log_level: ${process.env.LOG_LEVEL ?? 'error'}`,
-    'warm_pool_size: 1',
-    'cpu_cost:',
-    '  web_cpu_cost: 0.5',
-    '  audio_web_cpu_cost: 0.5',
-    '  room_composite_cpu_cost: 0.5',
-    '  audio_room_composite_cpu_cost: 0.5',
-  ].join('\n');
+  return testWorkerConfigYaml({ redisUrl, outDir, extra: 'warm_pool_size: 1' });
 }
 
 let redis: TestRedis;
@@ -176,7 +139,7 @@ before(async () => {
   root = await mkdtemp(join(tmpdir(), 'composite-warm-'));
   server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
-    res.end(PAGE);
+    res.end(TONE_PAGE);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -29,6 +29,7 @@ import {
   waitForStatus,
 } from './testing/job-driver.js';
 import { probeMedia } from './testing/probe-media.js';
+import { TONE_PAGE } from './testing/tone-page.js';
 
 // Real Chromium, Xvfb, PulseAudio (PULSE_RUNTIME_PATH from scripts/test), GStreamer, Redis and
 // BullMQ: run with `bash scripts/test apps/composite-worker/src/composite-worker-web.test.ts`.
@@ -40,34 +41,6 @@ const SKIP =
   process.env.PULSE_RUNTIME_PATH || process.env.CI === 'true'
     ? false
     : 'needs the PulseAudio daemon scripts/test starts (PULSE_RUNTIME_PATH)';
-
-/** Moving circles and a 440 Hz tone; START_RECORDING after 500 ms, END_RECORDING on `?end=ms`. */
-const PAGE = `<!doctype html><html><body style="margin:0;background:#000">
-<canvas id="c" style="display:block;width:100vw;height:100vh"></canvas>
-<script>
-const c = document.getElementById('c');
-c.width = innerWidth; c.height = innerHeight;
-const g = c.getContext('2d');
-function draw(t) {
-  g.fillStyle = '#123'; g.fillRect(0, 0, c.width, c.height);
-  for (let i = 0; i < 10; i++) {
-    g.fillStyle = 'hsl(' + (i * 36) + ',80%,60%)';
-    g.beginPath();
-    g.arc((t / 5 + i * 40) % c.width, c.height / 2 + Math.sin(t / 300 + i) * 60, 15, 0, 7);
-    g.fill();
-  }
-  requestAnimationFrame(draw);
-}
-requestAnimationFrame(draw);
-const ctx = new AudioContext();
-const osc = ctx.createOscillator();
-const gain = ctx.createGain();
-osc.frequency.value = 440; gain.gain.value = 0.3;
-osc.connect(gain).connect(ctx.destination); osc.start();
-const params = new URLSearchParams(location.search);
-if (!params.has('silent')) setTimeout(() => console.log('START_RECORDING'), 500);
-if (params.has('end')) setTimeout(() => console.log('END_RECORDING'), Number(params.get('end')));
-</script></body></html>`;
 
 /**
  * Behaves like a template: START_RECORDING once loaded, and END_RECORDING when the
@@ -137,7 +110,7 @@ describe('composite worker with the web source', { skip: SKIP, timeout: 240_000 
     root = await mkdtemp(join(tmpdir(), 'composite-web-'));
     server = createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(req.url?.startsWith('/template') ? TEMPLATE_PAGE : PAGE);
+      res.end(req.url?.startsWith('/template') ? TEMPLATE_PAGE : TONE_PAGE);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -200,7 +173,7 @@ describe('composite worker with the web source', { skip: SKIP, timeout: 240_000 
   });
 
   it('completes with "Source closed" when the page logs END_RECORDING', async () => {
-    const egressId = await enqueue(queue, webRequest('/page?end=3000'));
+    const egressId = await enqueue(queue, webRequest('/page?end=5000'));
     const done = await waitForResult(queue, egressId);
     assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
     assert.equal(done.details, 'End reason: Source closed');
