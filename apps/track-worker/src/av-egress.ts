@@ -150,6 +150,7 @@ export async function runAvEgress(
       return failed(EgressError.from(err));
     }
   } catch (err) {
+    log.warn({ err }, 'the egress failed unexpectedly');
     return failed(EgressError.from(err));
   } finally {
     options.signal?.removeEventListener('abort', onAbort);

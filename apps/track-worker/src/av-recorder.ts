@@ -19,7 +19,7 @@ export interface AvRecorderOptions {
   logger: Logger;
   /**
    * How much earlier audio is placed than rtc-node plays it out, milliseconds: its audio jitter
-   * buffer holds audio longer than the video one holds video (README, A/V sync). @defaultValue 50
+   * buffer holds audio longer than the video one holds video (README, A/V sync). @defaultValue 80
    */
   audioAdvanceMs?: number;
   /** Reading a track failed or the encoder broke: the egress fails. */
@@ -38,6 +38,12 @@ const AUDIO_STALL_MS = 300;
 // Anchored audio times are smooth, so a frame is placed within this of its time (a gap or an
 // overlap beyond it is filled or dropped).
 const AUDIO_PLACEMENT_MS = 15;
+// How much later rtc-node plays audio out than it renders the video of the same instant
+// (README, A/V sync: 44 to 98 ms measured; the outputs' offset is centred with 80).
+const DEFAULT_AUDIO_ADVANCE_MS = 80;
+// Output video frames are chosen this long after their time, so a decoded frame that reaches
+// JavaScript late (a busy event loop) still lands where its render time puts it.
+const VIDEO_DELAY_MS = 200;
 // A render time further than this from the arrival is not on our clock: the arrival is used.
 const MAX_RENDER_LEAD_MS = 1000;
 // Decoded frames waiting for their render time; more means the clock is off, and old ones go.
@@ -45,7 +51,8 @@ const MAX_PENDING_FRAMES = 30;
 
 interface PendingFrame {
   atMs: number;
-  picture: Buffer;
+  /** Absent: no video from then on (black). */
+  picture: Buffer | undefined;
 }
 
 /**
@@ -74,6 +81,7 @@ export class AvRecorder {
   #framesWritten = 0;
   #current: Buffer | undefined;
   #pending: PendingFrame[] = [];
+  #inputSize = '';
   #isVideoMuted = false;
   #video: ReadableStreamDefaultReader | undefined;
   #audio: ReadableStreamDefaultReader | undefined;
@@ -83,7 +91,7 @@ export class AvRecorder {
   constructor(options: AvRecorderOptions) {
     this.#options = options;
     this.#log = options.logger.child({ component: 'av-recorder' });
-    this.#advanceMs = options.audioAdvanceMs ?? 50;
+    this.#advanceMs = options.audioAdvanceMs ?? DEFAULT_AUDIO_ADVANCE_MS;
     const video = options.encoder.video;
     this.#fps = video?.fps ?? 30;
     if (video) {
@@ -128,10 +136,10 @@ export class AvRecorder {
 
   /** The video track is gone: black from now on. */
   detachVideo(): void {
+    if (!this.#video) return;
     this.#cancel(this.#video);
     this.#video = undefined;
-    this.#current = undefined;
-    this.#pending = [];
+    this.#pending.push({ atMs: performance.now(), picture: undefined });
   }
 
   /** The video track was muted or unmuted: black while muted, as Go does. */
@@ -151,10 +159,11 @@ export class AvRecorder {
     let samples = 0;
     let anchorMs = Number.POSITIVE_INFINITY;
     this.#audio = this.#read(stream, 'audio', (frame) => {
-      const nowMs = performance.now();
-      const lateMs = nowMs - (samples * 1000) / SAMPLE_RATE - anchorMs;
-      if (lateMs < 0 || lateMs > AUDIO_STALL_MS) anchorMs = nowMs - (samples * 1000) / SAMPLE_RATE;
+      // A frame arrives once its last sample has played out.
       samples += frame.samplesPerChannel;
+      const playedMs = performance.now() - (samples * 1000) / SAMPLE_RATE;
+      const lateMs = playedMs - anchorMs;
+      if (lateMs < 0 || lateMs > AUDIO_STALL_MS) anchorMs = playedMs;
       const endMs = anchorMs + (samples * 1000) / SAMPLE_RATE - this.#advanceMs;
       if (this.#timeline) this.#writeAudio(this.#timeline.push(endMs, frame.data));
     });
@@ -172,12 +181,13 @@ export class AvRecorder {
    */
   async finish(): Promise<{ output: PcmSinkResult; durationMs: number }> {
     clearInterval(this.#ticker);
-    this.detachVideo();
+    // Frames already decoded still take their places up to now.
+    this.#cancel(this.#video);
     this.detachAudio();
     const encoder = this.#encoder;
     if (!encoder) throw EgressError.internal('the recording never started');
     const nowMs = performance.now();
-    this.#tick(nowMs);
+    this.#tick(nowMs, true);
     if (this.#timeline) this.#writeAudio(this.#timeline.fill(nowMs, true));
     const output = await encoder.close();
     const durationMs = this.#fitter
@@ -216,6 +226,11 @@ export class AvRecorder {
     // biome-ignore lint/style/noNonNullAssertion: attachVideo runs only with video
     const fitter = this.#fitter!;
     const i420 = frame.type === VideoBufferType.I420 ? frame : frame.convert(VideoBufferType.I420);
+    const size = `${i420.width}x${i420.height}`;
+    if (size !== this.#inputSize) {
+      this.#log.debug({ width: i420.width, height: i420.height }, 'video input size changed');
+      this.#inputSize = size;
+    }
     const nowMs = performance.now();
     const renderMs = Number(timestampUs) / 1000 - this.#hrtimeMinusPerfMs;
     const atMs = Math.abs(renderMs - nowMs) <= MAX_RENDER_LEAD_MS ? renderMs : nowMs;
@@ -223,7 +238,7 @@ export class AvRecorder {
     if (this.#pending.length > MAX_PENDING_FRAMES) this.#pending.shift();
   }
 
-  #tick(nowMs: number): void {
+  #tick(nowMs: number, isFinal = false): void {
     const encoder = this.#encoder;
     if (!encoder) return;
     // Only a stall fills now: frames late by less than that still arrive and take their place.
@@ -231,7 +246,7 @@ export class AvRecorder {
     if (this.#timeline) this.#writeAudio(this.#timeline.fill(audioUntilMs));
     const video = encoder.video;
     if (!video || !this.#black) return;
-    const due = framesDueAt(nowMs - this.#t0, this.#fps);
+    const due = framesDueAt(nowMs - this.#t0 - (isFinal ? 0 : VIDEO_DELAY_MS), this.#fps);
     while (this.#framesWritten < due) {
       const slotMs = this.#t0 + (this.#framesWritten * 1000) / this.#fps;
       while (this.#pending.length > 0 && (this.#pending[0]?.atMs ?? 0) <= slotMs) {

@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createLogger, mintEgressToken, newEgressId } from '@egress/protocol';
+import { type Bot, type BotOptions, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
+import { dispose } from '@livekit/rtc-node';
+import { detectFreezes } from './testing/detect-freezes.js';
+import { mp4Outputs } from './testing/mp4-outputs.js';
+import { probeAudioFile } from './testing/probe-audio-file.js';
+import { probeVideoFile } from './testing/probe-video-file.js';
+import { streamCodecs } from './testing/stream-codecs.js';
+import { runTrackCompositeEgress } from './track-composite-egress.js';
+import type { TrackEgressResult } from './track-egress.js';
+
+const apiKey = 'one-track-key';
+const apiSecret = 'one-track-secret-one-track-secret-000000';
+const logger = createLogger({
+  service: 'track-worker-test',
+  level: process.env.LOG_LEVEL ?? 'silent',
+});
+const video = { width: 320, height: 240, fps: 30 };
+
+describe('runTrackCompositeEgress with one track', { timeout: 180_000 }, () => {
+  let sfu: TestSfu;
+  let dir: string;
+  const bots: Bot[] = [];
+
+  before(async () => {
+    sfu = await startTestSfu({ apiKey, apiSecret });
+    dir = await mkdtemp(join(tmpdir(), 'one-track-'));
+  });
+
+  after(async () => {
+    for (const bot of bots) await bot.leave();
+    await sfu.close();
+    await dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Records the bot's one track for `leaveAfterMs` (then the bot leaves). */
+  async function record(
+    bot: Pick<BotOptions, 'kind' | 'script'>,
+    leaveAfterMs: number,
+  ): Promise<{ result: TrackEgressResult; localPath: string }> {
+    const room = `room-${randomUUID()}`;
+    const started = await startBot({
+      ...bot,
+      url: sfu.url,
+      apiKey,
+      apiSecret,
+      room,
+      identity: 'bob',
+    });
+    bots.push(started);
+    const egressId = newEgressId();
+    const localPath = join(dir, `${egressId}.mp4`);
+    const isAudio = bot.kind === 'audio';
+    const trackId = (isAudio ? started.publications.audio : started.publications.video)?.sid ?? '';
+    const result = await runTrackCompositeEgress({
+      wsUrl: sfu.url,
+      token: await mintEgressToken({ apiKey, apiSecret, egressId, roomName: room }),
+      ...(isAudio ? { audioTrackId: trackId } : { videoTrackId: trackId }),
+      video,
+      audio: true,
+      outputs: mp4Outputs(localPath, { ...video, bitrateKbps: 800 }),
+      logger,
+      onActive: () => setTimeout(() => void started.leave(), leaveAfterMs),
+    });
+    return { result, localPath };
+  }
+
+  it('records an audio track alone: an audio-only file as long as the recording', async () => {
+    const { result, localPath } = await record({ kind: 'audio' }, 4000);
+    assert.equal(result.status, 'complete', JSON.stringify(result));
+    if (result.status !== 'complete') return;
+    assert.deepEqual(await streamCodecs(localPath), { audio: 'aac' });
+    const audio = await probeAudioFile(localPath);
+    const wallSec = (result.endedAtMs - result.startedAtMs) / 1000;
+    assert.ok(
+      Math.abs(audio.durationSec - wallSec) <= wallSec * 0.01 + 0.05,
+      JSON.stringify({ audio, wallSec }),
+    );
+    assert.ok(audio.meanVolumeDb > -40, JSON.stringify(audio));
+  });
+
+  it('keeps a video track alone at the output size while its resolution changes', async () => {
+    const { result, localPath } = await record(
+      {
+        kind: 'video',
+        script: [
+          { atMs: 2000, action: 'resize', width: 640, height: 480 },
+          { atMs: 4000, action: 'resize', width: 320, height: 120 },
+        ],
+      },
+      6500,
+    );
+    assert.equal(result.status, 'complete', JSON.stringify(result));
+    if (result.status !== 'complete') return;
+    assert.deepEqual(await streamCodecs(localPath), { video: 'h264' });
+    const probe = await probeVideoFile(localPath);
+    assert.equal(probe.width, 320);
+    assert.equal(probe.height, 240);
+    const wallSec = (result.endedAtMs - result.startedAtMs) / 1000;
+    assert.ok(
+      Math.abs(probe.durationSec - wallSec) <= wallSec * 0.01 + 0.05,
+      JSON.stringify({ probe, wallSec }),
+    );
+    assert.ok(Math.abs(probe.frames - probe.durationSec * video.fps) <= 3, JSON.stringify(probe));
+    // The moving pattern goes on through both switches: no frozen picture, no black, clean decode.
+    const { freezes, decodeErrors } = await detectFreezes(localPath, 1);
+    assert.deepEqual(freezes, []);
+    assert.deepEqual(decodeErrors, []);
+    assert.ok(!probe.blacks.some((b) => b.startSec > 1), JSON.stringify(probe.blacks));
+  });
+});
