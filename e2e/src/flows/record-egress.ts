@@ -20,7 +20,7 @@ export interface RecordedEgress {
   stopped: EgressInfo;
   /** The final info (COMPLETE). */
   ended: EgressInfo;
-  /** Seconds it was seen ACTIVE before it ended, to compare with the output's duration. */
+  /** Seconds from the first poll that saw it ACTIVE to StopEgress's answer. */
   recordedSec: number;
 }
 
@@ -45,12 +45,13 @@ export async function recordEgress(
   await options.whileActive?.(active);
   while (clock.seconds(egressId) < options.recordSec) await sleep(100);
   const stopped = await client.stopEgress(egressId);
+  // Up to the stop's answer: the first poll that sees it ended may come much later when loaded.
+  const recordedSec = clock.seconds(egressId);
   const ended = await waitForEgress(client, egressId, {
     until: (i) => i.status === EgressStatus.EGRESS_COMPLETE,
     deadlineMs,
-    onPoll: observe,
   });
-  return { active, stopped, ended, recordedSec: clock.seconds(egressId) };
+  return { active, stopped, ended, recordedSec };
 }
 
 /** How far an output's duration may be from the one its egress reports, seconds (Go: ±1 s). */
