@@ -21,19 +21,53 @@ export function drillSkipReason(): string | false {
   return false;
 }
 
-/** Pids of the live children of `parentPid` whose command line contains `text`. */
-export async function childPids(parentPid: number, text: string): Promise<number[]> {
-  const pids: number[] = [];
+interface ProcInfo {
+  pid: number;
+  ppid: number;
+  isZombie: boolean;
+  cmdline: string;
+}
+
+async function readProc(pid: string): Promise<ProcInfo | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  if (stat === '') return undefined;
+  // Fields after the `(comm)`: state, ppid, ...; comm may hold spaces, so split after it.
+  const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return { pid: Number(pid), ppid: Number(ppid), isZombie: state === 'Z', cmdline };
+}
+
+async function allProcs(): Promise<Map<number, ProcInfo>> {
+  const procs = new Map<number, ProcInfo>();
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
-    // Fields after the `(comm)`: state, ppid, ...; comm may hold spaces, so split after it.
-    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (state === 'Z' || Number(ppid) !== parentPid) continue;
-    const cmdline = await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes(text)) pids.push(Number(name));
+    const proc = await readProc(name);
+    if (proc && !proc.isZombie) procs.set(proc.pid, proc);
   }
-  return pids;
+  return procs;
+}
+
+/** Pids of the live children of `parentPid` whose command line contains `text`. */
+export async function childPids(parentPid: number, text: string): Promise<number[]> {
+  const procs = await allProcs();
+  return [...procs.values()]
+    .filter((p) => p.ppid === parentPid && p.cmdline.includes(text))
+    .map((p) => p.pid);
+}
+
+/**
+ * The child of `parentPid` that runs an egress: the one above the processes naming the egress
+ * id (GStreamer writes under a folder named after it), as warm children wait beside it.
+ */
+export async function egressChildPid(parentPid: number, egressId: string): Promise<number> {
+  const procs = await allProcs();
+  for (const proc of procs.values()) {
+    if (!proc.cmdline.includes(egressId)) continue;
+    for (let p: ProcInfo | undefined = proc; p; p = procs.get(p.ppid)) {
+      if (p.ppid === parentPid) return p.pid;
+    }
+  }
+  throw new Error(`no process of egress ${egressId} under pid ${parentPid}`);
 }
 
 /** Whether a process is alive (not gone and not a zombie). */
