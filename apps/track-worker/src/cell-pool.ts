@@ -100,6 +100,15 @@ export class CellPool implements EgressHost {
     return [...this.#cells].map((cell) => cell.child.pid ?? 0);
   }
 
+  /** Each live cell's pid with the ids of the egresses it runs (none: an idle cell). */
+  egressIdsByCell(): Map<number, string[]> {
+    const out = new Map<number, string[]>();
+    for (const cell of this.#cells) {
+      if (cell.child.pid) out.set(cell.child.pid, [...cell.egresses.keys()]);
+    }
+    return out;
+  }
+
   /** The pid of the cell running an egress. */
   pidOf(egressId: string): number | undefined {
     for (const cell of this.#cells) if (cell.egresses.has(egressId)) return cell.child.pid;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import {
   type Config,
   type ControlMessage,
+  CpuAdmission,
   createRedis,
   decodeJobInfo,
   EgressError,
@@ -17,6 +18,7 @@ import {
   type Logger,
   markAborted,
   markFailed,
+  ProcessTreeUsage,
   parseControlMessage,
   parseJobPayload,
   QUEUE_NAMES,
@@ -25,7 +27,7 @@ import {
   type WorkerStatusMessage,
 } from '@egress/protocol';
 import type { EgressInfo } from '@livekit/protocol';
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import { CellPool } from './cell-pool.js';
 
 /** Options of {@link startTrackWorker}. */
@@ -37,8 +39,8 @@ export interface TrackWorkerOptions {
   /** Where each egress gets its tmp dir. @defaultValue `<os tmpdir>/egress-track` */
   tmpRoot?: string;
   /**
-   * Egresses run at once (README: ~2.6 % of a core per audio egress, so 50 fit 2 cores).
-   * @defaultValue 50
+   * Most egresses run at once; admission by CPU decides below it (README: ~3 % of a core per
+   * audio egress, so about 50 fit 2 cores). @defaultValue 100
    */
   concurrency?: number;
   /** How long each egress waits for its track, milliseconds (Go: 30 s). @defaultValue 30000 */
@@ -51,6 +53,11 @@ export interface TrackWorkerOptions {
   workerId?: string;
   /** Cores of the machine. @defaultValue os.availableParallelism() */
   cpuTotal?: number;
+  /**
+   * How long a new egress counts at least its cost before its measured use takes over,
+   * milliseconds. @defaultValue 15000 (Go's cpuHoldDuration)
+   */
+  cpuPendingMs?: number;
   /** How often capacity is published, milliseconds. @defaultValue 1000 */
   capacityIntervalMs?: number;
   /** TTL of the capacity key, milliseconds. @defaultValue 5000 */
@@ -67,6 +74,14 @@ export interface TrackWorker {
   /** Drains: takes no new job, lets running egresses finish, then disconnects. Idempotent. */
   close(): Promise<void>;
 }
+
+/** The `cpu_cost` keys of the request types this pool runs: the smallest gates fetching. */
+const TRACK_POOL_COSTS = [
+  'trackCpuCost',
+  'trackCompositeCpuCost',
+  'participantCpuCost',
+  'sdkAudioRoomCompositeCpuCost',
+] as const;
 
 /** The message an egress gets when its job reached this worker after the start deadline. */
 export const DEADLINE_MESSAGE = 'the start deadline passed before a worker could take the job';
@@ -101,26 +116,62 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
     ...(options.trackWaitMs ? { trackWaitMs: options.trackWaitMs } : {}),
   });
   const handlers = new Map<string, (message: ControlMessage) => Promise<void>>();
-  const costs = new Map<string, number>();
   const workerId =
     options.workerId ??
     `${hostname().replace(/[^A-Za-z0-9_.-]/g, '-')}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const capacityKey = egressCapacityKey('track', workerId);
-  const cpuTotal = options.cpuTotal ?? availableParallelism();
+  // Go's monitor (egress-go-behavior.md §1): a new egress counts its cost for 15 s, then what
+  // it measurably uses; an egress's share is its cell's process tree (the cell and its encoder
+  // children) split evenly over the cell's egresses.
+  const admission = new CpuAdmission({
+    cpuTotal: options.cpuTotal ?? availableParallelism(),
+    maxCpuUtilization: config.cpuCost.maxCpuUtilization,
+    ...(options.cpuPendingMs ? { pendingMs: options.cpuPendingMs } : {}),
+  });
+  const usage = new ProcessTreeUsage();
+  const minCost = Math.min(...TRACK_POOL_COSTS.map((key) => config.cpuCost[key]));
   let isDraining = false;
+  let isPaused = false;
+  /** The cost of a job that did not fit: nothing is fetched until it would. */
+  let blockedCost: number | undefined;
 
-  // Go's rule without measurement yet: the reserved cost of each running job counts in full.
+  async function measureCells(): Promise<void> {
+    const cellsNow = cells.egressIdsByCell();
+    const trees = await usage.sample([...cellsNow.keys()]);
+    let idle = 0;
+    for (const [pid, egressIds] of cellsNow) {
+      const cores = trees.get(pid)?.cpu ?? 0;
+      if (egressIds.length === 0) idle += cores;
+      for (const id of egressIds) admission.measure(id, cores / egressIds.length);
+    }
+    admission.measureIdle(idle);
+  }
+
+  /** Fetches jobs only while the next one could fit; pauses the worker otherwise. */
+  function updateGate(): void {
+    if (isDraining) return;
+    const shouldRun = admission.canAdmit(blockedCost ?? minCost);
+    if (shouldRun && isPaused) {
+      isPaused = false;
+      void worker.resume().catch((err: unknown) => log.warn({ err }, 'resume failed'));
+    } else if (!shouldRun && !isPaused) {
+      isPaused = true;
+      void worker.pause(true).catch((err: unknown) => log.warn({ err }, 'pause failed'));
+    }
+  }
+
   async function publishCapacity(): Promise<void> {
-    const used = [...costs.values()].reduce((sum, cost) => sum + cost, 0);
+    await measureCells();
+    if (blockedCost !== undefined && admission.canAdmit(blockedCost)) blockedCost = undefined;
+    updateGate();
     const canAccept: Partial<Record<RequestType, boolean>> = {};
     if (isDraining) for (const type of REQUEST_TYPES) canAccept[type] = false;
     const body = encodeWorkerCapacity({
       workerId,
       pool: 'track',
-      cpuTotal,
-      cpuAvailable:
-        costs.size === 0 ? cpuTotal : cpuTotal * config.cpuCost.maxCpuUtilization - used,
-      activeEgressIds: [...costs.keys()],
+      cpuTotal: admission.cpuTotal,
+      cpuAvailable: admission.available(),
+      activeEgressIds: admission.activeIds,
       ...(isDraining ? { canAccept } : {}),
       updatedAtMs: Date.now(),
     });
@@ -153,6 +204,7 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
 
   async function processJob(
     job: Job<JobPayload, WorkerStatusMessage>,
+    token: string | undefined,
   ): Promise<WorkerStatusMessage> {
     let payload: JobPayload;
     let info: EgressInfo;
@@ -169,6 +221,28 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
     if (Date.now() > payload.startDeadlineMs) {
       return encodeWorkerStatus(markAborted(info, DEADLINE_MESSAGE));
     }
+    if (!admission.canAdmit(payload.cpuCost)) {
+      // Not for this worker now: back to the wait list for another worker (or this one later).
+      log.debug({ egressId: payload.egressId, cost: payload.cpuCost }, 'job does not fit');
+      blockedCost = payload.cpuCost;
+      updateGate();
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+    admission.reserve(payload.egressId, payload.cpuCost);
+    try {
+      return await runJob(job, payload);
+    } finally {
+      admission.release(payload.egressId);
+      blockedCost = undefined;
+      updateGate();
+    }
+  }
+
+  async function runJob(
+    job: Job<JobPayload, WorkerStatusMessage>,
+    payload: JobPayload,
+  ): Promise<WorkerStatusMessage> {
     const egressId = payload.egressId;
     const channel = egressControlChannel(egressId);
     const tmpDir = join(tmpRoot, `${egressId}-${randomUUID().slice(0, 8)}`);
@@ -190,12 +264,10 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
       }
       await publisher.publish(message.replyTo, reply);
     });
-    costs.set(egressId, payload.cpuCost);
     await subscriber.subscribe(channel);
     try {
       return encodeWorkerStatus(await hosted.done);
     } finally {
-      costs.delete(egressId);
       handlers.delete(egressId);
       await subscriber.unsubscribe(channel).catch(() => undefined);
     }
@@ -203,11 +275,11 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
 
   const worker = new Worker<JobPayload, WorkerStatusMessage>(
     QUEUE_NAMES.track,
-    (job) => processJob(job),
+    (job, token) => processJob(job, token),
     {
       connection,
       ...(options.prefix ? { prefix: options.prefix } : {}),
-      concurrency: options.concurrency ?? 50,
+      concurrency: options.concurrency ?? 100,
       maxStalledCount: 0,
       // A dead worker's job must be noticed by the bridge within 30 s (protocol JOB_LOCK_MS).
       lockDuration: JOB_LOCK_MS,

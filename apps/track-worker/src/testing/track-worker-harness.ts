@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type Config,
+  controlReplyResult,
+  createEgressInfo,
+  createLogger,
+  type EgressRequest,
+  egressCapacityKey,
+  egressControlChannel,
+  egressReplyChannel,
+  encodeControlMessage,
+  encodeJobPayload,
+  loadConfig,
+  newEgressId,
+  parseControlReply,
+  parseWorkerCapacity,
+  parseWorkerStatus,
+  QUEUE_NAMES,
+  requestTypeOf,
+  type WorkerCapacity,
+} from '@egress/protocol';
+import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
+import { type Bot, type BotOptions, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
+import { type EgressInfo, EgressStatus } from '@livekit/protocol';
+import { type Job, Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { startTrackWorker, type TrackWorker, type TrackWorkerOptions } from '../track-worker.js';
+
+const apiKey = 'track-harness-key';
+const apiSecret = 'track-harness-secret-track-harness-secret';
+
+/** A track worker on real Redis, BullMQ and the test SFU, with the bridge's side played here. */
+export interface TrackWorkerHarness {
+  readonly sfu: TestSfu;
+  readonly worker: TrackWorker;
+  readonly config: Config;
+  /** `local_output_dir`: where recordings land without storage. */
+  readonly outDir: string;
+  /** Statuses each job reported as progress, in order. */
+  readonly progress: Map<string, EgressStatus[]>;
+  /** Starts a bot in a room (kept until close). */
+  bot(options: Omit<BotOptions, 'url' | 'apiKey' | 'apiSecret'>): Promise<Bot>;
+  /** Enqueues a request as the bridge does (cost and deadline as given). */
+  enqueue(
+    request: EgressRequest,
+    options?: { cpuCost?: number; startDeadlineMs?: number },
+  ): Promise<{ egressId: string; job: Job }>;
+  /** The final info of a job. */
+  finished(job: Job): Promise<EgressInfo>;
+  /** Waits until an egress reported ACTIVE (at most 30 s); whether it did. */
+  waitActive(egressId: string): Promise<boolean>;
+  /** Sends StopEgress on the control channel and returns the reply's info. */
+  stop(egressId: string): Promise<EgressInfo>;
+  /** The worker's latest capacity report. */
+  capacity(): Promise<WorkerCapacity>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Redis (the runner's, `EGRESS_TEST_REDIS_URL`), the test SFU and a track worker with a
+ * unique BullMQ prefix, and plays the bridge: enqueue, progress, stop, capacity.
+ */
+export async function startTrackWorkerHarness(
+  workerOptions: Partial<TrackWorkerOptions> = {},
+  configYaml: string[] = [],
+): Promise<TrackWorkerHarness> {
+  const logger = createLogger({
+    service: 'track-worker-test',
+    level: process.env.LOG_LEVEL ?? 'silent',
+  });
+  const prefix = `test-${randomUUID()}`;
+  const redis: TestRedis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
+  const sfu = await startTestSfu({ apiKey, apiSecret });
+  const root = await mkdtemp(join(tmpdir(), 'track-harness-'));
+  const outDir = join(root, 'out');
+  const url = new URL(redis.url);
+  const config = loadConfig(
+    {
+      EGRESS_CONFIG_BODY: [
+        `api_key: ${apiKey}`,
+        `api_secret: ${apiSecret}`,
+        `ws_url: ${sfu.url}`,
+        'redis:',
+        `  address: ${url.hostname}:${url.port || '6379'}`,
+        ...(url.pathname.length > 1 ? [`  db: ${Number(url.pathname.slice(1))}`] : []),
+        `local_output_dir: ${outDir}`,
+        ...configYaml,
+      ].join('\n'),
+    },
+    { onWarning: () => undefined },
+  );
+  const client = new Redis(redis.url, { maxRetriesPerRequest: null });
+  const eventsClient = client.duplicate();
+  const queue = new Queue(QUEUE_NAMES.track, { connection: client, prefix });
+  const events = new QueueEvents(QUEUE_NAMES.track, { connection: eventsClient, prefix });
+  const progress = new Map<string, EgressStatus[]>();
+  events.on('progress', ({ jobId, data }) => {
+    const list = progress.get(jobId) ?? [];
+    list.push(parseWorkerStatus(data).status);
+    progress.set(jobId, list);
+  });
+  await events.waitUntilReady();
+  const worker = await startTrackWorker({
+    config,
+    logger,
+    prefix,
+    tmpRoot: join(root, 'tmp'),
+    trackWaitMs: 5000,
+    cellIdleMs: 500,
+    capacityIntervalMs: 250,
+    ...workerOptions,
+  });
+  const bots: Bot[] = [];
+
+  return {
+    sfu,
+    worker,
+    config,
+    outDir,
+    progress,
+    async bot(options) {
+      const bot = await startBot({ url: sfu.url, apiKey, apiSecret, ...options });
+      bots.push(bot);
+      return bot;
+    },
+    async enqueue(request, options = {}) {
+      const egressId = newEgressId();
+      const info = createEgressInfo({ egressId, request });
+      const payload = encodeJobPayload({
+        request,
+        info,
+        wsUrl: sfu.url,
+        cpuCost: options.cpuCost ?? 0.1,
+        startDeadlineMs: options.startDeadlineMs ?? Date.now() + 60_000,
+      });
+      const job = await queue.add(requestTypeOf(request), payload, { jobId: egressId });
+      return { egressId, job };
+    },
+    async finished(job) {
+      return parseWorkerStatus(await job.waitUntilFinished(events, 120_000));
+    },
+    async waitActive(egressId) {
+      for (let i = 0; i < 300; i++) {
+        if (progress.get(egressId)?.includes(EgressStatus.EGRESS_ACTIVE)) return true;
+        await sleep(100);
+      }
+      return false;
+    },
+    async stop(egressId) {
+      const requestId = randomUUID();
+      const replyTo = egressReplyChannel(requestId);
+      const sub = client.duplicate();
+      try {
+        await sub.subscribe(replyTo);
+        const reply = once(sub, 'message');
+        const message = encodeControlMessage({ type: 'stop', requestId, replyTo, egressId });
+        let isReplied = false;
+        // The egress subscribes when it starts: repeat until it answers (same request id).
+        const republish = (async () => {
+          while (!isReplied) {
+            await client.publish(egressControlChannel(egressId), message);
+            await sleep(250);
+          }
+        })();
+        const [, raw] = (await reply) as [string, string];
+        isReplied = true;
+        await republish;
+        return controlReplyResult(parseControlReply(raw));
+      } finally {
+        sub.disconnect();
+      }
+    },
+    async capacity() {
+      return parseWorkerCapacity(await client.get(egressCapacityKey('track', worker.workerId)));
+    },
+    async close() {
+      await worker.close();
+      for (const bot of bots) await bot.leave();
+      await events.close();
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+      client.disconnect();
+      eventsClient.disconnect();
+      await sfu.close();
+      await redis.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
