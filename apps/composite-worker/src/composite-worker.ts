@@ -13,6 +13,8 @@ import {
   decodeJobInfo,
   decodeJobRequest,
   EgressError,
+  END_REASONS,
+  type EndReason,
   egressCapacityKey,
   egressControlChannel,
   egressInfoFromJson,
@@ -37,11 +39,13 @@ import {
 import { createOutputUploader } from '@egress/storage';
 import { type EgressInfo, EgressStatus } from '@livekit/protocol';
 import { type Job, WaitingError, Worker } from 'bullmq';
+import { readCgroupMemoryBytes } from './cgroup-memory.js';
 import { type DisplaySize, displayFor } from './display-size.js';
 import type { ChildMessage, OutputsMessage, StartMessage } from './ipc-messages.js';
 import { killProcessGroups } from './kill-process-groups.js';
 import type { MediaSourceKind } from './media-source.js';
-import { ProcessGroupCpu } from './process-group-cpu.js';
+import { ProcessGroupUsage, type UsageSample } from './process-group-usage.js';
+import { ResourceWatchdog } from './resource-watchdog.js';
 import { WarmPool, type WarmProcess } from './warm-pool.js';
 
 /** Options of {@link startCompositeWorker}. */
@@ -69,6 +73,11 @@ export interface CompositeWorkerOptions {
   warmDisplay?: DisplaySize;
   /** Called when an egress goes ACTIVE, with how it started (bench, tests). */
   onEgressActive?: (start: EgressStart) => void;
+  /**
+   * How long an egress killed for CPU or memory may take to finalize and upload before its
+   * processes are SIGKILLed and its crash-safe file is uploaded from here. @defaultValue 60000
+   */
+  killDeadlineMs?: number;
 }
 
 /** How one egress started on this worker. */
@@ -98,6 +107,16 @@ export interface CompositeWorker {
    * Drains: takes no new job, lets running egresses finish, then disconnects. Idempotent.
    */
   close(): Promise<void>;
+}
+
+/** What the resource watchdog may do to one running egress. */
+interface Killable {
+  /** Its CPU cost: it counts as a CPU offender only above this. */
+  cpuCost: number;
+  /** Ends it gracefully (Go's StopProcess). */
+  end(endReason: EndReason): void;
+  /** Ends it FAILED with `error` (Go's KillProcess). */
+  kill(error: EgressError): void;
 }
 
 const DEADLINE_MESSAGE = 'the start deadline passed before a worker could take the job';
@@ -159,7 +178,15 @@ export async function startCompositeWorker(
     cpuTotal: options.cpuTotal ?? availableParallelism(),
     maxCpuUtilization: config.cpuCost.maxCpuUtilization,
   });
-  const cpu = new ProcessGroupCpu();
+  const usage = new ProcessGroupUsage();
+  const watchdog = new ResourceWatchdog({
+    cpuTotal: admission.cpuTotal,
+    maxCpuUtilization: config.cpuCost.maxCpuUtilization,
+    maxMemoryGb: config.cpuCost.maxMemoryGb,
+    memoryKillGraceMs: config.cpuCost.memoryKillGraceMs,
+    cpuKillGraceMs: config.cpuCost.cpuKillGraceMs,
+  });
+  const killDeadlineMs = options.killDeadlineMs ?? 60_000;
   const costs = costsOf(config);
   const isTs = import.meta.url.endsWith('.ts');
   const entry = fileURLToPath(new URL(`./egress-process.${isTs ? 'ts' : 'js'}`, import.meta.url));
@@ -183,6 +210,8 @@ export async function startCompositeWorker(
   const handlers = new Map<string, (message: ControlMessage) => void>();
   /** Process groups of each running egress: its child's (pid = pgid) first, then Chromium's. */
   const groups = new Map<string, number[]>();
+  /** What the resource watchdog may do to each running egress. */
+  const killables = new Map<string, Killable>();
   let blockedCost: number | undefined;
   let isDraining = false;
   let isPaused = false;
@@ -249,11 +278,12 @@ export async function startCompositeWorker(
   async function publishCapacity(): Promise<void> {
     const ids = [...groups.keys()];
     const warmGroups = warmPool?.processGroups() ?? [];
-    const usage = await cpu.sample([...[...groups.values()].flat(), ...warmGroups]);
+    const sample = await usage.sample([...[...groups.values()].flat(), ...warmGroups]);
     const sumOf = (pgids: readonly number[]) =>
-      pgids.reduce((sum, pgid) => sum + (usage.get(pgid) ?? 0), 0);
+      pgids.reduce((sum, pgid) => sum + (sample.groups.get(pgid)?.cpu ?? 0), 0);
     for (const [egressId, pgids] of groups) admission.measure(egressId, sumOf(pgids));
     admission.measureIdle(sumOf(warmGroups));
+    await enforceLimits(sample);
     if (blockedCost !== undefined && admission.canAdmit(blockedCost)) blockedCost = undefined;
     updateGate();
     const canAccept: Partial<Record<RequestType, boolean>> = {};
@@ -268,6 +298,39 @@ export async function startCompositeWorker(
       updatedAtMs: Date.now(),
     });
     await commands.set(capacityKey, body, 'PX', capacityTtlMs);
+  }
+
+  /** Go's CPU and memory kills (`ResourceWatchdog`) on one tick's usage. */
+  async function enforceLimits(sample: UsageSample): Promise<void> {
+    const { maxMemoryGb, memorySource } = config.cpuCost;
+    const cgroupBytes =
+      maxMemoryGb > 0 && memorySource === 'cgroup' ? await readCgroupMemoryBytes() : undefined;
+    const egresses = [...killables].map(([egressId, killable]) => {
+      const used = (groups.get(egressId) ?? []).map((pgid) => sample.groups.get(pgid));
+      return {
+        egressId,
+        allowedCpu: killable.cpuCost,
+        cpu: used.reduce((sum, u) => sum + (u?.cpu ?? 0), 0),
+        memoryBytes: used.reduce((sum, u) => sum + (u?.rssBytes ?? 0), 0),
+      };
+    });
+    const actions = watchdog.check({
+      nowMs: Date.now(),
+      nodeCpu: sample.nodeCpu,
+      // Go falls back to proc_rss when the cgroup cannot be read
+      nodeMemoryBytes: cgroupBytes ?? sample.nodeRssBytes,
+      egresses,
+    });
+    for (const action of actions) {
+      const killable = killables.get(action.egressId);
+      if (action.kind === 'stop') {
+        log.warn({ egressId: action.egressId, cpu: action.cpu }, 'cpu exhausted: stopping egress');
+        killable?.end(END_REASONS.cpuExhausted);
+      } else {
+        log.warn({ egressId: action.egressId, error: action.error.message }, 'killing egress');
+        killable?.kill(action.error);
+      }
+    }
   }
 
   let ticking = false;
@@ -348,6 +411,22 @@ export async function startCompositeWorker(
     const channel = egressControlChannel(egressId);
     await subscriber.subscribe(channel);
     const takenAtMs = Date.now();
+    let killError: EgressError | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
+    killables.set(egressId, {
+      cpuCost: payload.cpuCost,
+      end: (endReason) => {
+        if (child?.connected) child.send({ type: 'end', endReason });
+      },
+      // Go's KillEgress: the child ends FAILED after EOS and uploads; if it does not exit in
+      // time its processes are SIGKILLed and the crash-safe file is uploaded from here
+      kill: (error) => {
+        if (killError) return;
+        killError = error;
+        if (child?.connected) child.send({ type: 'kill', error: error.toJSON() });
+        killTimer = setTimeout(() => killProcessGroups(groups.get(egressId) ?? []), killDeadlineMs);
+      },
+    });
 
     /** Runs the job in `child`: relays its messages, sends `start` and what came before. */
     const startChild = (next: ChildProcess, knownGroups: number[], isWarm: boolean) => {
@@ -420,6 +499,7 @@ export async function startCompositeWorker(
       run ??= startChild(forkEgressProcess(), [], false);
       const { egressGroups } = run;
       const { code, signal } = await run.exited;
+      clearTimeout(killTimer);
       groups.delete(egressId);
       killProcessGroups(egressGroups);
       await progress;
@@ -431,12 +511,20 @@ export async function startCompositeWorker(
         await commands.publish(replyTo, reply).catch(() => {});
       }
       if (final) return final;
-      if (isFinalStatus(info.status)) return info;
       const how = signal ? `signal ${signal}` : `code ${String(code)}`;
-      elog.error({ code, signal }, 'egress process exited unexpectedly');
+      if (!killError) elog.error({ code, signal }, 'egress process exited unexpectedly');
+      // also when it reported a final status: it may have died before its uploads
       info = await salvage(info, outputs, payload, elog);
+      if (isFinalStatus(info.status)) return info;
+      if (killError) {
+        // Go's end reason of a kill, unless a graceful stop ("CPU exhausted") set one first
+        return markFailed(info, killError, info.details ? {} : { endReason: END_REASONS.killed });
+      }
       return markFailed(info, EgressError.internal(`egress process exited unexpectedly (${how})`));
     } finally {
+      clearTimeout(killTimer);
+      killables.delete(egressId);
+      watchdog.ended(egressId);
       handlers.delete(egressId);
       groups.delete(egressId);
       await subscriber.unsubscribe(channel).catch(() => {});

@@ -111,6 +111,9 @@ async function start(message: StartMessage): Promise<void> {
   // a signal or a lost worker between `start` and here
   if (isStopRequested || !process.connected) running.stop(END_REASONS.killed);
   process.on('message', (raw: ParentMessage) => {
+    // the worker's resource watchdog (Go's StopProcess and KillEgress)
+    if (raw.type === 'end') running.stop(raw.endReason);
+    else if (raw.type === 'kill') running.kill(EgressError.fromJSON(raw.error));
     if (raw.type !== 'control') return;
     const { message: control } = raw;
     running.control(control).then(

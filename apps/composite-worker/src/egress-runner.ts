@@ -147,6 +147,17 @@ export class EgressRunner {
     this.#stopRequested.resolve();
   }
 
+  /**
+   * Go's KillEgress (a node over its CPU or memory limit): EOS with the end reason "Process
+   * killed", kept when the egress was ending already (a graceful "CPU exhausted" stop), then
+   * FAILED with `error`. The recording is still finalized and uploaded.
+   */
+  kill(error: EgressError): void {
+    if (this.#info.status === EgressStatus.EGRESS_ACTIVE) this.stop(END_REASONS.killed);
+    if (this.#isStopping) this.#fail(error);
+    else this.#failAndStop(error, END_REASONS.killed);
+  }
+
   #setInfo(info: EgressInfo): void {
     if (info === this.#info) return;
     this.#info = info;
@@ -291,9 +302,9 @@ export class EgressRunner {
   }
 
   /** FAILED now (files still finalized and uploaded), then EOS. */
-  #failAndStop(error: EgressError): void {
+  #failAndStop(error: EgressError, endReason?: EndReason): void {
     if (this.#isStopping || isFinalStatus(this.#info.status)) return;
-    this.#fail(error);
+    this.#fail(error, endReason);
     this.#isStopping = true;
     this.#stopRequested.resolve();
   }

@@ -1,4 +1,10 @@
-import type { Config, ControlMessage, JobPayload } from '@egress/protocol';
+import type {
+  Config,
+  ControlMessage,
+  EgressErrorJson,
+  EndReason,
+  JobPayload,
+} from '@egress/protocol';
 import type { DisplaySize } from './display-size.js';
 import type { MediaSourceKind } from './media-source.js';
 
@@ -33,8 +39,31 @@ export interface ControlRequestMessage {
   message: ControlMessage;
 }
 
+/**
+ * Parent → egress child: end gracefully with `endReason`, as Go's StopProcess does for the egress
+ * that overloads the CPU ("CPU exhausted"); the egress ends as a normal stop would.
+ */
+export interface EndMessage {
+  type: 'end';
+  endReason: EndReason;
+}
+
+/**
+ * Parent → egress child: Go's KillEgress from the CPU or memory watchdog: EOS, then FAILED with
+ * `error`; the files are still finalized and uploaded.
+ */
+export interface KillMessage {
+  type: 'kill';
+  error: EgressErrorJson;
+}
+
 /** Messages the worker sends to an egress child. */
-export type ParentMessage = PrepareMessage | StartMessage | ControlRequestMessage;
+export type ParentMessage =
+  | PrepareMessage
+  | StartMessage
+  | ControlRequestMessage
+  | EndMessage
+  | KillMessage;
 
 /** Child → parent: the prepared display, sink and browser wait for a job. */
 export interface ReadyMessage {

@@ -1,0 +1,210 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger, type EgressRequest, loadConfig, QUEUE_NAMES } from '@egress/protocol';
+import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
+import {
+  AudioCodec,
+  EgressStatus,
+  EncodedFileOutput,
+  EncodedFileType,
+  EncodingOptions,
+  WebEgressRequest,
+} from '@livekit/protocol';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { type CompositeWorkerOptions, startCompositeWorker } from './composite-worker.js';
+import { ProcessGroupUsage } from './process-group-usage.js';
+import { enqueue, sendStop, waitForResult, waitForStatus } from './testing/job-driver.js';
+import { probeMedia } from './testing/probe-media.js';
+import { testWorkerConfigYaml } from './testing/test-worker-config.js';
+
+// Go's CPU and memory kills with real egress processes (GStreamer test sources), Redis and
+// BullMQ; the limits are set low so that one egress trips them.
+const logger = createLogger({
+  service: 'composite-limits-test',
+  level: process.env.LOG_LEVEL ?? 'silent',
+});
+const GIB = 1024 ** 3;
+const MIB = 1024 ** 2;
+
+let redis: TestRedis;
+let root: string;
+let client: Redis;
+
+before(async () => {
+  redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
+  root = await mkdtemp(join(tmpdir(), 'composite-limits-'));
+  client = new Redis(redis.url, { maxRetriesPerRequest: null });
+});
+
+after(async () => {
+  client?.disconnect();
+  await redis?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+/** A worker on its own queue; `close` drains it and removes the queue. */
+async function startWorker(
+  name: string,
+  cpuCost: Record<string, number>,
+  options: Partial<CompositeWorkerOptions> = {},
+): Promise<{ queue: Queue; close: () => Promise<void> }> {
+  const prefix = `test-${randomUUID()}`;
+  const queue = new Queue(QUEUE_NAMES.composite, { connection: client, prefix });
+  const yaml = testWorkerConfigYaml({ redisUrl: redis.url, outDir: join(root, name), cpuCost });
+  const worker = await startCompositeWorker({
+    config: loadConfig({ EGRESS_CONFIG_BODY: yaml }, { onWarning: () => undefined }),
+    logger,
+    prefix,
+    mediaSource: 'test',
+    tmpRoot: join(root, `${name}-tmp`),
+    cpuTotal: 16,
+    ...options,
+  });
+  return {
+    queue,
+    close: async () => {
+      await worker.close();
+      await queue.obliterate({ force: true }).catch(() => {});
+      await queue.close();
+    },
+  };
+}
+
+/** Memory of every process this test can see, as the worker measures it (the most of 5 samples). */
+async function nodeRssBytes(): Promise<number> {
+  const usage = new ProcessGroupUsage();
+  let most = 0;
+  for (let i = 0; i < 5; i++) {
+    most = Math.max(most, (await usage.sample([process.pid])).nodeRssBytes);
+    await sleep(200);
+  }
+  return most;
+}
+
+/** A web egress (test sources) to MP4 at `width`x`height` and `fps`. */
+function request(name: string, width: number, height: number, fps: number): EgressRequest {
+  return {
+    case: 'web',
+    value: new WebEgressRequest({
+      url: 'https://example.com/page',
+      options: {
+        case: 'advanced',
+        value: new EncodingOptions({
+          width,
+          height,
+          framerate: fps,
+          videoBitrate: 3000,
+          audioCodec: AudioCodec.AAC,
+          audioBitrate: 64,
+          audioFrequency: 48000,
+        }),
+      },
+      fileOutputs: [
+        new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: `${name}.mp4` }),
+      ],
+    }),
+  };
+}
+
+describe('composite worker resource kills', () => {
+  const memoryCases = [
+    {
+      name: 'kills the egress with the most memory when the node stays over max_memory',
+      killDeadlineMs: undefined,
+      // Go's KillEgress ends with EOS: the whole recording is finalized and uploaded
+      isWhole: true,
+    },
+    {
+      name: 'uploads the crash-safe file of a killed egress that does not end in time',
+      killDeadlineMs: 0,
+      isWhole: false,
+    },
+  ];
+  for (const c of memoryCases) {
+    it(c.name, { timeout: 180_000 }, async () => {
+      // the node's memory with a worker loaded in this process, plus a margin that an egress
+      // process (node and GStreamer: over 200 MiB) fills and this process's swings do not
+      await (await startWorker('warm-up', {})).close();
+      const baseline = await nodeRssBytes();
+      const maxMemoryGb = (baseline + 150 * MIB) / GIB;
+      const worker = await startWorker(
+        'memory',
+        { max_memory: Number(maxMemoryGb.toFixed(4)), memory_kill_grace_sec: 10 },
+        c.killDeadlineMs === undefined ? {} : { killDeadlineMs: c.killDeadlineMs },
+      );
+      try {
+        const idleBytes = await nodeRssBytes();
+        logger.info({ baseline, idleBytes, maxMemoryGb }, 'memory before the egress');
+        assert.ok(idleBytes < maxMemoryGb * GIB, `over the limit before the egress: ${idleBytes}`);
+        const egressId = await enqueue(worker.queue, request('memory', 320, 240, 30));
+        const active = await waitForStatus(worker.queue, egressId, EgressStatus.EGRESS_ACTIVE);
+        assert.equal(active.error, '');
+        const done = await waitForResult(worker.queue, egressId);
+        logger.info({ baseline, maxMemoryGb, error: done.error }, 'memory kill');
+        assert.equal(done.status, EgressStatus.EGRESS_FAILED);
+        assert.match(done.error, /^OOM: \d+\.\d\d GB used$/);
+        const usedGb = Number(/^OOM: ([\d.]+)/.exec(done.error)?.[1]);
+        assert.ok(usedGb > maxMemoryGb - 0.01, `${usedGb} GB reported, limit ${maxMemoryGb}`);
+        assert.equal(done.errorCode, 403);
+        assert.equal(done.details, 'End reason: Process killed');
+        const file = done.fileResults[0];
+        assert.ok(file?.location, 'file uploaded');
+        const probe = await probeMedia(file.location);
+        assert.equal(probe.videoCodec, 'h264');
+        assert.ok(probe.durationSec >= 1, `duration ${probe.durationSec}`);
+        if (c.isWhole) {
+          const resultSec = Number(file.duration) / 1e9;
+          assert.ok(
+            Math.abs(probe.durationSec - resultSec) <= 1,
+            `${probe.durationSec} vs ${resultSec}`,
+          );
+        }
+      } finally {
+        await worker.close();
+      }
+    });
+  }
+
+  it('stops, then kills, the egress that overloads the cpu while another runs on', {
+    timeout: 240_000,
+  }, async () => {
+    // a quarter core for the whole node: two live encoders keep it over 95 % for good
+    const cheap = { web_cpu_cost: 0.01, audio_web_cpu_cost: 0.01, cpu_kill_grace_sec: 1 };
+    const worker = await startWorker('cpu', cheap, { cpuTotal: 0.25, killDeadlineMs: 0 });
+    try {
+      const light = await enqueue(worker.queue, request('light', 160, 120, 15), { cpuCost: 0.01 });
+      await waitForStatus(worker.queue, light, EgressStatus.EGRESS_ACTIVE);
+      const hungry = await enqueue(worker.queue, request('hungry', 1280, 720, 60), {
+        cpuCost: 0.01,
+      });
+      await waitForStatus(worker.queue, hungry, EgressStatus.EGRESS_ACTIVE);
+      const done = await waitForResult(worker.queue, hungry);
+      logger.info({ status: done.status, error: done.error }, 'cpu kill');
+      // the graceful stop ("CPU exhausted") comes first; the kill follows unless it ended by then
+      assert.equal(done.details, 'End reason: CPU exhausted');
+      if (done.status === EgressStatus.EGRESS_FAILED) {
+        assert.match(done.error, /^CPU exhausted: \d+\.\d\d cores used$/);
+        assert.equal(done.errorCode, 403);
+      } else {
+        assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
+      }
+      const probe = await probeMedia(done.fileResults[0]?.location ?? '');
+      assert.equal(probe.videoCodec, 'h264');
+      assert.ok(probe.durationSec >= 1, `duration ${probe.durationSec}`);
+
+      // the light egress is left alone
+      await sleep(1000);
+      await sendStop(client, light);
+      const lightDone = await waitForResult(worker.queue, light);
+      assert.equal(lightDone.status, EgressStatus.EGRESS_COMPLETE, lightDone.error);
+    } finally {
+      await worker.close();
+    }
+  });
+});
