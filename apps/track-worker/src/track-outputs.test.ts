@@ -69,6 +69,7 @@ describe('track pool outputs', { timeout: 240_000 }, () => {
   let root: string;
   let outDir: string;
   let config: Config;
+  let yaml: string;
   const bots: Bot[] = [];
   const receivers: TestRtmpReceiver[] = [];
 
@@ -76,7 +77,7 @@ describe('track pool outputs', { timeout: 240_000 }, () => {
     sfu = await startTestSfu({ apiKey, apiSecret });
     root = await mkdtemp(join(tmpdir(), 'track-outputs-'));
     outDir = join(root, 'out');
-    const yaml = [
+    yaml = [
       `api_key: ${apiKey}`,
       `api_secret: ${apiSecret}`,
       `ws_url: ${sfu.url}`,
@@ -94,7 +95,7 @@ describe('track pool outputs', { timeout: 240_000 }, () => {
   });
 
   /** Runs one job in this process; `control` sends it a control message once it is ACTIVE. */
-  function runJob(request: EgressRequest) {
+  function runJob(request: EgressRequest, jobConfig = config) {
     const egressId = newEgressId();
     const info = createEgressInfo({ egressId, request });
     const payload = encodeJobPayload({
@@ -113,7 +114,7 @@ describe('track pool outputs', { timeout: 240_000 }, () => {
     });
     const done = runTrackEgressJob({
       payload,
-      config,
+      config: jobConfig,
       logger,
       tmpDir: join(root, 'tmp', egressId),
       trackWaitMs: 10_000,
@@ -242,6 +243,47 @@ describe('track pool outputs', { timeout: 240_000 }, () => {
       assert.deepEqual(probe.codecs, ['aac', 'h264'], receiver.path);
       assert.ok(probe.durationSec > 2, `${receiver.path}: ${probe.durationSec} s`);
     }
+  });
+
+  it('ends LIMIT_REACHED at the segment duration limit with the playlist uploaded', async () => {
+    const room = `room-${randomUUID()}`;
+    const bot = await startBot({
+      url: sfu.url,
+      apiKey,
+      apiSecret,
+      room,
+      identity: 'camera',
+      kind: 'audio-video',
+    });
+    bots.push(bot);
+    const limited = loadConfig(
+      { EGRESS_CONFIG_BODY: `${yaml}\nsession_limits:\n  segment_output_max_duration: 4s` },
+      { onWarning: () => undefined },
+    );
+    const job = runJob(
+      {
+        case: 'trackComposite',
+        value: new TrackCompositeEgressRequest({
+          roomName: room,
+          audioTrackId: bot.publications.audio?.sid ?? '',
+          videoTrackId: bot.publications.video?.sid ?? '',
+          segmentOutputs: [
+            new SegmentedFileOutput({ filenamePrefix: 'limit/seg', segmentDuration: 1 }),
+          ],
+        }),
+      },
+      limited,
+    );
+    const info = await job.done;
+    assert.equal(info.status, EgressStatus.EGRESS_LIMIT_REACHED, info.error);
+    const segments = info.segmentResults[0];
+    assert.ok(Number(segments?.segmentCount ?? 0) >= 2, `segments: ${segments?.segmentCount}`);
+    assert.ok(segments?.playlistLocation, 'the playlist was uploaded');
+    assert.match(
+      await readFile(join(outDir, segments?.playlistName ?? ''), 'utf8'),
+      /#EXT-X-ENDLIST/,
+    );
+    assert.ok(info.manifestLocation, 'the manifest was uploaded');
   });
 
   it('records a video track to WebM/VP8 when the file name asks for .webm', async () => {
