@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -151,46 +151,81 @@ after(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
+/** A worker process (`test-worker-process`, browser capture) and what runs below it. */
+interface WorkerProcess {
+  child: ChildProcess;
+  pid: number;
+  exited: Promise<unknown[]>;
+  /** Its processes once its warm egress process is ready: that process, Xvfb, Chromium. */
+  seen: ProcInfo[];
+}
+
+async function startWorkerProcess(name: string): Promise<WorkerProcess> {
+  const isTs = import.meta.url.endsWith('.ts');
+  const entry = fileURLToPath(
+    new URL(`./testing/test-worker-process.${isTs ? 'ts' : 'js'}`, import.meta.url),
+  );
+  const child = spawn(process.execPath, [...(isTs ? ['--import', 'tsx'] : []), entry], {
+    env: {
+      ...process.env,
+      EGRESS_CONFIG_BODY: configYaml(redis.url, join(root, `${name}-out`)),
+      EGRESS_TEST_PREFIX: `test-${randomUUID()}`,
+      EGRESS_TEST_TMP: join(root, `${name}-tmp`),
+      EGRESS_TEST_MEDIA_SOURCE: 'web',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const worker = { child, pid: child.pid ?? 0, exited: once(child, 'exit'), seen: [] };
+  try {
+    await waitUntil('a warm egress process runs its Chromium and Xvfb', async () => {
+      const seen = await descendants(worker.pid);
+      return (
+        seen.some((p) => p.comm === 'Xvfb') &&
+        seen.filter((p) => p.comm.startsWith('chrom')).length >= 2
+      );
+    });
+    await sleep(2000); // let it report ready: the test then meets a waiting process
+    return { ...worker, seen: await descendants(worker.pid) };
+  } catch (err) {
+    await stopWorkerProcess(worker);
+    throw err;
+  }
+}
+
+/** Kills what a failed test left: the worker and everything below it. */
+async function stopWorkerProcess(worker: Pick<WorkerProcess, 'child' | 'pid'>): Promise<void> {
+  for (const p of await descendants(worker.pid)) process.kill(p.pid, 'SIGKILL');
+  if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
+}
+
 describe('a composite worker process with a warm pool', { skip: SKIP, timeout: 240_000 }, () => {
   it('leaves no egress process, Xvfb or Chromium behind on SIGTERM', async () => {
-    const isTs = import.meta.url.endsWith('.ts');
-    const entry = fileURLToPath(
-      new URL(`./testing/test-worker-process.${isTs ? 'ts' : 'js'}`, import.meta.url),
-    );
-    const child = spawn(process.execPath, [...(isTs ? ['--import', 'tsx'] : []), entry], {
-      env: {
-        ...process.env,
-        EGRESS_CONFIG_BODY: configYaml(redis.url, join(root, 'sigterm-out')),
-        EGRESS_TEST_PREFIX: `test-${randomUUID()}`,
-        EGRESS_TEST_TMP: join(root, 'sigterm-tmp'),
-        EGRESS_TEST_MEDIA_SOURCE: 'web',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    const exited = once(child, 'exit');
-    const pid = child.pid ?? 0;
+    const worker = await startWorkerProcess('sigterm');
     try {
-      let seen: ProcInfo[] = [];
-      await waitUntil('a warm egress process runs its Chromium and Xvfb', async () => {
-        seen = await descendants(pid);
-        return (
-          seen.some((p) => p.comm === 'Xvfb') &&
-          seen.filter((p) => p.comm.startsWith('chrom')).length >= 2
-        );
-      });
-      await sleep(2000); // let it report ready: SIGTERM then meets a waiting process
-      seen = await descendants(pid);
-      process.kill(pid, 'SIGTERM');
-      const [code] = await exited;
+      process.kill(worker.pid, 'SIGTERM');
+      const [code] = await worker.exited;
       assert.equal(code, 0);
-      for (const p of seen) {
+      for (const p of worker.seen) {
         assert.equal(await isAlive(p.pid), false, `${p.comm} (${p.pid}) left after SIGTERM`);
       }
     } finally {
-      if (child.exitCode === null) {
-        for (const p of await descendants(pid)) process.kill(p.pid, 'SIGKILL');
-        child.kill('SIGKILL');
-      }
+      await stopWorkerProcess(worker);
+    }
+  });
+
+  it('closes the warm browser and display when its worker is killed', async () => {
+    const worker = await startWorkerProcess('sigkill');
+    const orphans = worker.seen;
+    try {
+      process.kill(worker.pid, 'SIGKILL');
+      await worker.exited;
+      // the warm process sees its IPC channel close and closes what it prepared
+      await waitUntil('the warm process, its Xvfb and Chromium are gone', async () => {
+        for (const p of orphans) if (await isAlive(p.pid)) return false;
+        return true;
+      });
+    } finally {
+      for (const p of orphans) if (await isAlive(p.pid)) process.kill(p.pid, 'SIGKILL');
     }
   });
 });
