@@ -3,6 +3,7 @@ import { EgressError, END_REASONS, GO_MESSAGES, type Logger } from '@egress/prot
 import { Room, RoomEvent } from '@livekit/rtc-node';
 import type { AvEncoder, AvEncoderOptions } from './av-encoder.js';
 import { AvRecorder } from './av-recorder.js';
+import { followReceiveDelays } from './receive-delays.js';
 import type { Ending, TrackEgressResult } from './track-egress.js';
 
 /** Options of {@link runAvEgress}. */
@@ -57,6 +58,9 @@ export interface AvSource {
   follow(context: AvSourceContext): Promise<void>;
 }
 
+/** How often the jitter buffer delays are read to keep audio and video in step. */
+const RECEIVE_DELAY_INTERVAL_MS = 2000;
+
 /** How long recording waits for the tracks already published to be subscribed (Go: 3 s). */
 const SUBSCRIBE_BEFORE_START_MS = 3000;
 
@@ -91,6 +95,7 @@ export async function runAvEgress(
     onError: (error) => endWith({ ending: 'error', error }),
   });
   let startedAtMs: number | undefined;
+  let stopDelays: () => void = () => undefined;
   const failed = (error: EgressError): TrackEgressResult => {
     recorder.destroy();
     return {
@@ -130,6 +135,10 @@ export async function runAvEgress(
     if (first) return notStarted(first);
     recorder.start();
     startedAtMs = Date.now();
+    stopDelays = followReceiveDelays(room, (delays) => recorder.setReceiveDelays(delays), {
+      intervalMs: RECEIVE_DELAY_INTERVAL_MS,
+      logger: log,
+    });
     if (recorder.pid) options.onEncoder?.(recorder.pid);
     options.onActive?.(startedAtMs);
 
@@ -153,6 +162,7 @@ export async function runAvEgress(
     log.warn({ err }, 'the egress failed unexpectedly');
     return failed(EgressError.from(err));
   } finally {
+    stopDelays();
     options.signal?.removeEventListener('abort', onAbort);
     await room.disconnect().catch((err: unknown) => log.debug({ err }, 'room disconnect'));
     room.removeAllListeners();

@@ -9,6 +9,7 @@ import {
 import type { PcmSinkResult } from './audio/pcm-sink.js';
 import { PcmTimeline } from './audio/pcm-timeline.js';
 import { type AvEncoder, type AvEncoderOptions, startAvEncoder } from './av-encoder.js';
+import type { ReceiveDelays } from './receive-delays.js';
 import { blackI420, framesDueAt } from './video/frame-clock.js';
 import { I420Fitter } from './video/i420-fit.js';
 
@@ -38,9 +39,16 @@ const AUDIO_STALL_MS = 300;
 // Anchored audio times are smooth, so a frame is placed within this of its time (a gap or an
 // overlap beyond it is filled or dropped).
 const AUDIO_PLACEMENT_MS = 15;
-// How much later rtc-node plays audio out than it renders the video of the same instant
-// (README, A/V sync: 44 to 98 ms measured; the outputs' offset is centred with 80).
+// How much later rtc-node plays audio out than it renders the video of the same instant, until
+// the receive delays are measured (README, A/V sync: 44 to 98 ms on a quiet machine).
 const DEFAULT_AUDIO_ADVANCE_MS = 80;
+// Audio's lag beyond the two jitter buffers' difference (audio device, 10 ms pulls); README.
+const AUDIO_EXTRA_DELAY_MS = 10;
+// One interval's jitter delays swing by tens of milliseconds around their trend: smoothed, and
+// acted on only past this much (each change is a short gap or cut in the audio).
+const LAG_SMOOTHING = 0.5;
+const ADVANCE_STEP_MS = 40;
+const MAX_AUDIO_ADVANCE_MS = 1000;
 // Output video frames are chosen this long after their time, so a decoded frame that reaches
 // JavaScript late (a busy event loop) still lands where its render time puts it.
 const VIDEO_DELAY_MS = 200;
@@ -71,7 +79,8 @@ export class AvRecorder {
   readonly #options: AvRecorderOptions;
   readonly #log: Logger;
   readonly #fps: number;
-  readonly #advanceMs: number;
+  #advanceMs: number;
+  #lagMs: number | undefined;
   readonly #fitter: I420Fitter | undefined;
   readonly #black: Buffer | undefined;
   #encoder: AvEncoder | undefined;
@@ -145,6 +154,22 @@ export class AvRecorder {
   /** The video track was muted or unmuted: black while muted, as Go does. */
   setVideoMuted(isMuted: boolean): void {
     this.#isVideoMuted = isMuted;
+  }
+
+  /**
+   * Jitter buffer delays measured now (`followReceiveDelays`): audio is placed earlier by the time
+   * its buffer holds it beyond the video's, so both keep their capture-time distance when the
+   * machine's stalls make NetEq grow.
+   */
+  setReceiveDelays(delays: ReceiveDelays): void {
+    if (delays.audioMs === undefined || delays.videoMs === undefined || !this.#video) return;
+    const lagMs = delays.audioMs - delays.videoMs + AUDIO_EXTRA_DELAY_MS;
+    this.#lagMs =
+      this.#lagMs === undefined ? lagMs : this.#lagMs + LAG_SMOOTHING * (lagMs - this.#lagMs);
+    const advanceMs = Math.min(MAX_AUDIO_ADVANCE_MS, Math.max(0, Math.round(this.#lagMs)));
+    if (Math.abs(advanceMs - this.#advanceMs) <= ADVANCE_STEP_MS) return;
+    this.#log.debug({ advanceMs, delays }, 'audio advance changed');
+    this.#advanceMs = advanceMs;
   }
 
   /** Plays this track from now on (replacing the previous one). */

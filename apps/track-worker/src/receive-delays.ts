@@ -1,0 +1,57 @@
+import type { Logger } from '@egress/protocol';
+import type { Room } from '@livekit/rtc-node';
+
+/** Mean jitter buffer delay of the subscribed tracks over the last interval, milliseconds. */
+export interface ReceiveDelays {
+  audioMs?: number;
+  videoMs?: number;
+}
+
+type Kind = 'audio' | 'video';
+
+/**
+ * Reads, every `intervalMs`, how long libwebrtc's jitter buffers held the audio and the video the
+ * Room receives over the interval (`jitterBufferDelay` / `jitterBufferEmittedCount` deltas of the
+ * inbound RTP stats) and hands them to `onDelays`. NetEq holds audio longer than the video buffer
+ * holds frames, by an amount that jumps by hundreds of milliseconds when the machine stalls
+ * (README, A/V sync). One Room per egress subscribes only that egress's tracks, so a kind's stats
+ * are its track's. Returns the function that stops it.
+ */
+export function followReceiveDelays(
+  room: Room,
+  onDelays: (delays: ReceiveDelays) => void,
+  options: { intervalMs: number; logger: Logger },
+): () => void {
+  const previous = new Map<Kind, { delaySec: number; count: number }>();
+  let isReading = false;
+  const read = async () => {
+    const stats = await room.getRtcStats();
+    const delays: ReceiveDelays = {};
+    for (const entry of stats.subscriberStats) {
+      if (entry.stats.case !== 'inboundRtp') continue;
+      const value = entry.stats.value;
+      const kind = value.stream?.kind;
+      if (kind !== 'audio' && kind !== 'video') continue;
+      const delaySec = value.inbound?.jitterBufferDelay ?? 0;
+      const count = Number(value.inbound?.jitterBufferEmittedCount ?? 0);
+      const before = previous.get(kind);
+      previous.set(kind, { delaySec, count });
+      // A new track (republished) restarts its counters: wait for its second read.
+      if (!before || count <= before.count || delaySec < before.delaySec) continue;
+      delays[kind === 'audio' ? 'audioMs' : 'videoMs'] =
+        ((delaySec - before.delaySec) / (count - before.count)) * 1000;
+    }
+    onDelays(delays);
+  };
+  const timer = setInterval(() => {
+    if (isReading) return;
+    isReading = true;
+    read()
+      // Without stats the last correction stays: the recording goes on.
+      .catch((err: unknown) => options.logger.debug({ err }, 'receive delays unavailable'))
+      .finally(() => {
+        isReading = false;
+      });
+  }, options.intervalMs);
+  return () => clearInterval(timer);
+}
