@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  type EgressInfo,
+  EgressStatus,
+  EncodedFileOutput,
+  EncodedFileType,
+  EncodingOptionsPreset,
+} from 'livekit-server-sdk';
+import type { AppProcess } from '../demo/app-process.js';
+import { type EgressStack, startEgressStack } from '../demo/egress-stack.js';
+import { isEnded, RecordingClock, statusName, waitForEgress } from '../demo/egress-watch.js';
+import { type OutputProbe, probeOutput } from '../demo/probe-output.js';
+import { testRedisAddress } from '../test-env.js';
+import {
+  drillSkipReason,
+  egressChildPid,
+  pollUntil,
+  recordFor,
+  runningOn,
+  stackOutput,
+  waitActive,
+} from './drill-support.js';
+
+// Drills on the composite pool, one stack: a composite worker with room for exactly one room
+// composite (cost 1.5 of 2 cores), the bridge, the test SFU with one bot.
+// 1. SIGKILL one egress process mid-recording: the partial MP4 is uploaded and plays, the
+//    egress ends FAILED with a reason, and the same worker records the next egress fine.
+// 2. 100 StartEgress at once with that one free slot: each is accepted (and queued) or refused
+//    with a clear reason; none is lost, none ACTIVE without a worker, no id twice.
+const ROOM = 'drill-composite-pool';
+const REDIS_DB = 22;
+const RECORD_SEC = 4;
+const BURST = 100;
+const START_DEADLINE_SEC = 10;
+
+function roomComposite(stack: EgressStack, filepath: string): Promise<EgressInfo> {
+  return stack.client.startRoomCompositeEgress(
+    ROOM,
+    { file: new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath }) },
+    { layout: 'grid-dark', encodingOptions: EncodingOptionsPreset.H264_720P_30 },
+  );
+}
+
+describe('drills: composite pool', { skip: drillSkipReason() }, () => {
+  let outputDir: string;
+  let stack: EgressStack | undefined;
+  let worker: AppProcess;
+  let isPassing = false;
+
+  before(async () => {
+    outputDir = await mkdtemp(join(tmpdir(), 'drill-composite-pool-'));
+    stack = await startEgressStack({
+      redisAddress: testRedisAddress() ?? '',
+      redisDb: REDIS_DB,
+      outputDir,
+      room: ROOM,
+      workers: ['composite-worker'],
+      logLevel: 'warn',
+      bots: [{ identity: 'alice', kind: 'audio-video', toneHz: 440 }],
+      config: {
+        // One slot: a room composite costs 1.5 of the 2 cores the worker counts.
+        cpu_cost: '{ max_cpu_utilization: 1, room_composite_cpu_cost: 1.5 }',
+        job_start_deadline_sec: String(START_DEADLINE_SEC),
+      },
+    });
+    const found = stack.apps.find((a) => a.app === 'composite-worker');
+    assert.ok(found);
+    worker = found;
+  });
+
+  after(async () => {
+    const output = stackOutput(stack);
+    await stack?.close();
+    if (outputDir) await rm(outputDir, { recursive: true, force: true });
+    if (!isPassing && output) process.stderr.write(`${output}\n`);
+  });
+
+  describe('SIGKILL one egress process mid-recording', () => {
+    let killed: EgressInfo;
+    let recordedSec = 0;
+    let partial: OutputProbe;
+    let next: EgressInfo;
+    let nextProbe: OutputProbe;
+
+    before(async () => {
+      assert.ok(stack);
+      const clock = new RecordingClock();
+      const { egressId } = await roomComposite(stack, 'killed.mp4');
+      await waitActive(stack.client, egressId, clock);
+      await recordFor(clock, egressId, RECORD_SEC);
+      const pid = await egressChildPid(worker.pid, egressId);
+      process.kill(pid, 'SIGKILL');
+      recordedSec = clock.seconds(egressId);
+      killed = await waitForEgress(stack.client, egressId, { until: isEnded, deadlineMs: 60_000 });
+      partial = await probeOutput(killed.fileResults[0]?.location ?? '');
+
+      const after = await roomComposite(stack, 'after.mp4');
+      await waitActive(stack.client, after.egressId, clock);
+      await recordFor(clock, after.egressId, 3);
+      await stack.client.stopEgress(after.egressId);
+      next = await waitForEgress(stack.client, after.egressId, {
+        until: isEnded,
+        deadlineMs: 60_000,
+      });
+      nextProbe = await probeOutput(next.fileResults[0]?.location ?? '');
+    });
+
+    it('ends the killed egress FAILED, saying its process was killed', () => {
+      assert.equal(statusName(killed.status), 'EGRESS_FAILED');
+      assert.equal(killed.error, 'egress process exited unexpectedly (signal SIGKILL)');
+    });
+
+    it('uploads the partial MP4, which plays up to about the kill (at most 2 s lost)', () => {
+      const location = killed.fileResults[0]?.location ?? '';
+      assert.ok(location.startsWith(outputDir), `location ${location}`);
+      assert.equal(partial.videoCodec, 'h264');
+      assert.equal(partial.audioCodec, 'aac');
+      // recordedSec counts from the first 500 ms poll that saw ACTIVE, which trails the start
+      // of the file by the status's way through the worker and the bridge: 2 s of slack above.
+      assert.ok(
+        partial.durationSec >= recordedSec - 2.5 && partial.durationSec <= recordedSec + 2,
+        `file ${partial.durationSec} s, recorded ${recordedSec.toFixed(2)} s before the kill`,
+      );
+    });
+
+    it('records the next egress on the same worker to a complete file', () => {
+      assert.equal(statusName(next.status), 'EGRESS_COMPLETE', next.error);
+      assert.equal(nextProbe.videoCodec, 'h264');
+      assert.ok(nextProbe.durationSec >= 2, `file ${nextProbe.durationSec} s`);
+    });
+  });
+
+  describe(`${BURST} StartEgress at once with one free slot`, () => {
+    let settled: PromiseSettledResult<EgressInfo>[];
+    let ids: string[];
+    let activeNotRunning: string[] = [];
+    let activeCount = 0;
+    let ended: EgressInfo[];
+
+    before(async () => {
+      assert.ok(stack);
+      const { client } = stack;
+      const target = stack;
+      settled = await Promise.allSettled(
+        Array.from({ length: BURST }, (_, i) => roomComposite(target, `burst-${i}.mp4`)),
+      );
+      ids = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value.egressId] : []));
+      // Once one egress holds the slot: whatever is ACTIVE must run on the worker.
+      const active = await pollUntil('one burst egress ACTIVE', 60_000, async () => {
+        const listed = await client.listEgress({ roomName: ROOM, active: true });
+        const found = listed.filter((i) => i.status === EgressStatus.EGRESS_ACTIVE);
+        return found.length > 0 ? found : undefined;
+      });
+      activeCount = active.length;
+      const running = await runningOn(worker);
+      activeNotRunning = active.map((i) => i.egressId).filter((id) => !running.includes(id));
+      for (const info of active) await client.stopEgress(info.egressId);
+      ended = await pollUntil('every burst egress final', 60_000, async () => {
+        const listed = await client.listEgress({ roomName: ROOM });
+        const mine = listed.filter((i) => ids.includes(i.egressId));
+        return mine.length === ids.length && mine.every(isEnded) ? mine : undefined;
+      });
+      isPassing = true;
+    });
+
+    it('accepts each request or refuses it with a clear reason', () => {
+      for (const s of settled) {
+        if (s.status === 'rejected') assert.match(String(s.reason), /\w{4,}/);
+      }
+      assert.ok(ids.length > 0, 'every request was refused');
+    });
+
+    it('returns no egress id twice', () => {
+      assert.equal(new Set(ids).size, ids.length);
+    });
+
+    it('has at most the one slot ACTIVE, and only on the worker', () => {
+      assert.equal(activeCount, 1);
+      assert.deepEqual(activeNotRunning, []);
+    });
+
+    it('ends every accepted egress: the slot COMPLETE, the rest ABORTED naming the full pool', () => {
+      const byStatus = new Map<string, number>();
+      for (const info of ended) {
+        const name = statusName(info.status);
+        byStatus.set(name, (byStatus.get(name) ?? 0) + 1);
+        if (info.status === EgressStatus.EGRESS_ABORTED) {
+          assert.match(info.error, /start deadline|no capacity in the composite pool/);
+        }
+      }
+      assert.equal(byStatus.get('EGRESS_COMPLETE'), 1, JSON.stringify([...byStatus]));
+      assert.equal(byStatus.get('EGRESS_ABORTED'), ids.length - 1, JSON.stringify([...byStatus]));
+    });
+  });
+});
