@@ -176,6 +176,15 @@ async function probeData(data: Buffer, ext: string): Promise<MediaProbe & { volu
   }
 }
 
+/** The `#EXT-X-PROGRAM-DATE-TIME` values of a playlist, in epoch ms. */
+function datesOf(playlist: string): number[] {
+  const tag = '#EXT-X-PROGRAM-DATE-TIME:';
+  return playlist
+    .split('\n')
+    .filter((l) => l.startsWith(tag))
+    .map((l) => Date.parse(l.slice(tag.length)));
+}
+
 /** Checks the uploaded MP4, HLS, images and manifest against the EgressInfo. */
 async function assertStored(store: Store, done: EgressInfo, folder: string): Promise<string[]> {
   const file = done.fileResults[0];
@@ -210,9 +219,21 @@ async function assertStored(store: Store, done: EgressInfo, folder: string): Pro
   const segment = await probeData(await store.read(`${folder}/hls/${uris[0]}`), '.ts');
   assert.equal(segment.videoCodec, 'h264');
   assert.equal(segment.audioCodec, 'aac');
+  // Go's EVENT playlist: every entry dated on the wall clock, in order, during the recording
+  assert.match(playlist, /^#EXTM3U\n#EXT-X-VERSION:4\n#EXT-X-PLAYLIST-TYPE:EVENT\n/);
+  const dates = datesOf(playlist);
+  assert.equal(dates.length, uris.length);
+  const endedMs = Number(segments.endedAt / 1_000_000n);
+  for (const [i, atMs] of dates.entries()) {
+    assert.ok(atMs > (dates[i - 1] ?? 0), `dates out of order: ${dates.join()}`);
+    assert.ok(atMs > endedMs - 60_000 && atMs < endedMs, `segment ${i} dated ${atMs}`);
+  }
   const live = (await store.read(`${folder}/hls/live.m3u8`)).toString('utf8');
   assert.match(live, /#EXT-X-MEDIA-SEQUENCE:\d+/);
   assert.match(live, /#EXT-X-ENDLIST/);
+  assert.doesNotMatch(live, /#EXT-X-PLAYLIST-TYPE/);
+  const liveUris = live.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+  assert.deepEqual(datesOf(live), dates.slice(-liveUris.length));
 
   const images = done.imageResults[0];
   assert.ok(images);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { livePlaylistFromMain } from './live-playlist.js';
+import { eventPlaylistHeader, livePlaylistFromMain, programDateTime } from './live-playlist.js';
 
 const header = '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-TARGETDURATION:2\n\n';
 function segments(n: number): string {
@@ -51,5 +51,65 @@ describe('livePlaylistFromMain', () => {
       assert.ok(lines.includes(`#EXT-X-MEDIA-SEQUENCE:${c.want.sequence}`));
       assert.equal(lines.includes('#EXT-X-ENDLIST'), c.want.isEnded);
     });
+  }
+});
+
+describe('livePlaylistFromMain with dated segments', () => {
+  it('keeps each segment with its program date time, drops the playlist type', () => {
+    const main = [
+      ...eventPlaylistHeader(2),
+      '#EXT-X-PROGRAM-DATE-TIME:2026-11-26T05:00:00Z',
+      '#EXTINF:2.000,',
+      'seg_00000.ts',
+      '#EXT-X-PROGRAM-DATE-TIME:2026-11-26T05:00:02Z',
+      '#EXTINF:2.000,',
+      'seg_00001.ts',
+      '#EXT-X-PROGRAM-DATE-TIME:2026-11-26T05:00:04.5Z',
+      '#EXTINF:1.500,',
+      'seg_00002.ts',
+      '#EXT-X-ENDLIST',
+    ].join('\n');
+    assert.equal(
+      livePlaylistFromMain(main, 2),
+      [
+        '#EXTM3U',
+        '#EXT-X-VERSION:4',
+        '#EXT-X-ALLOW-CACHE:NO',
+        '#EXT-X-TARGETDURATION:2',
+        '#EXT-X-MEDIA-SEQUENCE:1',
+        '#EXT-X-PROGRAM-DATE-TIME:2026-11-26T05:00:02Z',
+        '#EXTINF:2.000,',
+        'seg_00001.ts',
+        '#EXT-X-PROGRAM-DATE-TIME:2026-11-26T05:00:04.5Z',
+        '#EXTINF:1.500,',
+        'seg_00002.ts',
+        '#EXT-X-ENDLIST',
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('programDateTime', () => {
+  const cases = [
+    {
+      name: 'keeps three digits of milliseconds',
+      input: 1795640400123,
+      want: '2026-11-25T21:00:00.123Z',
+    },
+    {
+      name: 'drops trailing zeros of milliseconds',
+      input: 1795640400120,
+      want: '2026-11-25T21:00:00.12Z',
+    },
+    {
+      name: 'drops the fraction on a whole second',
+      input: 1795640400000,
+      want: '2026-11-25T21:00:00Z',
+    },
+    { name: 'keeps zeros of the seconds', input: 1795640410500, want: '2026-11-25T21:00:10.5Z' },
+  ];
+  for (const c of cases) {
+    it(c.name, () => assert.equal(programDateTime(new Date(c.input)), c.want));
   }
 });

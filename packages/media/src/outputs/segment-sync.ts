@@ -1,7 +1,11 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import type { ManifestFile, RecordingUploader } from '@egress/storage';
-import { livePlaylistFromMain } from '../composite/live-playlist.js';
+import {
+  eventPlaylistHeader,
+  livePlaylistFromMain,
+  programDateTime,
+} from '../composite/live-playlist.js';
 import type { ResolvedSegmentOutput } from './egress-outputs.js';
 
 /** What the HLS output has uploaded so far. */
@@ -26,7 +30,8 @@ const INDEX_IN_NAME = /_(\d+)\.ts$/;
 /**
  * Uploads an HLS output as it grows: each new segment `hlssink2` has listed in its playlist is
  * uploaded under its final name (INDEX or TIMESTAMP) and deleted locally, then the playlist
- * (URIs rewritten to the stored names) and the live playlist (the last 5 segments) are uploaded.
+ * (Go's EVENT header, each entry dated with `#EXT-X-PROGRAM-DATE-TIME`, URIs rewritten to the
+ * stored names) and the live playlist (the last 5 segments) are uploaded.
  * `sync` is called on a timer while recording and once after EOS; calls never overlap.
  */
 export class SegmentSync {
@@ -91,13 +96,15 @@ export class SegmentSync {
         storagePath: posix.join(names.storageDir, storageName),
         deleteAfterUpload: true,
       });
-      this.#uploaded.push({ tags: entry.tags, storageName, durationSec });
+      // Go dates each entry with its segment's start (m3u8 writer): on the wall clock here
+      const tags = [`#EXT-X-PROGRAM-DATE-TIME:${programDateTime(startedAt)}`, ...entry.tags];
+      this.#uploaded.push({ tags, storageName, durationSec });
       this.#state.segmentCount += 1;
       this.#state.durationSec += durationSec;
       this.#state.sizeBytes += sizeBytes;
       this.#state.segments.push({ filename: storageName, location: res.location });
     }
-    const lines = [...header];
+    const lines = eventPlaylistHeader(targetDurationOf(header, this.#output.segmentDurationSec));
     for (const u of this.#uploaded) lines.push(...u.tags, u.storageName);
     if (isEnded || isFinal) lines.push('#EXT-X-ENDLIST');
     const main = `${lines.join('\n')}\n`;
@@ -120,6 +127,13 @@ export class SegmentSync {
       this.#state.livePlaylistLocation = live.location;
     }
   }
+}
+
+/** hlssink2's target duration (the longest segment, rounded up), else the configured one. */
+function targetDurationOf(header: readonly string[], segmentDurationSec: number): number {
+  const line = header.find((l) => l.startsWith('#EXT-X-TARGETDURATION:'));
+  const value = Number(line?.split(':')[1]);
+  return value > 0 ? value : segmentDurationSec;
 }
 
 function parse(text: string): { header: string[]; entries: Entry[]; isEnded: boolean } {
