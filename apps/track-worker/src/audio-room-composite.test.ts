@@ -14,8 +14,9 @@ import {
 } from '@egress/protocol';
 import { type Bot, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
 import { dispose } from '@livekit/rtc-node';
-import { startPlannedAudioSink } from './audio/planned-audio-sink.js';
 import { runAudioRoomComposite } from './audio-room-composite.js';
+import { pcmSinkOf } from './audio-room-composite-job.js';
+import { startAvEncoder } from './av-encoder.js';
 import { bandVolumeDb } from './testing/band-volume.js';
 import { probeAudioFile } from './testing/probe-audio-file.js';
 
@@ -25,6 +26,16 @@ const logger = createLogger({
   service: 'track-worker-test',
   level: process.env.LOG_LEVEL ?? 'silent',
 });
+
+// The SDK egresses' encoder with one OGG/Opus file output.
+const oggSink = (localPath: string) =>
+  pcmSinkOf(
+    startAvEncoder({
+      outputs: { encoding: DEFAULT_ENCODING, file: { fileType: 'ogg', localPath } },
+      audio: true,
+      logger,
+    }),
+  );
 
 // Two tones more than an octave apart: each band filter cuts the other by about 40 dB.
 const EARLY_HZ = 440;
@@ -72,12 +83,7 @@ describe('runAudioRoomComposite', { timeout: 180_000 }, () => {
       wsUrl: sfu.url,
       token: await tokenFor(room),
       logger,
-      startSink: () =>
-        startPlannedAudioSink({
-          encoding: DEFAULT_ENCODING,
-          file: { fileType: 'ogg', localPath },
-          logger,
-        }),
+      startSink: () => oggSink(localPath),
       onActive: () => {
         setTimeout(() => {
           lateJoinedAtMs = Date.now();
@@ -137,11 +143,7 @@ describe('runAudioRoomComposite', { timeout: 180_000 }, () => {
       signal: controller.signal,
       startSink: () => {
         isSinkStarted = true;
-        return startPlannedAudioSink({
-          encoding: DEFAULT_ENCODING,
-          file: { fileType: 'ogg', localPath: join(dir, 'never.ogg') },
-          logger,
-        });
+        return oggSink(join(dir, 'never.ogg'));
       },
     });
     assert.deepEqual(

@@ -1,4 +1,5 @@
 import { EgressError, type NamingVars, type ValidatedEgress } from '@egress/protocol';
+import { runAudioRoomCompositeJob } from './audio-room-composite-job.js';
 import type { AvEgressOptions } from './av-egress.js';
 import { runParticipantEgress } from './participant-egress.js';
 import { runTrackCompositeEgress } from './track-composite-egress.js';
@@ -13,8 +14,8 @@ export function avNamingVars(egress: ValidatedEgress): Partial<NamingVars> {
 }
 
 /**
- * Runs a validated track composite or participant egress with its encoding (output size, frame
- * rate, bitrates): the source side of the SDK audio/video pipeline.
+ * Runs a validated track composite, participant or SDK audio room composite egress with its
+ * encoding (output size, frame rate, bitrates): the source side of the SDK audio/video pipeline.
  * @throws EgressError (invalid_argument) for other sources
  */
 export function runAvEgressJob(
@@ -41,6 +42,10 @@ export function runAvEgressJob(
         identity: source.identity,
         screenShare: source.screenShare,
       });
+    case 'template':
+      // validateRequest makes a template an SDK source only when isSdkRoomComposite holds.
+      if (egress.sourceKind === 'sdk') return runAudioRoomCompositeJob(options);
+      throw EgressError.invalidArgument('a room composite with a template runs in Chromium');
     default:
       throw EgressError.invalidArgument(
         `${egress.requestType} egress is not an audio/video SDK egress`,

@@ -13,6 +13,7 @@ import {
   type EndReason,
   fileOutputName,
   isFinalStatus,
+  isSdkRoomComposite,
   type JobPayload,
   type Logger,
   markAborted,
@@ -111,14 +112,14 @@ export async function runTrackEgressJob(options: RunTrackEgressJobOptions): Prom
   let isUploaded = false;
   try {
     const request = decodeJobRequest(payload);
-    if (
-      request.case !== 'track' &&
-      request.case !== 'trackComposite' &&
-      request.case !== 'participant'
-    ) {
-      // TODO(#9): the audio-only room composite.
+    const isTrackPoolRequest =
+      request.case === 'track' ||
+      request.case === 'trackComposite' ||
+      request.case === 'participant' ||
+      isSdkRoomComposite(request);
+    if (!isTrackPoolRequest) {
       throw EgressError.invalidArgument(
-        `this worker runs track, track composite and participant egress so far; ${payload.requestType} is not supported yet`,
+        `this worker runs track, track composite, participant and audio-only room composite egress; ${payload.requestType} runs in the composite pool`,
       );
     }
     const egress = validateRequest(request, { retryCount: info.retryCount });
@@ -168,7 +169,8 @@ export async function runTrackEgressJob(options: RunTrackEgressJobOptions): Prom
     const baseVars: NamingVars = { roomName, roomId: info.roomId, retryCount: info.retryCount };
 
     let result: TrackEgressResult;
-    if (request.case === 'trackComposite' || request.case === 'participant') {
+    if (request.case !== 'track') {
+      // Track composite, participant or SDK audio room composite: the shared SDK outputs.
       const outputs = await TrackOutputs.resolve({
         egress,
         config,
