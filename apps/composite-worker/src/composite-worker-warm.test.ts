@@ -321,6 +321,19 @@ describe('composite worker with a warm pool', { skip: SKIP, timeout: 300_000 }, 
     assert.ok(await isAlive(replacement));
   });
 
+  it('replaces a warm egress process whose browser died, closing its display and sink', async () => {
+    const warmPid = await readyWarmPid();
+    const warmId = worker.warmProcesses().find((p) => p.pid === warmPid)?.warmId ?? '';
+    const below = await descendants(warmPid);
+    const chromium = below.find((p) => p.ppid === warmPid && p.comm.startsWith('chrom'));
+    assert.ok(chromium, 'no Chromium below the warm process');
+    process.kill(-chromium.pid, 'SIGKILL'); // puppeteer starts it as a process group leader
+    await waitUntil('the warm process closed and exited', async () => !(await isAlive(warmPid)));
+    for (const p of below) assert.equal(await isAlive(p.pid), false, `${p.comm} left`);
+    assert.ok(!(await warmSinks()).includes(warmId), 'its sink was left');
+    assert.notEqual(await readyWarmPid(warmPid), warmPid);
+  });
+
   it('runs a job of another size in a new process and records it', async () => {
     await readyWarmPid();
     const size = { width: 320, height: 240 };

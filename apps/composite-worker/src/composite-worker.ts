@@ -441,6 +441,8 @@ export async function startCompositeWorker(
       const accepted = new Promise<boolean>((resolve) => {
         resolveAccepted = resolve;
       });
+      // a warm process that is closing (its browser died) drops the channel first
+      next.once('disconnect', () => resolveAccepted(false));
       void exited.then(() => resolveAccepted(false));
       next.on('message', (message: ChildMessage) => {
         switch (message.type) {
@@ -482,9 +484,13 @@ export async function startCompositeWorker(
         }
       });
       const start: StartMessage = { type: 'start', payload, config, tmpDir, mediaSource };
-      next.send(start);
+      // a callback, so a channel that closed meanwhile is an exit to handle, not an 'error' event
+      const onSent = (err: Error | null) => {
+        if (err) elog.debug({ err }, 'egress process channel closed');
+      };
+      next.send(start, onSent);
       // control messages that came before the child had the job
-      for (const message of pending.values()) next.send({ type: 'control', message });
+      for (const message of pending.values()) next.send({ type: 'control', message }, onSent);
       return { exited, accepted, egressGroups };
     };
 
@@ -493,7 +499,9 @@ export async function startCompositeWorker(
       let run = warm ? startChild(warm.child, [...warm.pgids], true) : undefined;
       if (run && !(await run.accepted)) {
         elog.warn({ warmId: warm?.warmId }, 'warm egress process died before it took the job');
-        killProcessGroups(run.egressGroups);
+        // it closes its browser, display and sink on its own; what it leaves goes after
+        const dead = run;
+        void dead.exited.then(() => killProcessGroups(dead.egressGroups));
         run = undefined;
       }
       run ??= startChild(forkEgressProcess(), [], false);

@@ -43,6 +43,8 @@ let isLeaving = false;
 function leave(code: number): void {
   if (isStarted || isLeaving) return;
   isLeaving = true;
+  // the worker sees the channel close at once and hands this process no job while it closes
+  if (process.connected) process.disconnect();
   void (async () => {
     const prepared = await preparing;
     await prepared?.close();
@@ -66,7 +68,7 @@ function prepare(message: PrepareMessage): void {
     (prepared) => {
       void prepared.failure.then((err) => {
         if (isStarted) return; // the job's web source reports it from now on
-        logger.error({ err }, 'warm egress process lost its browser or display');
+        logger.warn({ err }, 'warm egress process lost its browser or display');
         leave(1);
       });
       const chromium = prepared.processIds.chromium;
