@@ -21,6 +21,8 @@ function printTable(rows: readonly DoorBenchRow[]): void {
     'enq p99 ms',
     'ans p50 ms',
     'ans p99 ms',
+    'cpu ms/req',
+    'redis cmd/req',
   ];
   const lines = rows.map((r) => [
     r.door,
@@ -31,6 +33,8 @@ function printTable(rows: readonly DoorBenchRow[]): void {
     r.enqueueP99Ms.toFixed(1),
     r.answerP50Ms.toFixed(1),
     r.answerP99Ms.toFixed(1),
+    r.cpuMsPerRequest.toFixed(2),
+    r.redisCommandsPerRequest.toFixed(1),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   // The first column is left-aligned, the figures right-aligned (Markdown table).

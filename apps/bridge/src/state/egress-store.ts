@@ -146,6 +146,11 @@ export class EgressStore {
   readonly #redis: RedisClient;
   readonly #retentionMs: number;
   readonly #keys: StoreKeys;
+  /**
+   * The psrpc owner (or `undefined`: Twirp) of each running egress this store created or took
+   * over; a final status drops it. Ownership changes only through {@link adoptPsrpc}.
+   */
+  readonly #owners = new Map<string, string | undefined>();
 
   constructor(options: EgressStoreOptions) {
     const retentionMs = options.retentionMs ?? DAY_MS;
@@ -171,10 +176,14 @@ export class EgressStore {
     if (written === null) {
       throw EgressError.alreadyExists(`egress ${info.egressId} already exists`);
     }
-    if (options.psrpcOwner) {
-      await this.#redis.set(psrpcOwnerKey(info.egressId), options.psrpcOwner);
-    }
-    await this.#index(info);
+    this.#owners.set(info.egressId, options.psrpcOwner);
+    // Sent together, not one round trip each: a Twirp StartEgress waits for them.
+    await Promise.all([
+      ...(options.psrpcOwner
+        ? [this.#redis.set(psrpcOwnerKey(info.egressId), options.psrpcOwner)]
+        : []),
+      this.#index(info),
+    ]);
   }
 
   /**
@@ -182,6 +191,8 @@ export class EgressStore {
    * started through the Twirp door (or expired).
    */
   async psrpcOwnerOf(egressId: string): Promise<string | undefined> {
+    // Egresses this bridge created or took over are known without a round trip.
+    if (this.#owners.has(egressId)) return this.#owners.get(egressId);
     return (await this.#redis.get(psrpcOwnerKey(egressId))) ?? undefined;
   }
 
@@ -190,7 +201,10 @@ export class EgressStore {
    * took it first.
    */
   async adoptPsrpc(egressId: string, from: string, to: string): Promise<boolean> {
-    return (await this.#redis.eval(ADOPT_SCRIPT, 1, psrpcOwnerKey(egressId), from, to)) === 1;
+    const isAdopted =
+      (await this.#redis.eval(ADOPT_SCRIPT, 1, psrpcOwnerKey(egressId), from, to)) === 1;
+    if (isAdopted) this.#owners.set(egressId, to);
+    return isAdopted;
   }
 
   /** Marks a psrpc door as alive for `ttlMs` (it refreshes this well before it expires). */
@@ -213,6 +227,7 @@ export class EgressStore {
     const info = await this.get(egressId);
     await this.#redis.del(egressInfoKey(egressId));
     await this.#redis.del(psrpcOwnerKey(egressId));
+    this.#owners.delete(egressId);
     await this.#redis.srem(this.#keys.active, egressId);
     await this.#redis.zrem(this.#keys.index, egressId);
     if (info?.roomName) await this.#redis.srem(this.#keys.room(info.roomName), egressId);
@@ -249,12 +264,14 @@ export class EgressStore {
       const raw = await this.#redis.get(key);
       if (raw === null) throw EgressError.notFound(GO_MESSAGES.egressNotFound);
       const current = decode(raw, egressId);
+      if (isFinalStatus(current.status)) this.#owners.delete(egressId);
       const next = change(current);
       if (next === undefined || next === current) return { info: current, isChanged: false };
       const ttl = isFinalStatus(next.status) ? String(this.#retentionMs) : '';
       const swapped = await this.#redis.eval(CAS_SCRIPT, 1, key, raw, encode(next), ttl);
       if (swapped === 1) {
         if (isFinalStatus(next.status)) {
+          this.#owners.delete(egressId);
           await this.#redis.srem(this.#keys.active, egressId);
           await this.#redis.pexpire(psrpcOwnerKey(egressId), this.#retentionMs);
           if (next.roomName) {
@@ -307,9 +324,12 @@ export class EgressStore {
 
   async #index(info: EgressInfo): Promise<void> {
     const id = info.egressId;
-    await this.#redis.zadd(this.#keys.index, String(createdMsOf(info)), id);
-    if (!isFinalStatus(info.status)) await this.#redis.sadd(this.#keys.active, id);
-    await this.keepIndexed(info);
+    // Independent keys, sent at once; a cluster runs each on its own node.
+    await Promise.all([
+      this.#redis.zadd(this.#keys.index, String(createdMsOf(info)), id),
+      ...(isFinalStatus(info.status) ? [] : [this.#redis.sadd(this.#keys.active, id)]),
+      this.keepIndexed(info),
+    ]);
   }
 
   /**
@@ -320,9 +340,13 @@ export class EgressStore {
   async keepIndexed(info: EgressInfo): Promise<void> {
     if (!info.roomName) return;
     const key = this.#keys.room(info.roomName);
-    await this.#redis.sadd(key, info.egressId);
-    if (isFinalStatus(info.status)) await this.#redis.pexpire(key, this.#retentionMs);
-    else await this.#redis.persist(key);
+    // One connection sends both in order, and one node runs both in order: no wait between.
+    await Promise.all([
+      this.#redis.sadd(key, info.egressId),
+      isFinalStatus(info.status)
+        ? this.#redis.pexpire(key, this.#retentionMs)
+        : this.#redis.persist(key),
+    ]);
   }
 
   // Expired infos leave their ids behind in the index sets; drop them when a read finds them.

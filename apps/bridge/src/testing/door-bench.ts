@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { Agent, request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { newEgressId } from '@egress/protocol';
 import { RpcStartEgressRequest } from '@egress/protocol/psrpc';
 import {
+  EgressInfo,
   EgressStatus,
   EncodedFileOutput,
   EncodedFileType,
   RoomCompositeEgressRequest,
 } from '@livekit/protocol';
-import { EgressClient } from 'livekit-server-sdk';
+import { Redis } from 'ioredis';
+import { AccessToken, EgressClient } from 'livekit-server-sdk';
 import { type Bridge, startBridge } from '../bridge.js';
 import { FIRST_AVAILABLE, type PsrpcSelectionOptions } from '../psrpc/psrpc-client.js';
 import { FakeLivekitServer, START_EGRESS_SELECTION } from '../psrpc/testing/fake-livekit-server.js';
@@ -44,6 +47,20 @@ export interface DoorBenchRow {
   /** Request sent → answer received, milliseconds. */
   answerP50Ms: number;
   answerP99Ms: number;
+  /**
+   * CPU time of this process per request (bridge and client together: the SDK or the fake
+   * livekit-server run here too), milliseconds. Unlike req/s it barely moves with the load
+   * other processes put on the machine.
+   */
+  cpuMsPerRequest: number;
+  /** Commands Redis processed per request (all clients of that Redis, the bridge's own work included). */
+  redisCommandsPerRequest: number;
+}
+
+// Redis's count of commands processed since it started.
+async function redisCommands(redis: Redis): Promise<number> {
+  const stats = await redis.info('stats');
+  return Number(/total_commands_processed:(\d+)/.exec(stats)?.[1] ?? Number.NaN);
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -59,9 +76,17 @@ function roomRequest(): RoomCompositeEgressRequest {
   });
 }
 
+// A Twirp token as the SDK mints it (roomRecord grant), valid for the whole run.
+function twirpToken(): Promise<string> {
+  const token = new AccessToken(TEST_API_KEY, TEST_API_SECRET, { ttl: 3600 });
+  token.addGrant({ roomRecord: true });
+  return token.toJwt();
+}
+
 // Runs `start` `requests` times with `concurrency` in flight; each returns its egress id.
 async function measure(
   bridge: Bridge,
+  redis: Redis,
   door: string,
   requests: number,
   concurrency: number,
@@ -75,6 +100,8 @@ async function measure(
   });
   const enqueue: number[] = [];
   const answer: number[] = [];
+  const commandsBefore = await redisCommands(redis);
+  const cpuBefore = process.cpuUsage();
   const runStart = performance.now();
   let next = 0;
   const lane = async () => {
@@ -93,6 +120,8 @@ async function measure(
     unsubscribe();
   }
   const seconds = (performance.now() - runStart) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const commands = (await redisCommands(redis)) - commandsBefore;
   enqueue.sort((a, b) => a - b);
   answer.sort((a, b) => a - b);
   return {
@@ -104,6 +133,8 @@ async function measure(
     enqueueP99Ms: percentile(enqueue, 99),
     answerP50Ms: percentile(answer, 50),
     answerP99Ms: percentile(answer, 99),
+    cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / requests,
+    redisCommandsPerRequest: commands / requests,
   };
 }
 
@@ -135,6 +166,8 @@ export async function runDoorBench(options: DoorBenchOptions): Promise<DoorBench
     ioInfoTopic,
   });
   const fake = new FakeLivekitServer({ redis: options.redisUrl, logger, ioInfoTopic });
+  const redis = new Redis(options.redisUrl);
+  const agents: Agent[] = [];
   try {
     await fake.start();
     const client = new EgressClient(
@@ -149,6 +182,41 @@ export async function runDoorBench(options: DoorBenchOptions): Promise<DoorBench
       });
       return info.egressId;
     };
+    // The same call without the SDK: one token for the run and a keep-alive agent, so the row
+    // shows the bridge's own cost (the SDK mints a token per call and goes through fetch).
+    const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+    agents.push(agent);
+    const token = await twirpToken();
+    const viaRawHttp = () =>
+      new Promise<string>((resolve, reject) => {
+        const body = roomRequest().toJsonString({ useProtoFieldName: true });
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port: bridge.apiPort,
+            method: 'POST',
+            path: '/twirp/livekit.Egress/StartRoomCompositeEgress',
+            agent,
+            headers: {
+              Authorization: `Bearer ${token}`,
+              'Content-Type': 'application/json',
+              'Content-Length': Buffer.byteLength(body),
+            },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () => {
+              const text = Buffer.concat(chunks).toString('utf8');
+              if (res.statusCode !== 200) reject(new Error(`twirp ${res.statusCode}: ${text}`));
+              else resolve(EgressInfo.fromJsonString(text).egressId);
+            });
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
     const viaPsrpc = (selection: PsrpcSelectionOptions) => async () => {
       const info = await fake.startEgress(
         new RpcStartEgressRequest({
@@ -161,12 +229,14 @@ export async function runDoorBench(options: DoorBenchOptions): Promise<DoorBench
       return info.egressId;
     };
     // A short warm-up, so connections and JIT do not count.
-    await measure(bridge, 'warm-up', 50, 4, viaTwirp);
-    await measure(bridge, 'warm-up', 50, 4, viaPsrpc(FIRST_AVAILABLE));
+    await measure(bridge, redis, 'warm-up', 50, 4, viaTwirp);
+    await measure(bridge, redis, 'warm-up', 50, 4, viaPsrpc(FIRST_AVAILABLE));
     return [
-      await measure(bridge, 'twirp (EgressClient)', requests, concurrency, viaTwirp),
+      await measure(bridge, redis, 'twirp (EgressClient)', requests, concurrency, viaTwirp),
+      await measure(bridge, redis, 'twirp (raw HTTP)', requests, concurrency, viaRawHttp),
       await measure(
         bridge,
+        redis,
         'psrpc (first claim)',
         requests,
         concurrency,
@@ -174,6 +244,7 @@ export async function runDoorBench(options: DoorBenchOptions): Promise<DoorBench
       ),
       await measure(
         bridge,
+        redis,
         'psrpc (livekit-server selection)',
         slowRequests,
         concurrency,
@@ -181,6 +252,8 @@ export async function runDoorBench(options: DoorBenchOptions): Promise<DoorBench
       ),
     ];
   } finally {
+    for (const agent of agents) agent.destroy();
+    redis.disconnect();
     await fake.close();
     await bridge.close();
     await removeTestKeys(options.redisUrl, prefix);
