@@ -44,6 +44,7 @@ import {
 } from './testing/job-driver.js';
 import { probeMedia } from './testing/probe-media.js';
 import { startRtmpServer } from './testing/start-rtmp-server.js';
+import { testWorkerConfigYaml } from './testing/test-worker-config.js';
 
 // Real Redis, BullMQ, GStreamer (test sources instead of Chromium) and ffprobe.
 const logger = createLogger({
@@ -61,23 +62,6 @@ let client: Redis;
 let queue: Queue;
 let worker: CompositeWorker;
 const prefix = `test-${randomUUID()}`;
-
-function configYaml(redisUrl: string, localOutputDir: string): string {
-  const url = new URL(redisUrl);
-  return [
-    'redis:',
-    `  address: ${url.hostname}:${url.port || '6379'}`,
-    ...(url.pathname.length > 1 ? [`  db: ${Number(url.pathname.slice(1))}`] : []),
-    `local_output_dir: ${localOutputDir}`,
-    `log_level: ${process.env.LOG_LEVEL ?? 'error'}`,
-    'cpu_cost:',
-    '  web_cpu_cost: 0.5',
-    '  audio_web_cpu_cost: 0.5',
-    '  room_composite_cpu_cost: 0.5',
-    '  audio_room_composite_cpu_cost: 0.5',
-    '  max_cpu_utilization: 1',
-  ].join('\n');
-}
 
 function webRequest(outputs: { segments?: boolean; images?: boolean } = {}): EgressRequest {
   return {
@@ -141,7 +125,7 @@ before(async () => {
   redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
   root = await mkdtemp(join(tmpdir(), 'composite-worker-'));
   outDir = join(root, 'out');
-  yaml = configYaml(redis.url, outDir);
+  yaml = testWorkerConfigYaml({ redisUrl: redis.url, outDir });
   config = loadConfig({ EGRESS_CONFIG_BODY: yaml }, { onWarning: () => undefined });
   client = new Redis(redis.url, { maxRetriesPerRequest: null });
   queue = new Queue(QUEUE_NAMES.composite, { connection: client, prefix });
