@@ -108,8 +108,13 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     async stop(graceMs = 15_000) {
       if (hasExited) return;
       child.kill('SIGTERM');
-      const result = await Promise.race([exited, sleep(graceMs).then(() => 'timeout' as const)]);
-      if (result === 'timeout') {
+      // The grace timer is cancelled once the process is gone: left running, it would hold the
+      // test process open for the whole grace period after its last test.
+      const grace = new AbortController();
+      const graceEnded = sleep(graceMs, true, { signal: grace.signal }).catch(() => false);
+      const isTimedOut = await Promise.race([exited.then(() => false), graceEnded]);
+      grace.abort();
+      if (isTimedOut) {
         child.kill('SIGKILL');
         await exited;
       }
