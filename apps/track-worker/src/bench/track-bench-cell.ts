@@ -1,7 +1,7 @@
 /**
  * Child entry of the track bench (./track-bench.ts): one process running N track egresses of one
  * track, as a cell does, through the real code path (`runTrackEgress`). Started with IPC; argv:
- * `<ws url> <room> <track id> <ogg|mp4|websocket> <count> <out dir> [websocket url]`.
+ * `<ws url> <room> <track id> <ogg|mp4|websocket> <count> <out dir> <frame ms> [websocket url]`.
  * Sends `{ type: 'ready' }` once every egress is ACTIVE, stops them all on any message, then
  * sends `{ type: 'done', results }` and exits.
  */
@@ -11,8 +11,16 @@ import { createTestToken } from '@egress/test-sfu';
 import { dispose } from '@livekit/rtc-node';
 import { runTrackEgress, type TrackEgressOutput } from '../track-egress.js';
 
-const [wsUrl = '', room = '', trackId = '', output = 'ogg', countArg = '1', outDir = '', wsOut] =
-  process.argv.slice(2);
+const [
+  wsUrl = '',
+  room = '',
+  trackId = '',
+  output = 'ogg',
+  countArg = '1',
+  outDir = '',
+  frameMs = '60',
+  wsOut,
+] = process.argv.slice(2);
 const apiKey = process.env.BENCH_API_KEY ?? '';
 const apiSecret = process.env.BENCH_API_SECRET ?? '';
 const logger = createLogger({ service: 'track-bench', level: process.env.LOG_LEVEL ?? 'silent' });
@@ -35,6 +43,7 @@ const runs = Array.from({ length: count }, async (_, i) =>
     output: outputOf(i),
     logger,
     signal: controller.signal,
+    frameSizeMs: Number(frameMs),
     onActive: () => {
       active += 1;
       if (active === count) process.send?.({ type: 'ready' });

@@ -34,6 +34,8 @@ export interface TrackBenchCase {
   count: number;
   /** Check every output file for real time (tone coverage). */
   checkRealTime?: boolean;
+  /** Decoded audio frame length, milliseconds. @defaultValue runTrackEgress's (60) */
+  frameSizeMs?: number;
 }
 
 /** One row of the bench table. */
@@ -148,7 +150,11 @@ async function measureCase(
     const n = Math.min(PER_CELL, left);
     const child = fork(
       entry,
-      [ctx.sfu.url, ctx.room, ctx.trackId, c.output, String(n), ctx.dir, ctx.wsUrl],
+      [
+        ...[ctx.sfu.url, ctx.room, ctx.trackId, c.output, String(n), ctx.dir],
+        String(c.frameSizeMs ?? 60),
+        ctx.wsUrl,
+      ],
       {
         execArgv: process.execArgv,
         env: { ...process.env, BENCH_API_KEY: apiKey, BENCH_API_SECRET: apiSecret },
