@@ -34,8 +34,10 @@ const CHANNELS = 2;
 const FRAME_MS = 20;
 // An audio stream whose frames come this much later than their sample count says restarted
 // (a real gap, not the event loop's lag): its clock is anchored anew. Audio missing for this long
-// is filled with silence while waiting.
-const AUDIO_STALL_MS = 300;
+// is filled with silence while waiting. Long, because this shared machine stalls a process for
+// several hundred milliseconds, after which the frames come in a burst and still take their
+// places (at 300 ms, a 600 ms stall became a gap of silence in a test).
+const AUDIO_STALL_MS = 1000;
 // Anchored audio times are smooth, so a frame is placed within this of its time (a gap or an
 // overlap beyond it is filled or dropped).
 const AUDIO_PLACEMENT_MS = 15;

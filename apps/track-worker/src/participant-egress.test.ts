@@ -44,7 +44,7 @@ describe('runParticipantEgress', { timeout: 240_000 }, () => {
   /** Starts a bot in a fresh room and records its identity until it leaves. */
   async function record(
     bot: Omit<BotOptions, 'url' | 'apiKey' | 'apiSecret' | 'room' | 'identity'>,
-    options: { screenShare?: boolean; leaveAfterMs: number },
+    options: { screenShare?: boolean; leaveAfterMs: number; isStop?: boolean },
   ): Promise<{ result: TrackEgressResult; localPath: string; wallSec: number }> {
     const room = `room-${randomUUID()}`;
     const started = await startBot({
@@ -58,7 +58,7 @@ describe('runParticipantEgress', { timeout: 240_000 }, () => {
     bots.push(started);
     const egressId = newEgressId();
     const localPath = join(dir, `${egressId}.mp4`);
-    let activeAtMs = 0;
+    const stop = new AbortController();
     const result = await runParticipantEgress({
       wsUrl: sfu.url,
       token: await mintEgressToken({ apiKey, apiSecret, egressId, roomName: room }),
@@ -67,12 +67,17 @@ describe('runParticipantEgress', { timeout: 240_000 }, () => {
       outputs: mp4(localPath),
       logger,
       ...output,
+      signal: stop.signal,
       onActive: () => {
-        activeAtMs = performance.now();
-        setTimeout(() => void started.leave(), options.leaveAfterMs);
+        // StopEgress, or the participant leaving.
+        const end = options.isStop ? () => stop.abort() : () => void started.leave();
+        setTimeout(end, options.leaveAfterMs);
       },
     });
-    return { result, localPath, wallSec: (performance.now() - activeAtMs) / 1000 };
+    // The recording's own wall clock: ACTIVE until the end was noticed.
+    const wallSec =
+      result.status === 'complete' ? (result.endedAtMs - result.startedAtMs) / 1000 : Number.NaN;
+    return { result, localPath, wallSec };
   }
 
   it('picks up camera and microphone published later, with black and silence before them', async () => {
@@ -160,6 +165,47 @@ describe('runParticipantEgress', { timeout: 240_000 }, () => {
     assert.ok(
       !audio.silences.some((s) => s.startSec > 1.5 && s.endSec < video.durationSec - 0.5),
       JSON.stringify(audio),
+    );
+  });
+
+  it('gives black frames while the camera is muted, never a speed change', async () => {
+    const { result, localPath, wallSec } = await record(
+      {
+        kind: 'audio-video',
+        script: [
+          // After the bot published (the recording starts about a second later).
+          { atMs: 3500, action: 'mute', track: 'video' },
+          { atMs: 5500, action: 'unmute', track: 'video' },
+        ],
+      },
+      { leaveAfterMs: 7500 },
+    );
+    assert.equal(result.status, 'complete', JSON.stringify(result));
+    const video = await probeVideoFile(localPath);
+    assert.ok(
+      Math.abs(video.durationSec - wallSec) <= wallSec * 0.01 + 0.1,
+      JSON.stringify({ video, wallSec }),
+    );
+    assert.ok(Math.abs(video.frames - video.durationSec * 30) <= 3, JSON.stringify(video));
+    const middle = video.blacks.filter((b) => b.startSec > 1.5);
+    assert.equal(middle.length, 1, JSON.stringify(video.blacks));
+    const span = (middle[0]?.endSec ?? 0) - (middle[0]?.startSec ?? 0);
+    assert.ok(span > 1.3 && span < 3, JSON.stringify(video.blacks));
+  });
+
+  it('ends COMPLETE with the StopEgress reason on stop, the file as long as the recording', async () => {
+    const { result, localPath, wallSec } = await record(
+      { kind: 'audio-video' },
+      { leaveAfterMs: 3000, isStop: true },
+    );
+    assert.equal(result.status, 'complete', JSON.stringify(result));
+    if (result.status !== 'complete') return;
+    assert.equal(result.endReason, END_REASONS.api);
+    const video = await probeVideoFile(localPath);
+    assert.ok(wallSec > 2.9 && wallSec < 4, String(wallSec));
+    assert.ok(
+      Math.abs(video.durationSec - wallSec) <= wallSec * 0.01 + 0.1,
+      JSON.stringify({ video, wallSec }),
     );
   });
 

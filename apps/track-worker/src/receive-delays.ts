@@ -22,22 +22,27 @@ export function followReceiveDelays(
   onDelays: (delays: ReceiveDelays) => void,
   options: { intervalMs: number; logger: Logger },
 ): () => void {
-  const previous = new Map<Kind, { delaySec: number; count: number }>();
+  // Per RTP stream: a republished track is a new stream, and the old one may stay in the stats.
+  const previous = new Map<number, { delaySec: number; count: number }>();
   let isReading = false;
   const read = async () => {
     const stats = await room.getRtcStats();
     const delays: ReceiveDelays = {};
+    const emitted: Partial<Record<Kind, number>> = {};
     for (const entry of stats.subscriberStats) {
       if (entry.stats.case !== 'inboundRtp') continue;
       const value = entry.stats.value;
       const kind = value.stream?.kind;
-      if (kind !== 'audio' && kind !== 'video') continue;
+      const ssrc = value.stream?.ssrc;
+      if ((kind !== 'audio' && kind !== 'video') || ssrc === undefined) continue;
       const delaySec = value.inbound?.jitterBufferDelay ?? 0;
       const count = Number(value.inbound?.jitterBufferEmittedCount ?? 0);
-      const before = previous.get(kind);
-      previous.set(kind, { delaySec, count });
-      // A new track (republished) restarts its counters: wait for its second read.
+      const before = previous.get(ssrc);
+      previous.set(ssrc, { delaySec, count });
       if (!before || count <= before.count || delaySec < before.delaySec) continue;
+      // Of several streams of a kind, the one that played the most is the track recorded now.
+      if ((emitted[kind] ?? 0) >= count - before.count) continue;
+      emitted[kind] = count - before.count;
       delays[kind === 'audio' ? 'audioMs' : 'videoMs'] =
         ((delaySec - before.delaySec) / (count - before.count)) * 1000;
     }

@@ -13,7 +13,7 @@ import { probeAudioFile } from './testing/probe-audio-file.js';
 import { probeVideoFile } from './testing/probe-video-file.js';
 import { streamCodecs } from './testing/stream-codecs.js';
 import { runTrackCompositeEgress } from './track-composite-egress.js';
-import type { TrackEgressResult } from './track-egress.js';
+import { runTrackEgress, type TrackEgressResult } from './track-egress.js';
 
 const apiKey = 'one-track-key';
 const apiSecret = 'one-track-secret-one-track-secret-000000';
@@ -23,7 +23,7 @@ const logger = createLogger({
 });
 const video = { width: 320, height: 240, fps: 30 };
 
-describe('runTrackCompositeEgress with one track', { timeout: 180_000 }, () => {
+describe('one track alone: track composite and a resolution switch', { timeout: 180_000 }, () => {
   let sfu: TestSfu;
   let dir: string;
   const bots: Bot[] = [];
@@ -86,19 +86,54 @@ describe('runTrackCompositeEgress with one track', { timeout: 180_000 }, () => {
     assert.ok(audio.meanVolumeDb > -40, JSON.stringify(audio));
   });
 
+  // rtc-node's encoder keeps the source's pixel count (640x480 arrives as 320x240), so the switch
+  // that reaches the subscriber is the change of aspect to 320x120.
+  const resizing: Pick<BotOptions, 'kind' | 'script'> = {
+    kind: 'video',
+    script: [
+      { atMs: 2000, action: 'resize', width: 640, height: 480 },
+      { atMs: 4000, action: 'resize', width: 320, height: 120 },
+    ],
+  };
+
   it('keeps a video track alone at the output size while its resolution changes', async () => {
-    const { result, localPath } = await record(
-      {
-        kind: 'video',
-        script: [
-          { atMs: 2000, action: 'resize', width: 640, height: 480 },
-          { atMs: 4000, action: 'resize', width: 320, height: 120 },
-        ],
-      },
-      6500,
-    );
+    const { result, localPath } = await record(resizing, 6500);
     assert.equal(result.status, 'complete', JSON.stringify(result));
     if (result.status !== 'complete') return;
+    await assertSteadyVideo(localPath, result);
+  });
+
+  it('keeps a video track egress at its first size while the resolution changes', async () => {
+    const room = `room-${randomUUID()}`;
+    const started = await startBot({
+      ...resizing,
+      url: sfu.url,
+      apiKey,
+      apiSecret,
+      room,
+      identity: 'carol',
+    });
+    bots.push(started);
+    const egressId = newEgressId();
+    const localPath = join(dir, `${egressId}.mp4`);
+    const result = await runTrackEgress({
+      wsUrl: sfu.url,
+      token: await mintEgressToken({ apiKey, apiSecret, egressId, roomName: room }),
+      trackId: started.publications.video?.sid ?? '',
+      output: { kind: 'file', localPath },
+      logger,
+      onActive: () => setTimeout(() => void started.leave(), 6500),
+    });
+    assert.equal(result.status, 'complete', JSON.stringify(result));
+    if (result.status !== 'complete') return;
+    await assertSteadyVideo(localPath, result);
+  });
+
+  /** 320x240 H.264 at 30 fps for the whole recording, the pattern moving throughout. */
+  async function assertSteadyVideo(
+    localPath: string,
+    result: { startedAtMs: number; endedAtMs: number },
+  ): Promise<void> {
     assert.deepEqual(await streamCodecs(localPath), { video: 'h264' });
     const probe = await probeVideoFile(localPath);
     assert.equal(probe.width, 320);
@@ -114,5 +149,5 @@ describe('runTrackCompositeEgress with one track', { timeout: 180_000 }, () => {
     assert.deepEqual(freezes, []);
     assert.deepEqual(decodeErrors, []);
     assert.ok(!probe.blacks.some((b) => b.startSec > 1), JSON.stringify(probe.blacks));
-  });
+  }
 });

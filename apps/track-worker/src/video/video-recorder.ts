@@ -4,6 +4,7 @@ import { type RemoteTrack, VideoBufferType, type VideoFrame, VideoStream } from 
 import type { PcmSinkResult } from '../audio/pcm-sink.js';
 import { type AvEncoder, startAvEncoder } from '../av-encoder.js';
 import { blackI420, framesDueAt } from './frame-clock.js';
+import { I420Fitter } from './i420-fit.js';
 
 /** Options of {@link VideoRecorder}. */
 export interface VideoRecorderOptions {
@@ -27,7 +28,9 @@ export interface VideoRecorderOptions {
 /**
  * Records a video track to MP4/H.264 or WebM/VP8 (rtc-node gives decoded frames only, so it
  * re-encodes; Go passes video through and picks the container from the track codec; here a
- * `.webm` file name asks for VP8) through the composite pipeline plan (`startAvEncoder`). The encoder starts at the first frame, whose size the output keeps;
+ * `.webm` file name asks for VP8) through the composite pipeline plan (`startAvEncoder`). The
+ * encoder starts at the first frame, whose size the output keeps (later frames of another size
+ * are scaled or letterboxed into it);
  * frames are laid on the wall clock at a constant rate, repeating the last frame over gaps and
  * sending black frames while the track is muted (Go's behaviour on mute), so the file lasts as
  * long as the recording.
@@ -48,6 +51,7 @@ export class VideoRecorder {
   #black: Buffer | undefined;
   #isMuted = false;
   #hasWarnedSize = false;
+  #fitter: I420Fitter | undefined;
 
   constructor(options: VideoRecorderOptions) {
     this.#options = options;
@@ -111,11 +115,17 @@ export class VideoRecorder {
     const i420 = frame.type === VideoBufferType.I420 ? frame : frame.convert(VideoBufferType.I420);
     if (!this.#encoder) this.#startEncoder(i420.width, i420.height);
     if (i420.width !== this.#width || i420.height !== this.#height) {
-      // TODO(#9): scale instead; until then a size change freezes on the last good frame.
+      // A resolution switch (simulcast layer, resized window): scaled into the first size.
+      if (this.#width % 2 === 0 && this.#height % 2 === 0) {
+        this.#fitter ??= new I420Fitter(this.#width, this.#height);
+        this.#latest = this.#fitter.fit(i420);
+        this.#tick();
+        return;
+      }
       if (!this.#hasWarnedSize) {
         this.#log.warn(
           { width: i420.width, height: i420.height },
-          'video size changed; frames of the new size are skipped',
+          'video size changed; an odd-sized output cannot scale, frames of the new size are skipped',
         );
         this.#hasWarnedSize = true;
       }
