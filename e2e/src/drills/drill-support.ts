@@ -7,9 +7,13 @@ import {
   EgressStatus,
 } from 'livekit-server-sdk';
 import type { AppProcess } from '../demo/app-process.js';
-import type { EgressStack } from '../demo/egress-stack.js';
+import {
+  type EgressStack,
+  type EgressStackOptions,
+  startEgressStack,
+} from '../demo/egress-stack.js';
 import { RecordingClock, waitForEgress } from '../demo/egress-watch.js';
-import { skipWithoutRedis } from '../test-env.js';
+import { skipWithoutRedis, testRedisAddress } from '../test-env.js';
 
 /** The reason a drill is skipped (no Redis, or not inside the test namespace), or `false`. */
 export function drillSkipReason(): string | false {
@@ -45,6 +49,31 @@ async function allProcs(): Promise<Map<number, ProcInfo>> {
     if (proc && !proc.isZombie) procs.set(proc.pid, proc);
   }
   return procs;
+}
+
+/** Options of {@link startTrackDrillStack}. */
+export type TrackDrillStackOptions = Pick<EgressStackOptions, 'outputDir' | 'room' | 'config'> &
+  Partial<Pick<EgressStackOptions, 'redisAddress' | 'redisDb'>>;
+
+/**
+ * The stack of a track pool drill: the bridge and one track worker (logging warnings only) and
+ * a 440 Hz tone bot in `room`, on the test run's Redis unless `redisAddress` is given.
+ */
+export function startTrackDrillStack(options: TrackDrillStackOptions): Promise<EgressStack> {
+  return startEgressStack({
+    redisAddress: testRedisAddress() ?? '',
+    workers: ['track-worker'],
+    logLevel: 'warn',
+    bots: [{ identity: 'tone', kind: 'audio', toneHz: 440 }],
+    ...options,
+  });
+}
+
+/** The (first) process of a service in the stack. */
+export function appOf(stack: EgressStack, app: AppProcess['app']): AppProcess {
+  const found = stack.apps.find((a) => a.app === app);
+  if (!found) throw new Error(`the stack runs no ${app}`);
+  return found;
 }
 
 /** Pids of the live children of `parentPid` whose command line contains `text`. */

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type EgressInfo, EgressStatus } from 'livekit-server-sdk';
-import { type EgressStack, startEgressStack } from '../demo/egress-stack.js';
+import type { EgressStack } from '../demo/egress-stack.js';
 import { isEnded, RecordingClock, statusName, waitForEgress } from '../demo/egress-watch.js';
-import { testRedisAddress } from '../test-env.js';
 import {
+  appOf,
   childPids,
   drillSkipReason,
   isAlive,
@@ -15,6 +15,7 @@ import {
   recordFor,
   stackOutput,
   startAudioFileEgress,
+  startTrackDrillStack,
 } from './drill-support.js';
 
 // Drill: SIGKILL a whole track worker process while it records. The bridge must notice the
@@ -34,17 +35,8 @@ describe('drill: SIGKILL a whole worker', { skip: drillSkipReason() }, () => {
 
   before(async () => {
     outputDir = await mkdtemp(join(tmpdir(), 'drill-kill-worker-'));
-    stack = await startEgressStack({
-      redisAddress: testRedisAddress() ?? '',
-      redisDb: REDIS_DB,
-      outputDir,
-      room: ROOM,
-      workers: ['track-worker'],
-      logLevel: 'warn',
-      bots: [{ identity: 'tone', kind: 'audio', toneHz: 440 }],
-    });
-    const worker = stack.apps.find((a) => a.app === 'track-worker');
-    assert.ok(worker);
+    stack = await startTrackDrillStack({ redisDb: REDIS_DB, outputDir, room: ROOM });
+    const worker = appOf(stack, 'track-worker');
     const clock = new RecordingClock();
     egressId = (await startAudioFileEgress(stack, ROOM, 'killed.ogg', clock)).egressId;
     await recordFor(clock, egressId, 2);

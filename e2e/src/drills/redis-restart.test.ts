@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import { type EgressInfo, EgressStatus } from 'livekit-server-sdk';
-import { type EgressStack, startEgressStack } from '../demo/egress-stack.js';
+import type { EgressStack } from '../demo/egress-stack.js';
 import {
   getEgress,
   isEnded,
@@ -21,6 +21,7 @@ import {
   recordFor,
   stackOutput,
   startAudioFileEgress,
+  startTrackDrillStack,
 } from './drill-support.js';
 
 // Drill: restart Redis while a track egress records. The drill's own redis-server (data kept
@@ -44,14 +45,7 @@ describe('drill: restart Redis during a recording', { skip: drillSkipReason() },
     dataDir = await mkdtemp(join(tmpdir(), 'drill-redis-data-'));
     redis = await startTestRedis({ dataDir });
     const { host, port } = new URL(redis.url);
-    stack = await startEgressStack({
-      redisAddress: host,
-      outputDir,
-      room: ROOM,
-      workers: ['track-worker'],
-      logLevel: 'warn',
-      bots: [{ identity: 'tone', kind: 'audio', toneHz: 440 }],
-    });
+    stack = await startTrackDrillStack({ redisAddress: host, outputDir, room: ROOM });
     const { client } = stack;
     const clock = new RecordingClock();
     const { egressId } = await startAudioFileEgress(stack, ROOM, 'through-restart.ogg', clock);

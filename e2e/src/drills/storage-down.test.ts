@@ -6,11 +6,16 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type S3rverEmulator, startS3rver } from '@egress/storage/testing';
 import type { EgressInfo } from 'livekit-server-sdk';
-import { type EgressStack, startEgressStack } from '../demo/egress-stack.js';
+import type { EgressStack } from '../demo/egress-stack.js';
 import { isEnded, RecordingClock, statusName, waitForEgress } from '../demo/egress-watch.js';
 import { type OutputProbe, probeOutput } from '../demo/probe-output.js';
-import { testRedisAddress } from '../test-env.js';
-import { drillSkipReason, recordFor, stackOutput, startAudioFileEgress } from './drill-support.js';
+import {
+  drillSkipReason,
+  recordFor,
+  stackOutput,
+  startAudioFileEgress,
+  startTrackDrillStack,
+} from './drill-support.js';
 
 // Drill: storage down while a recording uploads. Three track egresses record at once to the
 // configured S3 storage (s3rver), with a second s3rver as `backup`; each is stopped under worse
@@ -49,14 +54,10 @@ describe('drill: storage down during upload', { skip: drillSkipReason() }, () =>
     outputDir = await mkdtemp(join(tmpdir(), 'drill-storage-down-'));
     primary = await startS3rver({ buckets: [BUCKET] });
     backup = await startS3rver({ buckets: [BUCKET] });
-    stack = await startEgressStack({
-      redisAddress: testRedisAddress() ?? '',
+    stack = await startTrackDrillStack({
       redisDb: REDIS_DB,
       outputDir,
       room: ROOM,
-      workers: ['track-worker'],
-      logLevel: 'warn',
-      bots: [{ identity: 'tone', kind: 'audio', toneHz: 440 }],
       config: { storage: s3Block(primary), backup: s3Block(backup) },
     });
     const clock = new RecordingClock();

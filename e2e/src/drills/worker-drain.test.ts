@@ -8,7 +8,7 @@ import { QUEUE_NAMES } from '@egress/protocol';
 import { Job, Queue } from 'bullmq';
 import type { EgressInfo } from 'livekit-server-sdk';
 import type { AppProcess } from '../demo/app-process.js';
-import { type EgressStack, startEgressStack } from '../demo/egress-stack.js';
+import type { EgressStack } from '../demo/egress-stack.js';
 import {
   getEgress,
   isEnded,
@@ -19,12 +19,14 @@ import {
 import { type OutputProbe, probeOutput } from '../demo/probe-output.js';
 import { testRedisAddress } from '../test-env.js';
 import {
+  appOf,
   drillSkipReason,
   pollUntil,
   recordFor,
   requestAudioFileEgress,
   stackOutput,
   startAudioFileEgress,
+  startTrackDrillStack,
   waitActive,
 } from './drill-support.js';
 
@@ -50,20 +52,14 @@ describe('drill: SIGTERM a worker with two running egresses', { skip: drillSkipR
 
   before(async () => {
     outputDir = await mkdtemp(join(tmpdir(), 'drill-worker-drain-'));
-    stack = await startEgressStack({
-      redisAddress: testRedisAddress() ?? '',
+    stack = await startTrackDrillStack({
       redisDb: REDIS_DB,
       outputDir,
       room: ROOM,
-      workers: ['track-worker'],
-      logLevel: 'warn',
-      bots: [{ identity: 'tone', kind: 'audio', toneHz: 440 }],
       // The third egress waits for the next worker longer than the default 30 s allows.
       config: { job_start_deadline_sec: '120' },
     });
-    const found = stack.apps.find((a) => a.app === 'track-worker');
-    assert.ok(found);
-    draining = found;
+    draining = appOf(stack, 'track-worker');
     const { client } = stack;
     const clock = new RecordingClock();
     const running = [
