@@ -1,5 +1,6 @@
 import { type Config, createRedis, EgressError, type Logger } from '@egress/protocol';
 import type { ChannelPart } from '@egress/protocol/psrpc';
+import type { EgressInfo, WebhookConfig } from '@livekit/protocol';
 import { TokenVerifier } from 'livekit-server-sdk';
 import { ControlClient } from './control/control-client.js';
 import { EgressService } from './egress-service.js';
@@ -75,6 +76,11 @@ export interface Bridge {
   readonly capacity: PoolCapacity;
   /** Stored EgressInfo and which egresses livekit-server started (psrpc door). */
   readonly store: EgressStore;
+  /**
+   * An egress's request webhooks as the request had them (signing keys included), read from its
+   * job. @throws when the job is gone.
+   */
+  readonly requestWebhooksOf: (info: EgressInfo) => Promise<readonly WebhookConfig[]>;
   /**
    * Subscribes to every EgressInfo change (created, worker status, ended by the bridge): the
    * psrpc door's IOInfo reporter and webhooks listen here. Returns the unsubscribe function.
@@ -166,11 +172,12 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
     });
     closers.push({ name: 'control', close: () => control.close() });
 
+    const requestWebhooksOf = jobRequestWebhooks(queues);
     const webhooks = new WebhookNotifier({
       apiKey: config.webhook.apiKey || config.apiKey,
       apiSecret: config.apiSecret,
       urls: config.webhook.urls,
-      resolveRequestWebhooks: jobRequestWebhooks(queues),
+      resolveRequestWebhooks: requestWebhooksOf,
       logger,
     });
     const stopWebhooks = state.onInfoChanged(twirpEgressesOnly(store, webhooks.notify, logger));
@@ -226,6 +233,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
         service,
         store,
         capacity,
+        requestWebhooksOf,
         onInfoChanged: (listener) => state.onInfoChanged(listener),
       },
       config,
@@ -251,6 +259,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
       state,
       capacity,
       store,
+      requestWebhooksOf,
       onInfoChanged: (listener) => state.onInfoChanged(listener),
       drain: () => {
         isDraining = true;

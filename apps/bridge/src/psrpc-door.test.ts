@@ -10,6 +10,7 @@ import {
   EncodedFileType,
   RoomCompositeEgressRequest,
   UpdateStreamRequest,
+  WebhookConfig,
 } from '@livekit/protocol';
 import { type Bridge, startBridge } from './bridge.js';
 import { NO_RESPONSE_MESSAGE } from './psrpc/psrpc-client.js';
@@ -203,9 +204,13 @@ describe('startPsrpcDoor through startBridge', { timeout: 60_000 }, () => {
       first = await start();
       await restartWorker.start();
       const egressId = newEgressId();
-      await fake.startEgress(startRequest(egressId, `room-${randomUUID()}`), {
-        clusterId: restartCluster,
-      });
+      const request = startRequest(egressId, `room-${randomUUID()}`);
+      assert.equal(request.request.case, 'roomComposite');
+      // The taken-over egress still reports the hook's signing key (read back from its job).
+      request.request.value.webhooks = [
+        new WebhookConfig({ url: 'http://127.0.0.1:9/hook', signingKey: 'other-api-key' }),
+      ];
+      await fake.startEgress(request, { clusterId: restartCluster });
       await fake.waitForStatus(egressId, S.EGRESS_ACTIVE);
       await first.close();
       first = undefined;
@@ -220,6 +225,9 @@ describe('startPsrpcDoor through startBridge', { timeout: 60_000 }, () => {
       const calls = fake.ioInfoCalls.filter((c) => c.info.egressId === egressId);
       assert.equal(calls.at(-1)?.info.status, S.EGRESS_COMPLETE);
       assert.equal(calls.filter((c) => c.method === 'CreateEgress').length, 1);
+      const last = calls.at(-1)?.info.request;
+      assert.equal(last?.case, 'roomComposite');
+      assert.equal(last.value.webhooks[0]?.signingKey, 'other-api-key');
     } finally {
       await first?.close();
       await second?.close();

@@ -20,18 +20,21 @@ import {
   ListEgressRequest,
   StopEgressRequest,
   UpdateStreamRequest,
+  type WebhookConfig,
 } from '@livekit/protocol';
 import type { Bridge } from './bridge.js';
 import { IoInfoReporter, type IoInfoReporterOptions } from './psrpc/io-info-reporter.js';
+import { withRequestSigningKeys } from './psrpc/io-info-signing-keys.js';
 import { PsrpcBus } from './psrpc/psrpc-bus.js';
 import { PsrpcClient } from './psrpc/psrpc-client.js';
 import { PsrpcServer } from './psrpc/psrpc-server.js';
 import { startAffinity, startPlanOf } from './psrpc/start-affinity.js';
+import { requestWebhooks } from './webhooks/webhook-notifier.js';
 
 /** The parts of the bridge the psrpc door uses. */
 export type PsrpcDoorBridge = Pick<
   Bridge,
-  'intake' | 'service' | 'store' | 'onInfoChanged' | 'capacity'
+  'intake' | 'service' | 'store' | 'onInfoChanged' | 'capacity' | 'requestWebhooksOf'
 >;
 
 /** What {@link startPsrpcDoor} takes. */
@@ -177,6 +180,10 @@ export async function startPsrpcDoor(options: StartPsrpcDoorOptions): Promise<Ps
   const ownerId = internal.serverId;
   const aliveTtlMs = options.aliveTtlMs ?? 10_000;
   const takingOver = new Set<string>();
+  // The request webhooks of each served egress that has signing keys (stored infos hide them).
+  const signingHooks = new Map<string, readonly WebhookConfig[]>();
+  const reportable = (info: EgressInfo): EgressInfo =>
+    withRequestSigningKeys(info, signingHooks.get(info.egressId));
   let isDraining = false;
   let isClosed = false;
 
@@ -222,12 +229,14 @@ export async function startPsrpcDoor(options: StartPsrpcDoorOptions): Promise<Ps
     // No I/O ran since the intake announced the egress, so no change of it was missed here.
     const entry: Accepted = { isEnded: false, hasReported: false };
     accepted.set(egressId, entry);
+    signingHooks.set(egressId, egressRequest.value.webhooks);
     try {
       // CreateEgress goes out first so that later updates wait for it (IoInfoReporter).
-      const created = reporter.createEgress(info);
+      const created = reporter.createEgress(reportable(info));
       await Promise.all([registerHandlers(egressId), created]);
     } catch (err) {
       accepted.delete(egressId);
+      signingHooks.delete(egressId);
       unregister(egressId);
       await bridge.service.stop(egressId).catch((stopErr: unknown) => {
         log.warn({ err: stopErr, egressId }, 'psrpc door could not stop an unreported egress');
@@ -245,14 +254,23 @@ export async function startPsrpcDoor(options: StartPsrpcDoorOptions): Promise<Ps
     const entry: Accepted = { isEnded: false, hasReported: false };
     accepted.set(egressId, entry);
     const info = await store.get(egressId);
+    if (info && requestWebhooks(info).some((hook) => hook.signingKey !== '')) {
+      const hooks = await bridge.requestWebhooksOf(info).catch((err: unknown) => {
+        // Reported without the keys: livekit-server then skips those hooks, nothing more.
+        log.warn({ err, egressId }, 'request webhooks of a taken-over egress not read');
+        return undefined;
+      });
+      if (hooks) signingHooks.set(egressId, hooks);
+    }
     if (!info || isFinalStatus(info.status)) {
       accepted.delete(egressId);
     } else {
       await registerHandlers(egressId);
     }
     if (info && !entry.hasReported && info.status !== EgressStatus.EGRESS_STARTING) {
-      reporter.updateEgress(info);
+      reporter.updateEgress(reportable(info));
     }
+    if (!accepted.has(egressId)) signingHooks.delete(egressId);
     if (entry.isEnded) unregister(egressId);
     log.info({ egressId, status: info?.status }, 'psrpc egress taken over');
   };
@@ -294,11 +312,12 @@ export async function startPsrpcDoor(options: StartPsrpcDoorOptions): Promise<Ps
     // STARTING is what CreateEgress carries; Go's handler reports from ACTIVE on.
     if (info.status !== EgressStatus.EGRESS_STARTING) {
       entry.hasReported = true;
-      reporter.updateEgress(info);
+      reporter.updateEgress(reportable(info));
     }
     if (isFinalStatus(info.status)) {
       entry.isEnded = true;
       accepted.delete(info.egressId);
+      signingHooks.delete(info.egressId);
       unregister(info.egressId);
     }
   });

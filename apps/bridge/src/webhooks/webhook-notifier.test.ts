@@ -262,7 +262,7 @@ describe('WebhookNotifier in a bridge driven by the test worker', { timeout: 60_
             fileOutputs: [
               new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'rec/p.mp4' }),
             ],
-            webhooks: [new WebhookConfig({ url: perRequestUrl })],
+            webhooks: [new WebhookConfig({ url: perRequestUrl, signingKey: 'other-api-key' })],
           }),
         },
       }),
@@ -296,6 +296,15 @@ describe('WebhookNotifier in a bridge driven by the test worker', { timeout: 60_
     const reported = fake.ioInfoCalls.filter((c) => c.info.egressId === psrpcId);
     assert.equal(reported[0]?.method, 'CreateEgress');
     assert.equal(reported.at(-1)?.info.status, S.EGRESS_COMPLETE);
+    // livekit-server signs the request's hooks with the secret of the API key `signing_key`
+    // names, so IOInfo gets it as the request had it (Go sends the request unredacted).
+    for (const call of reported) {
+      assert.equal(call.info.request.case, 'roomComposite');
+      assert.equal(call.info.request.value?.webhooks[0]?.signingKey, 'other-api-key');
+    }
+    const stored = await waitForInfo(bridge, psrpcId, () => true);
+    assert.equal(stored.request.case, 'roomComposite');
+    assert.equal(stored.request.value?.webhooks[0]?.signingKey, '{signing_key}');
   });
 
   it('fails verification with a wrong secret', async () => {
