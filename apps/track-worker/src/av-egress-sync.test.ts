@@ -1,19 +1,15 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createLogger, mintEgressToken, newEgressId } from '@egress/protocol';
-import { type Bot, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
+import { createLogger } from '@egress/protocol';
+import { type Bot, startTestSfu, type TestSfu } from '@egress/test-sfu';
 import { dispose } from '@livekit/rtc-node';
-import type { AvEgressOptions } from './av-egress.js';
-import { runParticipantEgress } from './participant-egress.js';
 import { measureAvOffset } from './testing/measure-av-offset.js';
-import { mp4Outputs } from './testing/mp4-outputs.js';
 import { probeVideoFile } from './testing/probe-video-file.js';
+import { recordSyncBot } from './testing/record-sync-bot.js';
 import { streamCodecs } from './testing/stream-codecs.js';
-import { runTrackCompositeEgress } from './track-composite-egress.js';
 
 const apiKey = 'av-sync-key';
 const apiSecret = 'av-sync-secret-av-sync-secret-av-sync-00';
@@ -50,36 +46,16 @@ describe('A/V sync of SDK egress outputs (sync bot)', { timeout: 300_000 }, () =
   async function recordSync(
     kind: 'track-composite' | 'participant',
   ): Promise<{ offsetMs: number; detail: string }> {
-    const room = `room-${randomUUID()}`;
-    const bot = await startBot({
-      url: sfu.url,
+    const { result, localPath } = await recordSyncBot({
+      sfu,
       apiKey,
       apiSecret,
-      room,
-      identity: 'sync-bot',
-      kind: 'audio-video',
-      isSyncSignal: true,
-    });
-    bots.push(bot);
-    const egressId = newEgressId();
-    const localPath = join(dir, `${egressId}.mp4`);
-    const common: AvEgressOptions = {
-      wsUrl: sfu.url,
-      token: await mintEgressToken({ apiKey, apiSecret, egressId, roomName: room }),
-      outputs: mp4Outputs(localPath, { width: 320, height: 240, fps: 30, bitrateKbps: 1000 }),
+      kind,
+      recordMs: RECORD_MS,
+      dir,
       logger,
-      video: { width: 320, height: 240, fps: 30 },
-      audio: true,
-      onActive: () => setTimeout(() => void bot.leave(), RECORD_MS),
-    };
-    const result =
-      kind === 'participant'
-        ? await runParticipantEgress({ ...common, identity: 'sync-bot', screenShare: false })
-        : await runTrackCompositeEgress({
-            ...common,
-            audioTrackId: bot.publications.audio?.sid ?? '',
-            videoTrackId: bot.publications.video?.sid ?? '',
-          });
+      onBot: (bot) => bots.push(bot),
+    });
     assert.equal(result.status, 'complete', JSON.stringify(result));
     if (result.status !== 'complete') return { offsetMs: Number.NaN, detail: '' };
     assert.deepEqual(await streamCodecs(localPath), { audio: 'aac', video: 'h264' });

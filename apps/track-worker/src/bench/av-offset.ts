@@ -7,19 +7,15 @@
  *
  *   scripts/netns-run node --import tsx apps/track-worker/src/bench/av-offset.ts [runs] [seconds]
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, mintEgressToken, newEgressId } from '@egress/protocol';
-import { startBot, startTestSfu } from '@egress/test-sfu';
+import { createLogger } from '@egress/protocol';
+import { startTestSfu } from '@egress/test-sfu';
 import { dispose } from '@livekit/rtc-node';
-import type { AvEgressOptions } from '../av-egress.js';
-import { runParticipantEgress } from '../participant-egress.js';
 import { measureAvOffset } from '../testing/measure-av-offset.js';
-import { mp4Outputs } from '../testing/mp4-outputs.js';
 import { probeVideoFile } from '../testing/probe-video-file.js';
-import { runTrackCompositeEgress } from '../track-composite-egress.js';
+import { recordSyncBot } from '../testing/record-sync-bot.js';
 
 const apiKey = 'av-offset-key';
 const apiSecret = 'av-offset-secret-av-offset-secret-000000';
@@ -33,38 +29,15 @@ const rows = ['| run | egress | A/V offset median (ms) | file s | wall s | durat
 rows.push('| --- | --- | --- | --- | --- | --- |');
 for (let run = 1; run <= runs; run++) {
   for (const kind of ['track-composite', 'participant'] as const) {
-    const room = `av-${randomUUID()}`;
-    const bot = await startBot({
-      url: sfu.url,
+    const { result, localPath } = await recordSyncBot({
+      sfu,
       apiKey,
       apiSecret,
-      room,
-      identity: 'sync',
-      kind: 'audio-video',
-      isSyncSignal: true,
-    });
-    const egressId = newEgressId();
-    const localPath = join(dir, `${egressId}.mp4`);
-    const common: AvEgressOptions = {
-      wsUrl: sfu.url,
-      token: await mintEgressToken({ apiKey, apiSecret, egressId, roomName: room }),
-      outputs: mp4Outputs(localPath, { width: 320, height: 240, fps: 30, bitrateKbps: 1000 }),
+      kind,
+      recordMs: seconds * 1000,
+      dir,
       logger,
-      video: { width: 320, height: 240, fps: 30 },
-      audio: true,
-      onActive: () => {
-        setTimeout(() => void bot.leave(), seconds * 1000);
-      },
-    };
-    const result =
-      kind === 'participant'
-        ? await runParticipantEgress({ ...common, identity: 'sync', screenShare: false })
-        : await runTrackCompositeEgress({
-            ...common,
-            audioTrackId: bot.publications.audio?.sid ?? '',
-            videoTrackId: bot.publications.video?.sid ?? '',
-          });
-    await bot.leave();
+    });
     if (result.status !== 'complete') {
       const why = result.status === 'failed' ? result.error.message : result.message;
       rows.push(`| ${run} | ${kind} | ${why} | | | |`);
