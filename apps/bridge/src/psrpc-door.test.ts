@@ -12,11 +12,13 @@ import {
   UpdateStreamRequest,
   WebhookConfig,
 } from '@livekit/protocol';
+import { Redis } from 'ioredis';
 import { type Bridge, startBridge } from './bridge.js';
 import { NO_RESPONSE_MESSAGE } from './psrpc/psrpc-client.js';
 import { FakeLivekitServer } from './psrpc/testing/fake-livekit-server.js';
 import { testLogger } from './psrpc/testing/test-logger.js';
 import { egressRequestOf, startPsrpcDoor } from './psrpc-door.js';
+import { psrpcDoorAliveKey, psrpcOwnerKey } from './state/egress-store.js';
 import { removeTestKeys } from './testing/start-test-bridge.js';
 import { testConfig } from './testing/test-config.js';
 import { TestWorker } from './testing/test-worker.js';
@@ -233,6 +235,55 @@ describe('startPsrpcDoor through startBridge', { timeout: 60_000 }, () => {
       await second?.close();
       await restartWorker.close();
       await removeTestKeys(redis.url, restartPrefix);
+    }
+  });
+
+  it('takes over the egresses of a door that died once its alive mark expires', async () => {
+    const doomedCluster = `cluster-${randomUUID()}`;
+    const doomed = await startPsrpcDoor({
+      bridge,
+      config: { ...testConfig(redis.url), clusterId: doomedCluster },
+      logger: testLogger(),
+      ioInfoTopic,
+    });
+    const egressId = newEgressId();
+    const client = new Redis(redis.url);
+    let heir: Awaited<ReturnType<typeof startPsrpcDoor>> | undefined;
+    try {
+      await fake.startEgress(startRequest(egressId, `room-${randomUUID()}`), {
+        clusterId: doomedCluster,
+      });
+      await fake.waitForStatus(egressId, S.EGRESS_ACTIVE);
+      // A crash: the door stops serving, but its alive mark stays until its TTL runs out.
+      const ownerId = await client.get(psrpcOwnerKey(egressId));
+      assert.ok(ownerId);
+      await doomed.close();
+      await client.set(psrpcDoorAliveKey(ownerId), '1', 'PX', 5000);
+      heir = await startPsrpcDoor({
+        bridge,
+        config: { ...testConfig(redis.url), clusterId: `cluster-${randomUUID()}` },
+        logger: testLogger(),
+        ioInfoTopic,
+        takeoverIntervalMs: 200,
+      });
+      await assert.rejects(fake.stopEgress(egressId, { timeoutMs: 500 }), {
+        message: NO_RESPONSE_MESSAGE,
+      });
+      // Once the mark is gone, a door takes the egress over (this one, or the bridge's own).
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const owner = await client.get(psrpcOwnerKey(egressId));
+        if (owner !== ownerId) break;
+        assert.ok(Date.now() < deadline, 'nobody took the egress over');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const stopped = await fake.stopEgress(egressId);
+      assert.equal(stopped.status, S.EGRESS_ENDING);
+      await fake.waitForStatus(egressId, S.EGRESS_COMPLETE);
+    } finally {
+      await heir?.close();
+      await doomed.close();
+      client.disconnect();
     }
   });
 
