@@ -29,7 +29,7 @@ import {
   waitForResult,
   waitForStatus,
 } from './testing/job-driver.js';
-import { probeMedia } from './testing/probe-media.js';
+import { meanVolumeDb, probeMedia } from './testing/probe-media.js';
 import { startSrtReceiver, type TestSrtReceiver } from './testing/start-srt-receiver.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
 
@@ -85,7 +85,7 @@ async function receiver(name: string): Promise<TestSrtReceiver> {
   return r;
 }
 
-/** Checks what an SRT receiver got: H.264 320x240 + AAC, at least `minSec` long. */
+/** Checks what an SRT receiver got: H.264 320x240 30 fps + AAC not silent, `minSec`..`maxSec` long. */
 async function assertReceived(r: TestSrtReceiver, minSec: number, maxSec: number): Promise<void> {
   const probe = await probeMedia(r.path);
   logger.info({ probe, path: r.path }, 'received over srt');
@@ -93,6 +93,9 @@ async function assertReceived(r: TestSrtReceiver, minSec: number, maxSec: number
   assert.equal(probe.audioCodec, 'aac');
   assert.equal(probe.width, 320);
   assert.equal(probe.height, 240);
+  assert.ok(Math.abs((probe.fps ?? 0) - 30) <= 3, `fps ${probe.fps}`);
+  const volumeDb = await meanVolumeDb(r.path);
+  assert.ok(volumeDb > -40, `the test tone is silent: ${volumeDb} dB`);
   assert.ok(
     probe.durationSec >= minSec && probe.durationSec <= maxSec,
     `srt duration ${probe.durationSec}, expected ${minSec}..${maxSec}`,

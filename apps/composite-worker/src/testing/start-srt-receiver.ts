@@ -30,8 +30,9 @@ async function freeUdpPort(): Promise<number> {
 async function isUdpBound(port: number): Promise<boolean> {
   const table = await readFile('/proc/net/udp', 'utf8').catch(() => '');
   const suffix = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  // each line: "  sl: local_address rem_address ..." with the address as HEXIP:HEXPORT
-  return table.split('\n').some((line) => line.split(/\s+/)[2]?.endsWith(suffix));
+  // each line: "sl: local_address rem_address ..." (sl right-aligned in 5 columns: no leading
+  // space from 10000 on) with the address as HEXIP:HEXPORT
+  return table.split('\n').some((line) => line.trim().split(/\s+/)[1]?.endsWith(suffix));
 }
 
 /**
@@ -56,8 +57,12 @@ export async function startSrtReceiver(path: string): Promise<TestSrtReceiver> {
       'mpegts',
       path,
     ],
-    { stdio: 'ignore' },
+    { stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-2000);
+  });
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
@@ -68,11 +73,13 @@ export async function startSrtReceiver(path: string): Promise<TestSrtReceiver> {
     }
     await exited;
   };
-  const deadline = Date.now() + 15_000;
+  // generous: a loaded shared machine can take seconds to start ffmpeg
+  const deadline = Date.now() + 30_000;
   while (!(await isUdpBound(port))) {
     if (Date.now() > deadline || child.exitCode !== null) {
+      const how = child.exitCode !== null ? `exited with ${child.exitCode}` : 'timed out';
       await close();
-      throw new Error('the ffmpeg srt listener did not start');
+      throw new Error(`the ffmpeg srt listener did not start (${how}): ${stderr}`);
     }
     await sleep(100);
   }
