@@ -1,5 +1,3 @@
-import type { EgressStack } from '../demo/egress-stack.js';
-
 /**
  * The outcomes of flows run side by side in one `before`, by name: each `it` takes its flow's
  * result or fails with that flow's own error, so one broken flow does not hide the others.
@@ -28,7 +26,7 @@ export class FlowRuns<T> {
 
   /**
    * The result of the flow `name`.
-   * @throws its error when it failed, an AssertionError-like Error when it did not run
+   * @throws its error when it failed, an Error when it did not run
    */
   get(name: string): T {
     const result = this.#results.get(name);
@@ -36,9 +34,4 @@ export class FlowRuns<T> {
     if (result.status === 'rejected') throw result.reason;
     return result.value;
   }
-}
-
-/** What the stack's services printed, one block per service, for a failing run's stderr. */
-export function serviceOutput(stack: EgressStack | undefined): string {
-  return stack?.apps.map((a) => `--- ${a.app}\n${a.output()}`).join('\n') ?? '';
 }

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,13 +10,11 @@ import {
   StreamOutput,
   StreamProtocol,
 } from 'livekit-server-sdk';
-import { type EgressStack, startEgressStack } from '../demo/egress-stack.js';
 import { getEgress, statusName } from '../demo/egress-watch.js';
 import { outputMismatches } from '../demo/expectations.js';
 import { frameMeanRgb, type OutputProbe, probeOutput } from '../demo/probe-output.js';
-import { testRedisAddress } from '../test-env.js';
 import { flowSkipReason } from './flow-env.js';
-import { serviceOutput } from './flow-runs.js';
+import { type FlowStack, startFlowStack } from './flow-stack.js';
 import { type LayoutPageServer, startLayoutPageServer } from './layout-page-server.js';
 import { durationMismatch, type RecordedEgress, recordEgress } from './record-egress.js';
 import { type RtmpCapture, startRtmpCapture } from './rtmp-capture.js';
@@ -45,8 +41,7 @@ function layoutOf(info: EgressInfo): string | undefined {
 }
 
 describe('update stream and layout mid-recording', { skip: flowSkipReason() }, () => {
-  let outputDir: string;
-  let stack: EgressStack | undefined;
+  let flow: FlowStack | undefined;
   let page: LayoutPageServer | undefined;
   let rtmpA: RtmpCapture | undefined;
   let rtmpB: RtmpCapture | undefined;
@@ -59,21 +54,17 @@ describe('update stream and layout mid-recording', { skip: flowSkipReason() }, (
   let layoutAfterEnd: unknown;
 
   before(async () => {
-    outputDir = await mkdtemp(join(tmpdir(), 'e2e-mid-recording-'));
-    page = await startLayoutPageServer();
-    rtmpA = await startRtmpCapture(join(outputDir, 'a.flv'), 'a');
-    rtmpB = await startRtmpCapture(join(outputDir, 'b.flv'), 'b');
     // The page needs no one in the room: no bots, no track worker.
-    stack = await startEgressStack({
-      redisAddress: testRedisAddress() ?? '',
+    flow = await startFlowStack({
       redisDb: REDIS_DB,
-      outputDir,
       room: ROOM,
-      logLevel: 'warn',
       workers: ['composite-worker'],
       bots: [],
     });
-    const { client } = stack;
+    page = await startLayoutPageServer();
+    rtmpA = await startRtmpCapture(join(flow.outputDir, 'a.flv'), 'a');
+    rtmpB = await startRtmpCapture(join(flow.outputDir, 'b.flv'), 'b');
+    const { client } = flow.stack;
     const a = rtmpA;
     const b = rtmpB;
     const started = await client.startRoomCompositeEgress(
@@ -110,11 +101,8 @@ describe('update stream and layout mid-recording', { skip: flowSkipReason() }, (
   });
 
   after(async () => {
-    const output = serviceOutput(stack);
-    await stack?.close();
     await Promise.all([rtmpA?.close(), rtmpB?.close(), page?.close()]);
-    if (outputDir) await rm(outputDir, { recursive: true, force: true });
-    if (!recorded && output) process.stderr.write(`${output}\n`);
+    await flow?.close(!recorded);
   });
 
   it('streams to A from the start', () => {
@@ -160,8 +148,8 @@ describe('update stream and layout mid-recording', { skip: flowSkipReason() }, (
 
   it('answers UpdateLayout with the new layout and lists it', async () => {
     assert.equal(layoutOf(relaid), 'speaker');
-    assert.ok(stack && recorded);
-    assert.equal(layoutOf(await getEgress(stack.client, recorded.ended.egressId)), 'speaker');
+    assert.ok(flow && recorded);
+    assert.equal(layoutOf(await getEgress(flow.stack.client, recorded.ended.egressId)), 'speaker');
   });
 
   it('shows the grid colour before UpdateLayout and the speaker colour after', async () => {

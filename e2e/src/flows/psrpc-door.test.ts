@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FakeLivekitServer, type IoInfoCall } from '@egress/bridge/testing';
@@ -18,17 +15,13 @@ import {
   RoomCompositeEgressRequest,
   TrackEgressRequest,
 } from 'livekit-server-sdk';
-import {
-  DEMO_API_KEY,
-  DEMO_API_SECRET,
-  type EgressStack,
-  startEgressStack,
-} from '../demo/egress-stack.js';
+import { DEMO_API_KEY, DEMO_API_SECRET, type EgressStack } from '../demo/egress-stack.js';
 import { getEgress, statusName } from '../demo/egress-watch.js';
 import { type OutputExpectation, outputMismatches } from '../demo/expectations.js';
 import { probeOutput } from '../demo/probe-output.js';
 import { flowSkipReason } from './flow-env.js';
-import { FlowRuns, serviceOutput } from './flow-runs.js';
+import { FlowRuns } from './flow-runs.js';
+import { type FlowStack, startFlowStack } from './flow-stack.js';
 import { durationMismatch } from './record-egress.js';
 
 // The psrpc door against the whole system: the bridge's FakeLivekitServer plays livekit-server
@@ -66,7 +59,7 @@ describe('the psrpc door with livekit-server played by the fake', {
   skip: flowSkipReason(),
 }, () => {
   let redis: TestRedis | undefined;
-  let outputDir: string;
+  let flowStack: FlowStack | undefined;
   let stack: EgressStack | undefined;
   let fake: FakeLivekitServer | undefined;
   const runs = new FlowRuns<PsrpcRun>();
@@ -161,30 +154,25 @@ describe('the psrpc door with livekit-server played by the fake', {
   before(async () => {
     redis = await startTestRedis();
     const { hostname, port } = new URL(redis.url);
-    outputDir = await mkdtemp(join(tmpdir(), 'e2e-psrpc-door-'));
-    stack = await startEgressStack({
+    flowStack = await startFlowStack({
       redisAddress: `${hostname}:${port}`,
-      outputDir,
       room: ROOM,
-      logLevel: 'warn',
       bots: [{ identity: 'alice', kind: 'audio-video', toneHz: 440 }],
       // A loaded test machine may have no worker with idle CPU at the instant of the claim
       // (seen: no claim for the track egress, "no response from servers"); then the bridge
       // still claims, low, and the job waits in its queue, as for a pool scaling from zero.
       config: { queued_start_affinity: '0.1' },
     });
+    stack = flowStack.stack;
     fake = new FakeLivekitServer({ redis: redis.url, logger });
     await fake.start();
     await runs.runAll(flows, runFlow);
   });
 
   after(async () => {
-    const output = runs.hasFailure ? serviceOutput(stack) : '';
     await fake?.close();
-    await stack?.close();
+    await flowStack?.close(runs.hasFailure);
     await redis?.close();
-    if (outputDir) await rm(outputDir, { recursive: true, force: true });
-    if (output) process.stderr.write(`${output}\n`);
   });
 
   const runOf = (name: string) => runs.get(name);

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { presignS3Get } from '@egress/storage';
@@ -13,13 +12,13 @@ import {
   startS3rver,
 } from '@egress/storage/testing';
 import { DirectFileOutput, S3Upload } from 'livekit-server-sdk';
-import { type EgressStack, startEgressStack } from '../demo/egress-stack.js';
+import type { EgressStack } from '../demo/egress-stack.js';
 import { statusName } from '../demo/egress-watch.js';
 import { outputMismatches } from '../demo/expectations.js';
 import { type OutputProbe, probeOutput } from '../demo/probe-output.js';
-import { testRedisAddress } from '../test-env.js';
 import { flowSkipReason } from './flow-env.js';
-import { FlowRuns, serviceOutput } from './flow-runs.js';
+import { FlowRuns } from './flow-runs.js';
+import { type FlowStack, startFlowStack } from './flow-stack.js';
 import { durationMismatch, type RecordedEgress, recordEgress } from './record-egress.js';
 
 // Uploads to each storage emulator of packages/storage, end to end through the Twirp door: a
@@ -55,7 +54,7 @@ function yamlBlock(values: Record<string, string>): string {
 }
 
 describe('uploads to each storage emulator', { skip: flowSkipReason() }, () => {
-  let outputDir: string;
+  let flowStack: FlowStack | undefined;
   let stack: EgressStack | undefined;
   let s3: S3rverEmulator | undefined;
   let azure: AzuriteEmulator | undefined;
@@ -77,13 +76,12 @@ describe('uploads to each storage emulator', { skip: flowSkipReason() }, () => {
       `location ${location}, want ${target.locationPrefix}...`,
     );
     const key = location.slice(target.locationPrefix.length);
-    const local = join(outputDir, `${target.name}.ogg`);
+    const local = join(flowStack?.outputDir ?? '', `${target.name}.ogg`);
     await writeFile(local, await target.download(key));
     return { recorded, key, probe: await probeOutput(local) };
   }
 
   before(async () => {
-    outputDir = await mkdtemp(join(tmpdir(), 'e2e-storage-uploads-'));
     [s3, azure, gcs] = await Promise.all([
       startS3rver({ buckets: [BUCKET] }),
       startAzurite({ containers: [BUCKET] }),
@@ -96,16 +94,14 @@ describe('uploads to each storage emulator', { skip: flowSkipReason() }, () => {
       container_name: azureConfig.containerName,
       endpoint: azureConfig.endpoint ?? '',
     });
-    stack = await startEgressStack({
-      redisAddress: testRedisAddress() ?? '',
+    flowStack = await startFlowStack({
       redisDb: REDIS_DB,
-      outputDir,
       room: ROOM,
-      logLevel: 'warn',
       workers: ['track-worker'],
       bots: [{ identity: 'alice', kind: 'audio', toneHz: 440 }],
       config: { storage: `{ azure: ${azureBlock} }` },
     });
+    stack = flowStack.stack;
     const s3Config = s3.config(BUCKET);
     const container = azure.serviceClient().getContainerClient(BUCKET);
     await uploads.runAll(
@@ -171,11 +167,8 @@ describe('uploads to each storage emulator', { skip: flowSkipReason() }, () => {
   });
 
   after(async () => {
-    const output = uploads.hasFailure ? serviceOutput(stack) : '';
-    await stack?.close();
+    await flowStack?.close(uploads.hasFailure);
     await Promise.all([s3?.close(), azure?.close(), gcs?.close()]);
-    if (outputDir) await rm(outputDir, { recursive: true, force: true });
-    if (output) process.stderr.write(`${output}\n`);
   });
 
   const targets: Array<[Target['name'], string]> = [

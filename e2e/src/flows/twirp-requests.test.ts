@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -14,14 +12,14 @@ import {
   StartEgressRequest,
   TemplateSource,
 } from 'livekit-server-sdk';
-import { type EgressStack, startEgressStack } from '../demo/egress-stack.js';
+import type { EgressStack } from '../demo/egress-stack.js';
 import { getEgress, statusName } from '../demo/egress-watch.js';
 import { type OutputExpectation, outputMismatches } from '../demo/expectations.js';
 import { type PcmReceiver, startPcmReceiver } from '../demo/pcm-receiver.js';
 import { probeOutput } from '../demo/probe-output.js';
-import { testRedisAddress } from '../test-env.js';
 import { flowSkipReason } from './flow-env.js';
-import { FlowRuns, serviceOutput } from './flow-runs.js';
+import { FlowRuns } from './flow-runs.js';
+import { type FlowStack, startFlowStack } from './flow-stack.js';
 import { type LayoutPageServer, startLayoutPageServer } from './layout-page-server.js';
 import { durationMismatch, type RecordedEgress, recordEgress } from './record-egress.js';
 
@@ -79,7 +77,7 @@ async function listedIds(stack: EgressStack, room: string, active: boolean): Pro
 }
 
 describe('every request type through the Twirp door', { skip: flowSkipReason() }, () => {
-  let outputDir: string;
+  let flowStack: FlowStack | undefined;
   let stack: EgressStack | undefined;
   let page: LayoutPageServer | undefined;
   let pcm: PcmReceiver | undefined;
@@ -179,7 +177,7 @@ describe('every request type through the Twirp door', { skip: flowSkipReason() }
       start: (s) =>
         s.client.startTrackEgress(ROOM, pcm?.url ?? '', s.bots[1]?.publications.audio?.sid ?? ''),
       outputPath: async () => {
-        const wav = join(outputDir, 'track.wav');
+        const wav = join(flowStack?.outputDir ?? '', 'track.wav');
         await pcm?.ended();
         await pcm?.save(wav);
         return wav;
@@ -217,15 +215,11 @@ describe('every request type through the Twirp door', { skip: flowSkipReason() }
   }
 
   before(async () => {
-    outputDir = await mkdtemp(join(tmpdir(), 'e2e-twirp-requests-'));
     page = await startLayoutPageServer();
     pcm = await startPcmReceiver();
-    stack = await startEgressStack({
-      redisAddress: testRedisAddress() ?? '',
+    flowStack = await startFlowStack({
       redisDb: REDIS_DB,
-      outputDir,
       room: ROOM,
-      logLevel: 'warn',
       bots: [
         { identity: 'alice', kind: 'audio-video', toneHz: 440 },
         { identity: 'bob', kind: 'audio-video', toneHz: 660 },
@@ -243,16 +237,14 @@ describe('every request type through the Twirp door', { skip: flowSkipReason() }
         ].join(', ')} }`,
       },
     });
+    stack = flowStack.stack;
     await runs.runAll(flows, runFlow);
   });
 
   after(async () => {
-    const output = runs.hasFailure ? serviceOutput(stack) : '';
-    await stack?.close();
+    await flowStack?.close(runs.hasFailure);
     await pcm?.close();
     await page?.close();
-    if (outputDir) await rm(outputDir, { recursive: true, force: true });
-    if (output) process.stderr.write(`${output}\n`);
   });
 
   const runOf = (name: string) => runs.get(name);

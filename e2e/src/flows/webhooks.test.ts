@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   DirectFileOutput,
@@ -9,16 +6,10 @@ import {
   WebhookConfig,
   type WebhookEvent,
 } from 'livekit-server-sdk';
-import {
-  DEMO_API_KEY,
-  DEMO_API_SECRET,
-  type EgressStack,
-  startEgressStack,
-} from '../demo/egress-stack.js';
+import { DEMO_API_KEY, DEMO_API_SECRET } from '../demo/egress-stack.js';
 import { statusName } from '../demo/egress-watch.js';
-import { testRedisAddress } from '../test-env.js';
 import { flowSkipReason } from './flow-env.js';
-import { serviceOutput } from './flow-runs.js';
+import { type FlowStack, startFlowStack } from './flow-stack.js';
 import { type RecordedEgress, recordEgress } from './record-egress.js';
 import { startWebhookSink, type WebhookSink } from './webhook-sink.js';
 
@@ -32,8 +23,7 @@ const RECORD_SEC = 3;
 const REQUEST_SECRET = 'request-webhook-secret-of-at-least-32-chars';
 
 describe('webhooks of a Twirp egress', { skip: flowSkipReason() }, () => {
-  let outputDir: string;
-  let stack: EgressStack | undefined;
+  let flow: FlowStack | undefined;
   let configSink: WebhookSink | undefined;
   let requestSink: WebhookSink | undefined;
   let recorded: RecordedEgress | undefined;
@@ -47,19 +37,16 @@ describe('webhooks of a Twirp egress', { skip: flowSkipReason() }, () => {
   }
 
   before(async () => {
-    outputDir = await mkdtemp(join(tmpdir(), 'e2e-webhooks-'));
     configSink = await startWebhookSink(DEMO_API_KEY, DEMO_API_SECRET);
     requestSink = await startWebhookSink(DEMO_API_KEY, REQUEST_SECRET);
-    stack = await startEgressStack({
-      redisAddress: testRedisAddress() ?? '',
+    flow = await startFlowStack({
       redisDb: REDIS_DB,
-      outputDir,
       room: ROOM,
-      logLevel: 'warn',
       workers: ['track-worker'],
       bots: [{ identity: 'alice', kind: 'audio', toneHz: 440 }],
       config: { webhook: `{ urls: [${JSON.stringify(configSink.url)}] }` },
     });
+    const { stack } = flow;
     const started = await stack.client.startTrackEgress(
       ROOM,
       new DirectFileOutput({ filepath: 'hooks/{track_id}.ogg' }),
@@ -71,11 +58,8 @@ describe('webhooks of a Twirp egress', { skip: flowSkipReason() }, () => {
   });
 
   after(async () => {
-    const output = serviceOutput(stack);
-    await stack?.close();
+    await flow?.close(!recorded);
     await Promise.all([configSink?.close(), requestSink?.close()]);
-    if (outputDir) await rm(outputDir, { recursive: true, force: true });
-    if (!recorded && output) process.stderr.write(`${output}\n`);
   });
 
   const sinks: Array<[string, () => WebhookSink | undefined]> = [
