@@ -1,4 +1,5 @@
 import { EgressError, type NamingVars, type ValidatedEgress } from '@egress/protocol';
+import { AudioChannel } from '@livekit/protocol';
 import { runAudioRoomCompositeJob } from './audio-room-composite-job.js';
 import type { AvEgressOptions } from './av-egress.js';
 import { runParticipantEgress } from './participant-egress.js';
@@ -10,7 +11,59 @@ export type AvEgressJobOptions = Omit<AvEgressOptions, 'video' | 'audio'>;
 
 /** Naming variables of an SDK egress's outputs: a participant egress names its participant (Go). */
 export function avNamingVars(egress: ValidatedEgress): Partial<NamingVars> {
-  return egress.source.kind === 'participant' ? { publisherIdentity: egress.source.identity } : {};
+  const source = egress.source;
+  if (source.kind === 'participant') return { publisherIdentity: source.identity };
+  if (source.kind === 'media' && source.video && 'identity' in source.video) {
+    return { publisherIdentity: source.video.identity };
+  }
+  return {};
+}
+
+type MediaSource = Extract<ValidatedEgress['source'], { kind: 'media' }>;
+
+/**
+ * What a v2 media source records here: a participant it follows (`participant_video`, with audio
+ * routes of that participant), or fixed tracks (`video_track_id`, audio routes by track id).
+ * Mixing several audio tracks or a channel per route is not done for these sources yet.
+ * @throws EgressError (invalid_argument) for audio routes this worker cannot record
+ */
+export function mediaTargets(
+  source: MediaSource,
+):
+  | { kind: 'participant'; identity: string; preferScreenShare: boolean }
+  | { kind: 'tracks'; audioTrackId?: string; videoTrackId?: string } {
+  const video = source.video;
+  const routes = source.audio?.routes ?? [];
+  const unsupported = (why: string) =>
+    EgressError.invalidArgument(`source.media.audio: ${why} is not supported by SDK egress yet`);
+  if (source.audio?.captureAll) throw unsupported('capture_all');
+  if (routes.some((r) => r.channel !== AudioChannel.BOTH)) {
+    throw unsupported('a route to one channel');
+  }
+  if (video && 'identity' in video) {
+    if (
+      routes.some(
+        (r) => r.match.kind !== 'participantIdentity' || r.match.identity !== video.identity,
+      )
+    ) {
+      throw unsupported('a route other than the video participant');
+    }
+    return {
+      kind: 'participant',
+      identity: video.identity,
+      preferScreenShare: video.preferScreenShare,
+    };
+  }
+  const trackIds = routes.map((r) => (r.match.kind === 'trackId' ? r.match.trackId : undefined));
+  if (trackIds.length > 1 || trackIds.some((id) => id === undefined)) {
+    throw unsupported('more than one audio track, or a route by participant without its video');
+  }
+  const audioTrackId = trackIds[0];
+  return {
+    kind: 'tracks',
+    ...(audioTrackId ? { audioTrackId } : {}),
+    ...(video ? { videoTrackId: video.trackId } : {}),
+  };
 }
 
 /**
@@ -42,6 +95,18 @@ export function runAvEgressJob(
         identity: source.identity,
         screenShare: source.screenShare,
       });
+    case 'media': {
+      const target = mediaTargets(source);
+      if (target.kind === 'participant') {
+        return runParticipantEgress({
+          ...av,
+          identity: target.identity,
+          screenShare: false,
+          preferScreenShare: target.preferScreenShare,
+        });
+      }
+      return runTrackCompositeEgress({ ...av, ...target });
+    }
     case 'template':
       // validateRequest makes a template an SDK source only when isSdkRoomComposite holds.
       if (egress.sourceKind === 'sdk') return runAudioRoomCompositeJob(options);

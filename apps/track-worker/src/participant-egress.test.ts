@@ -143,11 +143,12 @@ describe('runParticipantEgress', { timeout: 240_000 }, () => {
       {
         kind: 'audio-video',
         script: [
+          // 3 s apart: on a loaded machine the unpublish can take a second to reach the egress.
           { atMs: 2500, action: 'unpublish', track: 'video' },
-          { atMs: 4500, action: 'publish', track: 'video' },
+          { atMs: 5500, action: 'publish', track: 'video' },
         ],
       },
-      { leaveAfterMs: 7500 },
+      { leaveAfterMs: 8500 },
     );
     assert.equal(result.status, 'complete', JSON.stringify(result));
     const video = await probeVideoFile(localPath);
@@ -155,11 +156,11 @@ describe('runParticipantEgress', { timeout: 240_000 }, () => {
       Math.abs(video.durationSec - wallSec) <= wallSec * 0.01 + 0.1,
       JSON.stringify({ video, wallSec }),
     );
-    // One black stretch of about 2 s in the middle; picture before and after it.
+    // One black stretch of up to 3 s in the middle; picture before and after it.
     const middle = video.blacks.filter((b) => b.startSec > 1 && b.endSec < video.durationSec - 0.5);
     assert.equal(middle.length, 1, JSON.stringify(video.blacks));
     const span = (middle[0]?.endSec ?? 0) - (middle[0]?.startSec ?? 0);
-    assert.ok(span > 1 && span < 3.5, JSON.stringify(video.blacks));
+    assert.ok(span > 0.8 && span < 4, JSON.stringify(video.blacks));
     // Audio went on through it.
     const audio = await probeAudioFile(localPath);
     assert.ok(

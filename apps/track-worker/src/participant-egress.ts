@@ -16,19 +16,37 @@ export interface RunParticipantEgressOptions extends AvEgressOptions {
   identity: string;
   /** Record the screen share and its audio instead of the camera and microphone. */
   screenShare: boolean;
+  /**
+   * v2 `participant_video.prefer_screen_share`: the screen share (and its audio) while there is
+   * one, the camera and microphone otherwise; overrides `screenShare`.
+   */
+  preferScreenShare?: boolean;
 }
 
 type Kind = 'audio' | 'video';
 
-/** The track sources a participant egress records (Go: camera + microphone, or screen share). */
-export function participantSources(screenShare: boolean): Record<Kind, TrackSource[]> {
-  return screenShare
-    ? { audio: [TrackSource.SOURCE_SCREENSHARE_AUDIO], video: [TrackSource.SOURCE_SCREENSHARE] }
-    : {
-        // A track without a source is a camera or microphone, as clients publish them by default.
-        audio: [TrackSource.SOURCE_MICROPHONE, TrackSource.SOURCE_UNKNOWN],
-        video: [TrackSource.SOURCE_CAMERA, TrackSource.SOURCE_UNKNOWN],
-      };
+/**
+ * The track sources a participant egress records, best first (Go: camera + microphone, or the
+ * screen share; v2 may prefer the screen share and fall back to the camera).
+ */
+export function participantSources(
+  mode: 'camera' | 'screen-share' | 'prefer-screen-share',
+): Record<Kind, TrackSource[]> {
+  // A track without a source is a camera or microphone, as clients publish them by default.
+  const camera = {
+    audio: [TrackSource.SOURCE_MICROPHONE, TrackSource.SOURCE_UNKNOWN],
+    video: [TrackSource.SOURCE_CAMERA, TrackSource.SOURCE_UNKNOWN],
+  };
+  const screen = {
+    audio: [TrackSource.SOURCE_SCREENSHARE_AUDIO],
+    video: [TrackSource.SOURCE_SCREENSHARE],
+  };
+  if (mode === 'camera') return camera;
+  if (mode === 'screen-share') return screen;
+  return {
+    audio: [...screen.audio, ...camera.audio],
+    video: [...screen.video, ...camera.video],
+  };
 }
 
 /**
@@ -41,7 +59,17 @@ export function participantSources(screenShare: boolean): Record<Kind, TrackSour
 export function runParticipantEgress(
   options: RunParticipantEgressOptions,
 ): Promise<TrackEgressResult> {
-  const sources = participantSources(options.screenShare);
+  const sources = participantSources(
+    options.preferScreenShare
+      ? 'prefer-screen-share'
+      : options.screenShare
+        ? 'screen-share'
+        : 'camera',
+  );
+  const rankOf = (kind: Kind, pub: RemoteTrackPublication | undefined) => {
+    const rank = pub ? sources[kind].indexOf(pub.source ?? TrackSource.SOURCE_UNKNOWN) : -1;
+    return rank < 0 ? Number.POSITIVE_INFINITY : rank;
+  };
   const source: AvSource = {
     waitFor: (room, waitMs) => waitForParticipant(room, options.identity, waitMs),
     follow({ room, recorder, end, log }) {
@@ -59,10 +87,21 @@ export function runParticipantEgress(
       const isTheirs = (p: RemoteParticipant) => p.identity === options.identity;
       const kindOf = (pub: RemoteTrackPublication): Kind =>
         pub.kind === TrackKind.KIND_AUDIO ? 'audio' : 'video';
+      const publicationOf = (sid: string | undefined) =>
+        sid ? findParticipant(room, options.identity)?.trackPublications.get(sid) : undefined;
       const consider = (pub: RemoteTrackPublication) => {
         const kind = kindOf(pub);
-        if (!pub.sid || chosen[kind] || !sources[kind].includes(pub.source ?? 0)) return;
+        const rank = rankOf(kind, pub);
+        if (!pub.sid || rank === Number.POSITIVE_INFINITY) return;
         if (kind === 'video' ? !options.video : !options.audio) return;
+        const current = chosen[kind];
+        if (current) {
+          // A better source (the preferred screen share) replaces the one recorded.
+          const previous = publicationOf(current);
+          if (rank >= rankOf(kind, previous)) return;
+          previous?.setSubscribed(false);
+          pendingFirst.delete(current);
+        }
         chosen[kind] = pub.sid;
         log.debug({ trackId: pub.sid, kind }, 'subscribing to a participant track');
         pub.setSubscribed(true);

@@ -13,7 +13,7 @@ import {
   type EndReason,
   fileOutputName,
   isFinalStatus,
-  isSdkRoomComposite,
+  isSdkSourceRequest,
   type JobPayload,
   type Logger,
   markAborted,
@@ -112,12 +112,8 @@ export async function runTrackEgressJob(options: RunTrackEgressJobOptions): Prom
   let isUploaded = false;
   try {
     const request = decodeJobRequest(payload);
-    const isTrackPoolRequest =
-      request.case === 'track' ||
-      request.case === 'trackComposite' ||
-      request.case === 'participant' ||
-      isSdkRoomComposite(request);
-    if (!isTrackPoolRequest) {
+    // Every SDK source runs here: track, track composite, participant, v2 media, SDK room composite.
+    if (!isSdkSourceRequest(request)) {
       throw EgressError.invalidArgument(
         `this worker runs track, track composite, participant and audio-only room composite egress; ${payload.requestType} runs in the composite pool`,
       );

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  type Config,
+  createEgressInfo,
+  createLogger,
+  type EgressRequest,
+  encodeJobPayload,
+  loadConfig,
+  newEgressId,
+} from '@egress/protocol';
+import { type Bot, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
+import {
+  AudioConfig,
+  AudioRoute,
+  EgressStatus,
+  EncodedFileOutput,
+  EncodedFileType,
+  EncodingOptions,
+  FileOutput,
+  MediaSource,
+  Output,
+  ParticipantEgressRequest,
+  ParticipantVideo,
+  StartEgressRequest,
+} from '@livekit/protocol';
+import { dispose } from '@livekit/rtc-node';
+import { probeVideoFile } from './testing/probe-video-file.js';
+import { streamCodecs } from './testing/stream-codecs.js';
+import { runTrackEgressJob } from './track-egress-job.js';
+
+// Participant jobs end to end in this process: request → validation → naming → the egress →
+// local_output_dir; real test SFU, bots, GStreamer and ffprobe.
+const apiKey = 'participant-job-key';
+const apiSecret = 'participant-job-secret-participant-job-0';
+const logger = createLogger({
+  service: 'track-worker-test',
+  level: process.env.LOG_LEVEL ?? 'silent',
+});
+const encoding = new EncodingOptions({ width: 640, height: 360, framerate: 30, videoBitrate: 800 });
+
+describe('participant egress jobs', { timeout: 180_000 }, () => {
+  let sfu: TestSfu;
+  let root: string;
+  let config: Config;
+  const bots: Bot[] = [];
+
+  before(async () => {
+    sfu = await startTestSfu({ apiKey, apiSecret });
+    root = await mkdtemp(join(tmpdir(), 'participant-job-'));
+    const yaml = [
+      `api_key: ${apiKey}`,
+      `api_secret: ${apiSecret}`,
+      `ws_url: ${sfu.url}`,
+      `local_output_dir: ${join(root, 'out')}`,
+    ].join('\n');
+    config = loadConfig({ EGRESS_CONFIG_BODY: yaml }, { onWarning: () => undefined });
+  });
+
+  after(async () => {
+    for (const bot of bots) await bot.leave();
+    await sfu?.close();
+    await dispose();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  /** Runs a request for the bot `identity` in `room` until the bot leaves `recordMs` after ACTIVE. */
+  async function runJob(request: EgressRequest, bot: Bot, recordMs: number) {
+    const egressId = newEgressId();
+    const info = createEgressInfo({ egressId, request });
+    const payload = encodeJobPayload({
+      request,
+      info,
+      wsUrl: sfu.url,
+      cpuCost: 0.1,
+      startDeadlineMs: Date.now() + 60_000,
+    });
+    const statuses: EgressStatus[] = [];
+    return {
+      final: await runTrackEgressJob({
+        payload,
+        config,
+        logger,
+        tmpDir: join(root, 'tmp', egressId),
+        trackWaitMs: 10_000,
+        onInfo: async (next) => {
+          if (statuses.at(-1) === next.status) return;
+          statuses.push(next.status);
+          if (next.status === EgressStatus.EGRESS_ACTIVE) {
+            setTimeout(() => void bot.leave(), recordMs);
+          }
+        },
+        onControl: () => () => undefined,
+      }),
+      statuses,
+    };
+  }
+
+  async function startIn(room: string, identity: string): Promise<Bot> {
+    const bot = await startBot({
+      url: sfu.url,
+      apiKey,
+      apiSecret,
+      room,
+      identity,
+      kind: 'audio-video',
+    });
+    bots.push(bot);
+    return bot;
+  }
+
+  it('runs a v1 participant request to an MP4 named after the participant', async () => {
+    const room = `room-${randomUUID()}`;
+    const bot = await startIn(room, 'dana');
+    const request: EgressRequest = {
+      case: 'participant',
+      value: new ParticipantEgressRequest({
+        roomName: room,
+        identity: 'dana',
+        options: { case: 'advanced', value: encoding },
+        fileOutputs: [new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: '' })],
+      }),
+    };
+    const { final, statuses } = await runJob(request, bot, 3000);
+    assert.equal(final.status, EgressStatus.EGRESS_COMPLETE, final.error);
+    assert.deepEqual(statuses.slice(-3), [
+      EgressStatus.EGRESS_ACTIVE,
+      EgressStatus.EGRESS_ENDING,
+      EgressStatus.EGRESS_COMPLETE,
+    ]);
+    const file = final.fileResults[0];
+    // Go names an empty filepath `<identity>-<time>.mp4` for a participant egress.
+    assert.match(basename(file?.filename ?? ''), /^dana-.*\.mp4$/);
+    assert.deepEqual(await streamCodecs(file?.location ?? ''), { audio: 'aac', video: 'h264' });
+    const probe = await probeVideoFile(file?.location ?? '');
+    assert.equal(probe.width, 640);
+    assert.ok(probe.durationSec > 2.5 && probe.durationSec < 5, JSON.stringify(probe));
+  });
+
+  it('runs a v2 media source that follows a participant, preferring a screen share it lacks', async () => {
+    const room = `room-${randomUUID()}`;
+    const bot = await startIn(room, 'erin');
+    const request: EgressRequest = {
+      case: 'egress',
+      value: new StartEgressRequest({
+        roomName: room,
+        source: {
+          case: 'media',
+          value: new MediaSource({
+            video: {
+              case: 'participantVideo',
+              value: new ParticipantVideo({ identity: 'erin', preferScreenShare: true }),
+            },
+            audio: new AudioConfig({
+              routes: [new AudioRoute({ match: { case: 'participantIdentity', value: 'erin' } })],
+            }),
+          }),
+        },
+        encoding: { case: 'advanced', value: encoding },
+        outputs: [
+          new Output({
+            config: {
+              case: 'file',
+              value: new FileOutput({
+                fileType: EncodedFileType.MP4,
+                filepath: 'v2/{publisher_identity}.mp4',
+              }),
+            },
+          }),
+        ],
+      }),
+    };
+    const { final } = await runJob(request, bot, 3000);
+    assert.equal(final.status, EgressStatus.EGRESS_COMPLETE, final.error);
+    const file = final.fileResults[0];
+    assert.equal(file?.filename, 'v2/erin.mp4');
+    assert.deepEqual(await streamCodecs(file?.location ?? ''), { audio: 'aac', video: 'h264' });
+    // No screen share: the camera, not black.
+    const probe = await probeVideoFile(file?.location ?? '');
+    assert.ok(!probe.blacks.some((b) => b.endSec - b.startSec > 1.5), JSON.stringify(probe.blacks));
+  });
+});
