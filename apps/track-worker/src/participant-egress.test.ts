@@ -44,7 +44,7 @@ describe('runParticipantEgress', { timeout: 240_000 }, () => {
   /** Starts a bot in a fresh room and records its identity until it leaves. */
   async function record(
     bot: Omit<BotOptions, 'url' | 'apiKey' | 'apiSecret' | 'room' | 'identity'>,
-    options: { screenShare?: boolean; leaveAfterMs: number; isStop?: boolean },
+    options: { screenShare?: boolean; leaveAfterMs: number; end?: 'leave' | 'stop' | 'room-close' },
   ): Promise<{ result: TrackEgressResult; localPath: string; wallSec: number }> {
     const room = `room-${randomUUID()}`;
     const started = await startBot({
@@ -69,9 +69,12 @@ describe('runParticipantEgress', { timeout: 240_000 }, () => {
       ...output,
       signal: stop.signal,
       onActive: () => {
-        // StopEgress, or the participant leaving.
-        const end = options.isStop ? () => stop.abort() : () => void started.leave();
-        setTimeout(end, options.leaveAfterMs);
+        const ends = {
+          leave: () => void started.leave(),
+          stop: () => stop.abort(),
+          'room-close': () => void sfu.rooms.delete(room),
+        };
+        setTimeout(ends[options.end ?? 'leave'], options.leaveAfterMs);
       },
     });
     // The recording's own wall clock: ACTIVE until the end was noticed.
@@ -197,13 +200,28 @@ describe('runParticipantEgress', { timeout: 240_000 }, () => {
   it('ends COMPLETE with the StopEgress reason on stop, the file as long as the recording', async () => {
     const { result, localPath, wallSec } = await record(
       { kind: 'audio-video' },
-      { leaveAfterMs: 3000, isStop: true },
+      { leaveAfterMs: 3000, end: 'stop' },
     );
     assert.equal(result.status, 'complete', JSON.stringify(result));
     if (result.status !== 'complete') return;
     assert.equal(result.endReason, END_REASONS.api);
     const video = await probeVideoFile(localPath);
     assert.ok(wallSec > 2.9 && wallSec < 4, String(wallSec));
+    assert.ok(
+      Math.abs(video.durationSec - wallSec) <= wallSec * 0.01 + 0.1,
+      JSON.stringify({ video, wallSec }),
+    );
+  });
+
+  it('ends COMPLETE (source closed) when the room closes', async () => {
+    const { result, localPath, wallSec } = await record(
+      { kind: 'audio-video' },
+      { leaveAfterMs: 3000, end: 'room-close' },
+    );
+    assert.equal(result.status, 'complete', JSON.stringify(result));
+    if (result.status !== 'complete') return;
+    assert.equal(result.endReason, END_REASONS.sourceClosed);
+    const video = await probeVideoFile(localPath);
     assert.ok(
       Math.abs(video.durationSec - wallSec) <= wallSec * 0.01 + 0.1,
       JSON.stringify({ video, wallSec }),
