@@ -16,6 +16,7 @@ import { isEnded, RecordingClock, statusName, waitForEgress } from '../demo/egre
 import { type OutputProbe, probeOutput } from '../demo/probe-output.js';
 import { testRedisAddress } from '../test-env.js';
 import {
+  appOf,
   drillSkipReason,
   egressChildPid,
   pollUntil,
@@ -25,8 +26,8 @@ import {
   waitActive,
 } from './drill-support.js';
 
-// Drills on the composite pool, one stack: a composite worker with room for exactly one room
-// composite (cost 1.5 of 2 cores), the bridge, the test SFU with one bot.
+// Drills on the composite pool, one stack: a composite worker with room for one room composite
+// by cost (1.5 of 2 cores), the bridge, the test SFU with one bot.
 // 1. SIGKILL one egress process mid-recording: the partial MP4 is uploaded and plays, the
 //    egress ends FAILED with a reason, and the same worker records the next egress fine.
 // 2. 100 StartEgress at once with that one free slot: each is accepted (and queued) or refused
@@ -67,9 +68,7 @@ describe('drills: composite pool', { skip: drillSkipReason() }, () => {
         job_start_deadline_sec: String(START_DEADLINE_SEC),
       },
     });
-    const found = stack.apps.find((a) => a.app === 'composite-worker');
-    assert.ok(found);
-    worker = found;
+    worker = appOf(stack, 'composite-worker');
   });
 
   after(async () => {
@@ -137,8 +136,8 @@ describe('drills: composite pool', { skip: drillSkipReason() }, () => {
   describe(`${BURST} StartEgress at once with one free slot`, () => {
     let settled: PromiseSettledResult<EgressInfo>[];
     let ids: string[];
-    let activeNotRunning: string[] = [];
-    let activeCount = 0;
+    const stopped = new Set<string>();
+    const activeNotRunning: string[] = [];
     let ended: EgressInfo[];
 
     before(async () => {
@@ -149,20 +148,29 @@ describe('drills: composite pool', { skip: drillSkipReason() }, () => {
         Array.from({ length: BURST }, (_, i) => roomComposite(target, `burst-${i}.mp4`)),
       );
       ids = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value.egressId] : []));
-      // Once one egress holds the slot: whatever is ACTIVE must run on the worker.
-      const active = await pollUntil('one burst egress ACTIVE', 60_000, async () => {
-        const listed = await client.listEgress({ roomName: ROOM, active: true });
-        const found = listed.filter((i) => i.status === EgressStatus.EGRESS_ACTIVE);
-        return found.length > 0 ? found : undefined;
-      });
-      activeCount = active.length;
-      const running = await runningOn(worker);
-      activeNotRunning = active.map((i) => i.egressId).filter((id) => !running.includes(id));
-      for (const info of active) await client.stopEgress(info.egressId);
-      ended = await pollUntil('every burst egress final', 60_000, async () => {
+      // Every egress seen ACTIVE must run on the worker; it is stopped then. Usually one gets the
+      // slot, but admission is Go's: after 15 s an egress counts its measured CPU instead of its
+      // cost, so on a starved machine a second may fit before the last start deadline passes.
+      let mine: EgressInfo[] = [];
+      ended = await pollUntil('every burst egress final', 90_000, async () => {
         const listed = await client.listEgress({ roomName: ROOM });
-        const mine = listed.filter((i) => ids.includes(i.egressId));
+        mine = listed.filter((i) => ids.includes(i.egressId));
+        const fresh = mine.filter(
+          (i) => i.status === EgressStatus.EGRESS_ACTIVE && !stopped.has(i.egressId),
+        );
+        if (fresh.length > 0) {
+          const running = await runningOn(worker);
+          for (const { egressId } of fresh) {
+            if (!running.includes(egressId)) activeNotRunning.push(egressId);
+            stopped.add(egressId);
+            await client.stopEgress(egressId);
+          }
+        }
         return mine.length === ids.length && mine.every(isEnded) ? mine : undefined;
+      }).catch((err: unknown) => {
+        const open = mine.filter((i) => !isEnded(i));
+        const what = open.map((i) => `${i.egressId} ${statusName(i.status)}`).join(', ');
+        throw new Error(`${String(err)}; ${ids.length - mine.length} unlisted; not final: ${what}`);
       });
       isPassing = true;
     });
@@ -178,22 +186,20 @@ describe('drills: composite pool', { skip: drillSkipReason() }, () => {
       assert.equal(new Set(ids).size, ids.length);
     });
 
-    it('has at most the one slot ACTIVE, and only on the worker', () => {
-      assert.equal(activeCount, 1);
+    it('runs each ACTIVE egress on the worker', () => {
+      assert.ok(stopped.size >= 1, 'no egress got the free slot');
       assert.deepEqual(activeNotRunning, []);
     });
 
-    it('ends every accepted egress: the slot COMPLETE, the rest ABORTED naming the full pool', () => {
-      const byStatus = new Map<string, number>();
+    it('ends every accepted egress: those run COMPLETE, the rest ABORTED naming the full pool', () => {
       for (const info of ended) {
-        const name = statusName(info.status);
-        byStatus.set(name, (byStatus.get(name) ?? 0) + 1);
-        if (info.status === EgressStatus.EGRESS_ABORTED) {
+        if (stopped.has(info.egressId)) {
+          assert.equal(statusName(info.status), 'EGRESS_COMPLETE', info.error);
+        } else {
+          assert.equal(statusName(info.status), 'EGRESS_ABORTED', info.egressId);
           assert.match(info.error, /start deadline|no capacity in the composite pool/);
         }
       }
-      assert.equal(byStatus.get('EGRESS_COMPLETE'), 1, JSON.stringify([...byStatus]));
-      assert.equal(byStatus.get('EGRESS_ABORTED'), ids.length - 1, JSON.stringify([...byStatus]));
     });
   });
 });
