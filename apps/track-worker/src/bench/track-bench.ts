@@ -50,10 +50,20 @@ export interface TrackBenchRow {
   rssMbPerEgress: number;
   /** Egresses that ended COMPLETE. */
   complete: number;
+  /**
+   * Cores the bench process itself used over the window: the test SFU (werift, forwarding and
+   * encrypting every packet in JavaScript) and the bots. When it nears one core, gaps in the
+   * outputs are the SFU's, not the egresses'.
+   */
+  sfuCores: number;
   /** With `checkRealTime`: egresses whose file holds the tone for ≥ 98 % of the wall clock. */
   realTime?: number;
   /** With `checkRealTime`: the lowest tone coverage of any file, 0–1. */
   minCoverage?: number;
+  /** With `checkRealTime`: the median tone coverage, 0–1. */
+  medianCoverage?: number;
+  /** With `checkRealTime`: median delay from ACTIVE to the first tone in the file, seconds. */
+  medianFirstToneSec?: number;
   /** Video: what the first file holds (`1280x720@30.0`), to show what the SFU delivered. */
   videoFormat?: string;
 }
@@ -179,8 +189,12 @@ async function measureCase(
   const roots = cells.map((cell) => cell.child.pid ?? 0);
   const trees = new ProcessTreeUsage();
   await trees.sample(roots);
+  const sfuBefore = process.cpuUsage();
+  const windowStartMs = performance.now();
   await sleep((ctx.options.windowSec ?? 15) * 1000);
   const usage = [...(await trees.sample(roots)).values()];
+  const sfu = process.cpuUsage(sfuBefore);
+  const sfuCores = (sfu.user + sfu.system) / 1000 / (performance.now() - windowStartMs);
   for (const cell of cells) cell.child.send('stop');
   const results = (await Promise.all(cells.map((cell) => cell.done))).flat();
   const cores = usage.reduce((sum, tree) => sum + tree.cpu, 0);
@@ -192,13 +206,21 @@ async function measureCase(
     corePerEgress: cores / c.count,
     rssMbPerEgress: rssBytes / 1024 / 1024 / c.count,
     complete: results.filter((r) => r.status === 'complete').length,
+    sfuCores,
   };
   if (c.checkRealTime) {
-    const coverages = await Promise.all(
-      results.map((r) => (r.path && r.wallMs ? toneCoverage(r.path, r.wallMs / 1000) : 0)),
+    const tones = await Promise.all(
+      results.map((r) =>
+        r.path && r.wallMs
+          ? toneCoverage(r.path, r.wallMs / 1000)
+          : { coverage: 0, firstToneSec: Number.NaN },
+      ),
     );
+    const coverages = tones.map((t) => t.coverage);
+    row.medianFirstToneSec = median(tones.map((t) => t.firstToneSec));
     row.realTime = coverages.filter((v) => v >= 0.98).length;
     row.minCoverage = Math.min(...coverages);
+    row.medianCoverage = median(coverages);
   }
   const firstPath = results.find((r) => r.path)?.path;
   if (c.media === 'video' && firstPath) {
@@ -209,12 +231,20 @@ async function measureCase(
   return row;
 }
 
+function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+}
+
 /**
- * Share of the wall clock an output file holds the bot's tone: its duration minus every stretch
- * of silence (ffmpeg silencedetect, -40 dB, ≥ 60 ms), over the wall-clock time it recorded. The
- * bot sends a continuous tone, so silence is audio the egress did not get through in time.
+ * How well an output file holds the bot's tone: when the tone first appears (the first frame's
+ * delay after ACTIVE), and the share of the wall clock after that which is not silence (ffmpeg
+ * silencedetect, -40 dB, >= 60 ms). The bot sends a continuous tone, so later silence is audio
+ * the egress did not get through in time.
  */
-async function toneCoverage(path: string, wallSec: number): Promise<number> {
+async function toneCoverage(
+  path: string,
+  wallSec: number,
+): Promise<{ coverage: number; firstToneSec: number }> {
   const { stderr } = await run('ffmpeg', [
     '-nostats',
     '-i',
@@ -225,13 +255,14 @@ async function toneCoverage(path: string, wallSec: number): Promise<number> {
     'null',
     '-',
   ]);
+  let firstToneSec = 0;
   let silentSec = 0;
-  for (const m of stderr.matchAll(/silence_duration: ([\d.]+)/g)) silentSec += Number(m[1]);
-  const [hours = 0, minutes = 0, seconds = 0] = (
-    /Duration: (\d+):(\d+):([\d.]+)/.exec(stderr) ?? []
-  )
-    .slice(1)
-    .map(Number);
-  const durationSec = hours * 3600 + minutes * 60 + seconds;
-  return Math.max(0, Math.min(durationSec, wallSec) - silentSec) / wallSec;
+  for (const m of stderr.matchAll(/silence_end: ([\d.]+) \| silence_duration: ([\d.]+)/g)) {
+    const endSec = Number(m[1]);
+    const lengthSec = Number(m[2]);
+    if (endSec - lengthSec <= 0.05) firstToneSec = endSec;
+    else silentSec += lengthSec;
+  }
+  const span = wallSec - firstToneSec;
+  return { coverage: span > 0 ? Math.max(0, span - silentSec) / span : 0, firstToneSec };
 }
