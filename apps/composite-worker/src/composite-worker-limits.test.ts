@@ -8,11 +8,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, type EgressRequest, loadConfig, QUEUE_NAMES } from '@egress/protocol';
 import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import {
-  AudioCodec,
   EgressStatus,
   EncodedFileOutput,
   EncodedFileType,
-  EncodingOptions,
   WebEgressRequest,
 } from '@livekit/protocol';
 import { Queue } from 'bullmq';
@@ -21,6 +19,7 @@ import { type CompositeWorkerOptions, startCompositeWorker } from './composite-w
 import { ProcessGroupUsage } from './process-group-usage.js';
 import { enqueue, sendStop, waitForResult, waitForStatus } from './testing/job-driver.js';
 import { probeMedia } from './testing/probe-media.js';
+import { testEncoding } from './testing/test-encoding.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
 
 // Go's CPU and memory kills with real egress processes (GStreamer test sources), Redis and
@@ -93,18 +92,7 @@ function request(name: string, width: number, height: number, fps: number): Egre
     case: 'web',
     value: new WebEgressRequest({
       url: 'https://example.com/page',
-      options: {
-        case: 'advanced',
-        value: new EncodingOptions({
-          width,
-          height,
-          framerate: fps,
-          videoBitrate: 3000,
-          audioCodec: AudioCodec.AAC,
-          audioBitrate: 64,
-          audioFrequency: 48000,
-        }),
-      },
+      options: testEncoding({ width, height, framerate: fps, videoBitrate: 3000 }),
       fileOutputs: [
         new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: `${name}.mp4` }),
       ],

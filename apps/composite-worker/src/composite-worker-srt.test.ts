@@ -8,11 +8,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, loadConfig, QUEUE_NAMES, redactStreamUrl } from '@egress/protocol';
 import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import {
-  AudioCodec,
   EgressStatus,
   EncodedFileOutput,
   EncodedFileType,
-  EncodingOptions,
   StreamInfo_Status,
   StreamOutput,
   StreamProtocol,
@@ -31,6 +29,7 @@ import {
 } from './testing/job-driver.js';
 import { meanVolumeDb, probeMedia } from './testing/probe-media.js';
 import { startSrtReceiver, type TestSrtReceiver } from './testing/start-srt-receiver.js';
+import { testEncoding } from './testing/test-encoding.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
 
 // Real Redis, BullMQ, GStreamer (test sources instead of Chromium), SRT receivers (ffmpeg
@@ -115,18 +114,7 @@ describe('composite worker srt', () => {
       case: 'web',
       value: new WebEgressRequest({
         url: 'https://example.com/page',
-        options: {
-          case: 'advanced',
-          value: new EncodingOptions({
-            width: 320,
-            height: 240,
-            framerate: 30,
-            videoBitrate: 600,
-            audioCodec: AudioCodec.AAC,
-            audioBitrate: 64,
-            audioFrequency: 48000,
-          }),
-        },
+        options: testEncoding(),
         fileOutputs: [
           new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'srt/{time}.mp4' }),
         ],

@@ -18,12 +18,10 @@ import {
   startS3rver,
 } from '@egress/storage/testing';
 import {
-  AudioCodec,
   type EgressInfo,
   EgressStatus,
   EncodedFileOutput,
   EncodedFileType,
-  EncodingOptions,
   ImageFileSuffix,
   ImageOutput,
   S3Upload,
@@ -35,6 +33,7 @@ import { Redis } from 'ioredis';
 import { type CompositeWorker, startCompositeWorker } from './composite-worker.js';
 import { enqueue, sendStop, waitForResult, waitForStatus } from './testing/job-driver.js';
 import { type MediaProbe, meanVolumeDb, probeMedia } from './testing/probe-media.js';
+import { testEncoding } from './testing/test-encoding.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
 
 // Real Redis, BullMQ, GStreamer (test sources instead of Chromium), s3rver, Azurite and ffprobe.
@@ -102,18 +101,7 @@ function request(folder: string, imageSuffix: ImageFileSuffix, upload?: S3Upload
     case: 'web',
     value: new WebEgressRequest({
       url: 'https://example.com/page',
-      options: {
-        case: 'advanced',
-        value: new EncodingOptions({
-          width: 320,
-          height: 240,
-          framerate: 30,
-          videoBitrate: 600,
-          audioCodec: AudioCodec.AAC,
-          audioBitrate: 64,
-          audioFrequency: 48000,
-        }),
-      },
+      options: testEncoding(),
       fileOutputs: [
         new EncodedFileOutput({
           fileType: EncodedFileType.MP4,

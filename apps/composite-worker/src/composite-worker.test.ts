@@ -19,11 +19,9 @@ import {
 } from '@egress/protocol';
 import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import {
-  AudioCodec,
   EgressStatus,
   EncodedFileOutput,
   EncodedFileType,
-  EncodingOptions,
   ImageOutput,
   SegmentedFileOutput,
   StreamInfo_Status,
@@ -44,6 +42,7 @@ import {
 } from './testing/job-driver.js';
 import { probeMedia } from './testing/probe-media.js';
 import { startRtmpServer } from './testing/start-rtmp-server.js';
+import { testEncoding } from './testing/test-encoding.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
 
 // Real Redis, BullMQ, GStreamer (test sources instead of Chromium) and ffprobe.
@@ -68,18 +67,7 @@ function webRequest(outputs: { segments?: boolean; images?: boolean } = {}): Egr
     case: 'web',
     value: new WebEgressRequest({
       url: 'https://example.com/page',
-      options: {
-        case: 'advanced',
-        value: new EncodingOptions({
-          width: 320,
-          height: 240,
-          framerate: 30,
-          videoBitrate: 600,
-          audioCodec: AudioCodec.AAC,
-          audioBitrate: 64,
-          audioFrequency: 48000,
-        }),
-      },
+      options: testEncoding(),
       fileOutputs: [
         new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'rec/{time}.mp4' }),
       ],
