@@ -13,6 +13,7 @@ import {
   newEgressId,
 } from '@egress/protocol';
 import { type Bot, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
+import { AudioMixing } from '@livekit/protocol';
 import { dispose } from '@livekit/rtc-node';
 import { runAudioRoomComposite } from './audio-room-composite.js';
 import { pcmSinkOf } from './audio-room-composite-job.js';
@@ -129,6 +130,34 @@ describe('runAudioRoomComposite', { timeout: 180_000 }, () => {
     assert.ok(earlyTail > -35, `early tone at the end: ${earlyTail} dB`);
     assert.ok(lateTail > -35, `late tone at the end: ${lateTail} dB`);
     assert.ok(before < lateTail - 20, `late tone before it joined: ${before} dB vs ${lateTail} dB`);
+  });
+
+  it('puts the tracks alternately left and right with DUAL_CHANNEL_ALTERNATE', async () => {
+    const room = `room-${randomUUID()}`;
+    await botIn(room, 'first', EARLY_HZ);
+    await botIn(room, 'second', LATE_HZ);
+    const localPath = join(dir, 'alternate.ogg');
+    const controller = new AbortController();
+    const result = await runAudioRoomComposite({
+      wsUrl: sfu.url,
+      token: await tokenFor(room),
+      logger,
+      signal: controller.signal,
+      audioMixing: AudioMixing.DUAL_CHANNEL_ALTERNATE,
+      startSink: () => oggSink(localPath),
+      onActive: () => setTimeout(() => controller.abort(), 4000),
+    });
+    assert.equal(result.status, 'complete', JSON.stringify(result));
+    const sides: number[] = [];
+    for (const frequencyHz of [EARLY_HZ, LATE_HZ]) {
+      const left = await bandVolumeDb(localPath, { frequencyHz, fromSec: 1, channel: 0 });
+      const right = await bandVolumeDb(localPath, { frequencyHz, fromSec: 1, channel: 1 });
+      logger.info({ frequencyHz, left, right }, 'channel volumes');
+      assert.ok(Math.abs(left - right) > 30, `${frequencyHz} Hz: left ${left}, right ${right} dB`);
+      assert.ok(Math.max(left, right) > -35, `${frequencyHz} Hz: left ${left}, right ${right} dB`);
+      sides.push(left > right ? 0 : 1);
+    }
+    assert.notEqual(sides[0], sides[1], 'both tones on one side');
   });
 
   it('ends ABORTED "Start signal not received" when stopped in a room without audio', async () => {

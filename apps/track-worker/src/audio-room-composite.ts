@@ -1,6 +1,9 @@
 import { EgressError, END_REASONS, GO_MESSAGES, type Logger } from '@egress/protocol';
+import { AudioMixing } from '@livekit/protocol';
 import {
   AudioStream,
+  ParticipantKind,
+  type RemoteParticipant,
   type RemoteTrack,
   type RemoteTrackPublication,
   Room,
@@ -8,7 +11,11 @@ import {
   TrackKind,
 } from '@livekit/rtc-node';
 import type { PcmSink } from './audio/pcm-sink.js';
-import { RoomAudioMixer, type RoomAudioMixerOptions } from './audio/room-audio-mixer.js';
+import {
+  type MixChannel,
+  RoomAudioMixer,
+  type RoomAudioMixerOptions,
+} from './audio/room-audio-mixer.js';
 import type { Ending, TrackEgressResult } from './track-egress.js';
 
 /** Options of {@link runAudioRoomComposite}. */
@@ -29,6 +36,12 @@ export interface RunAudioRoomCompositeOptions {
   onActive?: (startedAtMs: number) => void;
   /** Called with the encoder's pid once it runs (a crash-safe upload waits for it). */
   onEncoder?: (pid: number) => void;
+  /**
+   * The request's `audio_mixing`: every track in both channels, agents left and the others
+   * right, or tracks alternately left and right (in the order they are subscribed), as Go.
+   * @defaultValue AudioMixing.DEFAULT_MIXING
+   */
+  audioMixing?: AudioMixing;
   /** Tuning of the mix (latency, gap handling). */
   mixer?: RoomAudioMixerOptions;
   /** Decoded frame length, milliseconds (as track egress: 60 ms costs less than 20). @defaultValue 60 */
@@ -67,6 +80,8 @@ export async function runAudioRoomComposite(
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
   const readers = new Map<string, ReadableStreamDefaultReader>();
+  const channelOf = mixChannels(options.audioMixing ?? AudioMixing.DEFAULT_MIXING);
+  const channels = new Map<string, MixChannel>();
   let mixer: RoomAudioMixer | undefined;
   let sink: PcmSink | undefined;
   let mixTimer: NodeJS.Timeout | undefined;
@@ -81,7 +96,7 @@ export async function runAudioRoomComposite(
       if (sinkNow.pid) options.onEncoder?.(sinkNow.pid);
       void sinkNow.failed.then((error) => endWith({ ending: 'error', error }));
       const startedMixer = new RoomAudioMixer(performance.now(), options.mixer);
-      for (const trackId of readers.keys()) startedMixer.addTrack(trackId);
+      for (const [trackId, channel] of channels) startedMixer.addTrack(trackId, channel);
       mixer = startedMixer;
       startedAtMs = Date.now();
       options.onActive?.(startedAtMs);
@@ -93,8 +108,9 @@ export async function runAudioRoomComposite(
     return starting;
   };
 
-  const record = (track: RemoteTrack, trackId: string) => {
+  const record = (track: RemoteTrack, trackId: string, participant: RemoteParticipant) => {
     if (readers.has(trackId)) return;
+    const channel = channelOf(participant);
     const stream = new AudioStream(track, {
       sampleRate: SAMPLE_RATE,
       numChannels: CHANNELS,
@@ -102,7 +118,8 @@ export async function runAudioRoomComposite(
     });
     const reader = stream.getReader();
     readers.set(trackId, reader);
-    mixer?.addTrack(trackId);
+    channels.set(trackId, channel);
+    mixer?.addTrack(trackId, channel);
     log.debug({ trackId }, 'mixing track');
     void (async () => {
       for (;;) {
@@ -121,6 +138,7 @@ export async function runAudioRoomComposite(
     const reader = readers.get(trackId);
     if (!reader) return;
     readers.delete(trackId);
+    channels.delete(trackId);
     mixer?.removeTrack(trackId);
     void reader.cancel().catch((err: unknown) => log.debug({ err }, 'track reader cancel'));
   };
@@ -131,8 +149,10 @@ export async function runAudioRoomComposite(
 
   try {
     room.on(RoomEvent.TrackPublished, (publication) => subscribeAudio(publication));
-    room.on(RoomEvent.TrackSubscribed, (track, publication) => {
-      if (track.kind === TrackKind.KIND_AUDIO && publication.sid) record(track, publication.sid);
+    room.on(RoomEvent.TrackSubscribed, (track, publication, participant) => {
+      if (track.kind === TrackKind.KIND_AUDIO && publication.sid) {
+        record(track, publication.sid, participant);
+      }
     });
     room.on(RoomEvent.TrackUnsubscribed, (_track, publication) => {
       if (publication.sid) forget(publication.sid);
@@ -202,5 +222,26 @@ export async function runAudioRoomComposite(
       ...(startedAtMs === undefined ? {} : { startedAtMs }),
       endedAtMs: Date.now(),
     };
+  }
+}
+
+/**
+ * Go's channel choice per track (pkg/pipeline/builder/audio.go `getChannelLocked`): both for the
+ * default mixing; agents left and everyone else right; or alternately left, right, left...
+ */
+function mixChannels(mixing: AudioMixing): (participant: RemoteParticipant) => MixChannel {
+  switch (mixing) {
+    case AudioMixing.DUAL_CHANNEL_AGENT:
+      return (participant) => (participant.kind === ParticipantKind.AGENT ? 'left' : 'right');
+    case AudioMixing.DUAL_CHANNEL_ALTERNATE: {
+      let next: MixChannel = 'left';
+      return () => {
+        const channel = next;
+        next = next === 'left' ? 'right' : 'left';
+        return channel;
+      };
+    }
+    default:
+      return () => 'both';
   }
 }

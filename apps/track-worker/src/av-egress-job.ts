@@ -109,7 +109,9 @@ export function runAvEgressJob(
     }
     case 'template':
       // validateRequest makes a template an SDK source only when isSdkRoomComposite holds.
-      if (egress.sourceKind === 'sdk') return runAudioRoomCompositeJob(options);
+      if (egress.sourceKind === 'sdk') {
+        return runAudioRoomCompositeJob({ ...options, audioMixing: source.audioMixing });
+      }
       throw EgressError.invalidArgument('a room composite with a template runs in Chromium');
     default:
       throw EgressError.invalidArgument(

@@ -90,6 +90,27 @@ describe('RoomAudioMixer', () => {
     assert.equal(out[60 * 48 * 2], 0);
   });
 
+  it('puts a track downmixed to mono into one channel when asked', () => {
+    const mixer = new RoomAudioMixer(0, opts);
+    mixer.addTrack('agent', 'left');
+    mixer.addTrack('caller', 'right');
+    const stereo = new Int16Array(48 * 20 * 2);
+    for (let i = 0; i < stereo.length; i += 2) {
+      stereo[i] = 1000;
+      stereo[i + 1] = 3000;
+    }
+    mixer.push('agent', 20, stereo);
+    mixer.push('caller', 20, frame(-500));
+    const out = samples(mixer.mix(20, true));
+    assert.deepEqual([out[0], out[1]], [2000, -500]);
+    assert.deepEqual([out.at(-2), out.at(-1)], [2000, -500]);
+  });
+
+  it('refuses one channel for mono output', () => {
+    const mixer = new RoomAudioMixer(0, { channels: 1 });
+    assert.throws(() => mixer.addTrack('a', 'left'), /needs stereo output/);
+  });
+
   it('forgets a removed track and ignores frames of unknown tracks', () => {
     const mixer = new RoomAudioMixer(0, opts);
     mixer.addTrack('a');

@@ -28,7 +28,14 @@ interface Chunk {
   pcm: Int16Array;
 }
 
+/**
+ * Where a track is heard: both channels, or downmixed to mono in one (Go's `AudioChannel`,
+ * chosen by the request's `audio_mixing`). One channel needs stereo output.
+ */
+export type MixChannel = 'both' | 'left' | 'right';
+
 interface Input {
+  channel: MixChannel;
   chunks: Chunk[];
   /** Where the next contiguous frame goes; undefined before the first frame. */
   next: number | undefined;
@@ -79,9 +86,14 @@ export class RoomAudioMixer {
     return [...this.#inputs.keys()];
   }
 
-  /** Adds a track (a no-op for one already added). */
-  addTrack(trackId: string): void {
-    if (!this.#inputs.has(trackId)) this.#inputs.set(trackId, { chunks: [], next: undefined });
+  /** Adds a track, heard in `channel` (a no-op for one already added). */
+  addTrack(trackId: string, channel: MixChannel = 'both'): void {
+    if (channel !== 'both' && this.#channels !== 2) {
+      throw new TypeError(`RoomAudioMixer: the ${channel} channel needs stereo output`);
+    }
+    if (!this.#inputs.has(trackId)) {
+      this.#inputs.set(trackId, { channel, chunks: [], next: undefined });
+    }
   }
 
   /** Removes a track; what it sent and was not mixed yet is dropped. */
@@ -126,8 +138,17 @@ export class RoomAudioMixer {
         const srcStart = (from - chunk.at) * channels;
         const offset = (from - this.#mixed) * channels - srcStart;
         const srcEnd = (to - chunk.at) * channels;
-        for (let i = srcStart; i < srcEnd; i++) {
-          sum[i + offset] = (sum[i + offset] ?? 0) + (pcm[i] ?? 0);
+        if (input.channel === 'both') {
+          for (let i = srcStart; i < srcEnd; i++) {
+            sum[i + offset] = (sum[i + offset] ?? 0) + (pcm[i] ?? 0);
+          }
+        } else {
+          // Stereo only (checked in addTrack): the mono downmix goes to one side.
+          const side = input.channel === 'left' ? 0 : 1;
+          for (let i = srcStart; i < srcEnd; i += 2) {
+            const mono = ((pcm[i] ?? 0) + (pcm[i + 1] ?? 0)) >> 1;
+            sum[i + offset + side] = (sum[i + offset + side] ?? 0) + mono;
+          }
         }
         // A chunk that reaches past this mix stays for the next one.
         if (chunk.at + frameSamples > until) input.chunks[kept++] = chunk;

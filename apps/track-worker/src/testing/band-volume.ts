@@ -11,6 +11,8 @@ export interface BandVolumeOptions {
   fromSec?: number;
   /** For this many seconds. @defaultValue to the end */
   durationSec?: number;
+  /** Only this channel (0 left, 1 right). @defaultValue both, as the file's downmix */
+  channel?: 0 | 1;
 }
 
 /**
@@ -28,7 +30,7 @@ export async function bandVolumeDb(path: string, options: BandVolumeOptions): Pr
     '-i',
     path,
     '-af',
-    `${band},${band},volumedetect`,
+    `${options.channel === undefined ? '' : `pan=mono|c0=c${options.channel},`}${band},${band},volumedetect`,
     '-f',
     'null',
     '-',
