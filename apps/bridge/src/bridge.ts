@@ -176,6 +176,8 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
     const webhooks = new WebhookNotifier({
       apiKey: config.webhook.apiKey || config.apiKey,
       apiSecret: config.apiSecret,
+      // The bridge's key provider knows one key: a request webhook's signing_key must name it.
+      secretOf: (key) => (key === config.apiKey ? config.apiSecret : undefined),
       urls: config.webhook.urls,
       resolveRequestWebhooks: requestWebhooksOf,
       logger,

@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import { newEgressId, QUEUE_NAMES } from '@egress/protocol';
+import { createLogger, newEgressId, QUEUE_NAMES } from '@egress/protocol';
 import { RpcStartEgressRequest } from '@egress/protocol/psrpc';
 import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import {
@@ -31,7 +32,8 @@ import {
 } from './webhook-notifier.js';
 
 const S = EgressStatus;
-const REQUEST_SIGNING_KEY = 'per-request-signing-key-0123456789abcdef';
+/** A `signing_key` naming no API key the bridge knows (livekit-server sends such a hook nothing). */
+const UNKNOWN_SIGNING_KEY = 'unknown-api-key-0123456789';
 
 interface Received {
   body: string;
@@ -99,8 +101,8 @@ class TestReceiver {
 }
 
 /** Verifies every received webhook as LiveKit's SDK does and returns the events. */
-async function verifyAll(receiver: TestReceiver, apiSecret: string) {
-  const sdk = new WebhookReceiver(TEST_API_KEY, apiSecret);
+async function verifyAll(receiver: TestReceiver, apiSecret: string, apiKey = TEST_API_KEY) {
+  const sdk = new WebhookReceiver(apiKey, apiSecret);
   const events = [];
   for (const r of receiver.received) {
     assert.equal(r.contentType, 'application/webhook+json');
@@ -150,7 +152,9 @@ describe('WebhookNotifier in a bridge driven by the test worker', { timeout: 60_
   const steady = new TestReceiver();
   const flaky = new TestReceiver(2);
   const perRequest = new TestReceiver();
+  const unknownKey = new TestReceiver();
   let perRequestUrl: string;
+  let unknownKeyUrl: string;
   let fake: FakeLivekitServer;
   const clusterId = `cluster-${randomUUID()}`;
   const ioInfoTopic = [`io-${randomUUID()}`];
@@ -159,6 +163,7 @@ describe('WebhookNotifier in a bridge driven by the test worker', { timeout: 60_
     redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
     const urls = [await steady.listen(), await flaky.listen()];
     perRequestUrl = await perRequest.listen();
+    unknownKeyUrl = await unknownKey.listen();
     const config = testConfig(redis.url);
     bridge = await startBridge({
       config: { ...config, clusterId, webhook: { apiKey: TEST_API_KEY, urls } },
@@ -184,7 +189,7 @@ describe('WebhookNotifier in a bridge driven by the test worker', { timeout: 60_
     await bridge?.close();
     await Promise.all(workers.map((worker) => worker.close()));
     if (bridge) await removeTestKeys(redis.url, prefix);
-    await Promise.all([steady.close(), flaky.close(), perRequest.close()]);
+    await Promise.all([steady.close(), flaky.close(), perRequest.close(), unknownKey.close()]);
     await redis?.close();
   });
 
@@ -199,7 +204,11 @@ describe('WebhookNotifier in a bridge driven by the test worker', { timeout: 60_
         fileOutputs: [
           new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'rec/a.mp4' }),
         ],
-        webhooks: [new WebhookConfig({ url: perRequestUrl, signingKey: REQUEST_SIGNING_KEY })],
+        // The unknown key's hook comes first: its events are settled before the next hook's.
+        webhooks: [
+          new WebhookConfig({ url: unknownKeyUrl, signingKey: UNKNOWN_SIGNING_KEY }),
+          new WebhookConfig({ url: perRequestUrl, signingKey: TEST_API_KEY }),
+        ],
       }),
     });
     egressId = started.egressId;
@@ -239,12 +248,22 @@ describe('WebhookNotifier in a bridge driven by the test worker', { timeout: 60_
     assert.equal(names.at(-1), 'egress_ended');
   });
 
-  it('sends the events to the request webhook, signed with its signing key', async () => {
+  it('signs a request webhook with the secret of the API key its signing_key names', async () => {
     await perRequest.waitFor(isEnded);
-    const events = await verifyAll(perRequest, REQUEST_SIGNING_KEY);
+    const events = await verifyAll(perRequest, TEST_API_SECRET);
     assert.equal(events[0]?.event, 'egress_started');
     assert.equal(events.at(-1)?.event, 'egress_ended');
-    for (const r of perRequest.received) assert.ok(!r.body.includes(REQUEST_SIGNING_KEY));
+    for (const e of events) {
+      const hooks = e.egressInfo?.request.value?.webhooks ?? [];
+      assert.deepEqual(
+        hooks.map((hook) => hook.signingKey),
+        ['{signing_key}', '{signing_key}'],
+      );
+    }
+  });
+
+  it('sends nothing to a request webhook whose signing_key names an unknown key', () => {
+    assert.equal(unknownKey.hits, 0);
   });
 
   it('leaves the webhooks of a psrpc egress to livekit-server, as Go does', async () => {
@@ -318,6 +337,56 @@ describe('WebhookNotifier in a bridge driven by the test worker', { timeout: 60_
 });
 
 describe('WebhookNotifier delivery', () => {
+  it('signs with the key signing_key names, and warns of an unknown one without naming it', async () => {
+    const otherKey = 'other-api-key';
+    const otherSecret = 'other-api-secret-of-at-least-32-characters';
+    const named = new TestReceiver();
+    const unknown = new TestReceiver();
+    const lines: string[] = [];
+    const destination = new PassThrough();
+    destination.on('data', (chunk: Buffer) => lines.push(chunk.toString('utf8')));
+    const notifier = new WebhookNotifier({
+      apiKey: TEST_API_KEY,
+      apiSecret: TEST_API_SECRET,
+      secretOf: (key) => (key === otherKey ? otherSecret : undefined),
+      logger: createLogger({ service: 'webhooks-test', level: 'warn', destination }),
+      attempts: 1,
+    });
+    try {
+      const info = new EgressInfo({
+        egressId: 'EG_signing_keys',
+        status: S.EGRESS_STARTING,
+        request: {
+          case: 'roomComposite',
+          value: new RoomCompositeEgressRequest({
+            webhooks: [
+              new WebhookConfig({ url: await unknown.listen(), signingKey: UNKNOWN_SIGNING_KEY }),
+              new WebhookConfig({ url: await named.listen(), signingKey: otherKey }),
+            ],
+          }),
+        },
+      });
+      notifier.notify(info);
+      await notifier.close();
+
+      assert.equal(unknown.hits, 0);
+      const [event] = await verifyAll(named, otherSecret, otherKey);
+      assert.equal(event?.event, 'egress_started');
+      // The default key does not verify it: the token names `otherKey` and uses its secret.
+      const first = named.received[0];
+      assert.ok(first);
+      await assert.rejects(
+        new WebhookReceiver(TEST_API_KEY, TEST_API_SECRET).receive(first.body, first.auth),
+      );
+      const warning = lines.find((line) => line.includes('names no known API key'));
+      assert.ok(warning, lines.join(''));
+      assert.ok(!warning.includes(UNKNOWN_SIGNING_KEY), warning);
+      assert.match(warning, /"egressId":"EG_signing_keys"/);
+    } finally {
+      await Promise.all([named.close(), unknown.close()]);
+    }
+  });
+
   it('gives up after its attempts without throwing and signs the body hash', async () => {
     const down = new TestReceiver(10);
     const url = await down.listen();

@@ -8,10 +8,18 @@ export type EgressWebhookEvent = 'egress_started' | 'egress_updated' | 'egress_e
 
 /** Options of {@link WebhookNotifier}. */
 export interface WebhookNotifierOptions {
-  /** Key named in every token (config `webhook.api_key`, else `api_key`). */
+  /**
+   * Key named in the tokens for the configured URLs and for request webhooks without a
+   * `signing_key` (config `webhook.api_key`, else `api_key`).
+   */
   apiKey: string;
-  /** Secret that signs tokens for the configured URLs and for per-request hooks without a key. */
+  /** The secret of `apiKey`. */
   apiSecret: string;
+  /**
+   * The key provider: the secret of the API key a request webhook's `signing_key` names, or
+   * `undefined` for a key it does not know. @defaultValue knows `apiKey` only
+   */
+  secretOf?: (apiKey: string) => string | undefined;
   /** URLs that receive every egress event (config `webhook.urls`). @defaultValue [] */
   urls?: readonly string[];
   /** Whether the webhooks of each request (`webhooks` field) receive its events. @defaultValue true */
@@ -19,7 +27,7 @@ export interface WebhookNotifierOptions {
   /**
    * Finds an egress's request webhooks with their signing keys (stored infos hold the request
    * redacted: `{signing_key}`). Asked once per egress. @defaultValue the info's own (redacted)
-   * webhooks, signed with `apiSecret`
+   * webhooks, signed with `apiKey`
    */
   resolveRequestWebhooks?: (info: EgressInfo) => Promise<readonly WebhookConfig[]>;
   logger: Logger;
@@ -31,9 +39,14 @@ export interface WebhookNotifierOptions {
   requestTimeoutMs?: number;
 }
 
-interface Target {
-  url: string;
+/** The key pair that signs a webhook's token. */
+interface Signer {
+  apiKey: string;
   apiSecret: string;
+}
+
+interface Target extends Signer {
+  url: string;
 }
 
 /**
@@ -90,12 +103,17 @@ export function bodySha256(body: string): string {
  * Sends egress events in LiveKit's webhook format: a `WebhookEvent` (`id` `EV_…`, `createdAt`
  * in seconds, `egressInfo`) as protobuf JSON, `Content-Type: application/webhook+json`, and an
  * `Authorization` JWT signed with the API key whose `sha256` claim is the body's hash. Every
- * event goes to the configured URLs and to the request's own webhooks (signed with their
- * `signing_key` when given). Each URL gets its events in order; a failed POST is retried with
+ * event goes to the configured URLs and to the request's own webhooks. As in livekit-server
+ * (livekit/protocol `webhook.DefaultNotifier`), a request webhook's `signing_key` is the NAME
+ * of the API key that signs it (the token's issuer, signed with that key's secret); an empty one
+ * means `apiKey`, and one the key provider does not know sends nothing to that webhook. Each URL gets its events in order; a failed POST is retried with
  * backoff a bounded number of times, then logged at warn. {@link notify} never blocks or throws.
  */
 export class WebhookNotifier {
-  readonly #options: Required<Omit<WebhookNotifierOptions, 'logger' | 'resolveRequestWebhooks'>>;
+  readonly #options: Required<
+    Omit<WebhookNotifierOptions, 'logger' | 'resolveRequestWebhooks' | 'secretOf'>
+  >;
+  readonly #secretOf: (apiKey: string) => string | undefined;
   readonly #resolve: (info: EgressInfo) => Promise<readonly WebhookConfig[]>;
   /** Each egress's request webhooks (resolved once), kept until its `egress_ended` is queued. */
   readonly #requestHooks = new Map<string, Promise<readonly WebhookConfig[]>>();
@@ -120,6 +138,8 @@ export class WebhookNotifier {
       backoffMs: options.backoffMs ?? 500,
       requestTimeoutMs: options.requestTimeoutMs ?? 5000,
     };
+    this.#secretOf =
+      options.secretOf ?? ((key) => (key === options.apiKey ? options.apiSecret : undefined));
     this.#log = options.logger.child({ component: 'webhooks' });
     this.#resolve =
       options.resolveRequestWebhooks ?? (async (info) => this.#withoutPlaceholders(info));
@@ -145,13 +165,6 @@ export class WebhookNotifier {
   send(event: EgressWebhookEvent, info: EgressInfo): void {
     const requestHooks = this.#requestHooksOf(info, event);
     if (this.#options.urls.length === 0 && requestHooks === undefined) return;
-    if (!this.#options.apiKey || !this.#options.apiSecret) {
-      this.#log.warn(
-        { event, egressId: info.egressId },
-        'webhook not sent: api_key/api_secret unset',
-      );
-      return;
-    }
     const body = new WebhookEvent({
       event,
       egressInfo: withoutSigningKeys(info),
@@ -159,21 +172,46 @@ export class WebhookNotifier {
       createdAt: BigInt(Math.floor(Date.now() / 1000)),
     }).toJsonString();
     const { egressId } = info;
-    for (const url of this.#options.urls) {
-      this.#enqueue(url, () =>
-        this.#deliver({ url, apiSecret: this.#options.apiSecret }, body, event, egressId),
-      );
+    const { urls } = this.#options;
+    const configured = urls.length > 0 ? this.#signerOf('', event, egressId) : undefined;
+    if (configured) {
+      for (const url of urls) {
+        this.#enqueue(url, () => this.#deliver({ url, ...configured }, body, event, egressId));
+      }
     }
     if (requestHooks !== undefined) {
       this.#enqueue(`egress:${egressId}`, async () => {
         const hooks = await requestHooks;
         for (const hook of hooks) {
           if (!hook.url) continue;
-          const apiSecret = hook.signingKey || this.#options.apiSecret;
-          await this.#deliver({ url: hook.url, apiSecret }, body, event, egressId);
+          const signer = this.#signerOf(hook.signingKey, event, egressId, hook.url);
+          if (signer) await this.#deliver({ url: hook.url, ...signer }, body, event, egressId);
         }
       });
     }
+  }
+
+  /**
+   * The key pair for a `signing_key` (empty: `apiKey`), as livekit-server picks it; `undefined`
+   * (logged at warn, naming neither the key nor a secret) when that key has no known secret.
+   */
+  #signerOf(
+    signingKey: string,
+    event: EgressWebhookEvent,
+    egressId: string,
+    url?: string,
+  ): Signer | undefined {
+    const apiKey = signingKey || this.#options.apiKey;
+    const apiSecret = signingKey ? this.#secretOf(signingKey) : this.#options.apiSecret;
+    if (apiKey && apiSecret) return { apiKey, apiSecret };
+    const where = url === undefined ? {} : { url: redactWebhookUrl(url) };
+    this.#log.warn(
+      { event, egressId, ...where },
+      signingKey
+        ? 'request webhook not sent: its signing_key names no known API key (it must name an API key, not hold a secret)'
+        : 'webhook not sent: api_key/api_secret unset',
+    );
+    return undefined;
   }
 
   #requestHooksOf(
@@ -184,7 +222,7 @@ export class WebhookNotifier {
     let hooks = this.#requestHooks.get(info.egressId);
     if (!hooks) {
       hooks = this.#resolve(info).catch((err: unknown) => {
-        // Going on is safe: the hooks still get events, signed with the API secret.
+        // Going on is safe: the hooks still get events, signed with `apiKey`.
         this.#log.warn({ err, egressId: info.egressId }, 'request webhooks not resolved');
         return this.#withoutPlaceholders(info);
       });
@@ -247,7 +285,7 @@ export class WebhookNotifier {
   }
 
   async #post(target: Target, body: string): Promise<void> {
-    const token = new AccessToken(this.#options.apiKey, target.apiSecret, { ttl: '5m' });
+    const token = new AccessToken(target.apiKey, target.apiSecret, { ttl: '5m' });
     token.sha256 = bodySha256(body);
     const response = await fetch(target.url, {
       method: 'POST',
