@@ -16,7 +16,7 @@ import {
   RoomAudioMixer,
   type RoomAudioMixerOptions,
 } from './audio/room-audio-mixer.js';
-import type { Ending, TrackEgressResult } from './track-egress.js';
+import { type Ending, finishSink, type TrackEgressResult } from './track-egress.js';
 
 /** Options of {@link runAudioRoomComposite}. */
 export interface RunAudioRoomCompositeOptions {
@@ -190,20 +190,11 @@ export async function runAudioRoomComposite(
       };
     }
     sink.write(mixer.mix(performance.now(), true));
-    const endedAtMs = Date.now();
-    try {
-      const output = await sink.close();
-      return {
-        status: 'complete',
-        endReason: ending.endReason,
-        startedAtMs,
-        endedAtMs,
-        durationMs: Math.round(mixer.mixedMs),
-        output,
-      };
-    } catch (err) {
-      return failed(EgressError.from(err));
-    }
+    return await finishSink(sink, {
+      endReason: ending.endReason,
+      startedAtMs,
+      durationMs: Math.round(mixer.mixedMs),
+    });
   } catch (err) {
     return failed(EgressError.from(err));
   } finally {

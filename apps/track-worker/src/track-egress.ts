@@ -91,6 +91,28 @@ export type TrackEgressResult =
     }
   | { status: 'aborted'; message: string; endedAtMs: number };
 
+/**
+ * Closes the sink of a recording that ended cleanly (all audio written): COMPLETE with what it
+ * wrote, or FAILED when it did not finish (the encoder's error).
+ */
+export async function finishSink(
+  sink: PcmSink,
+  done: { endReason: EndReason; startedAtMs: number; durationMs: number },
+): Promise<TrackEgressResult> {
+  const endedAtMs = Date.now();
+  try {
+    const output = await sink.close();
+    return { status: 'complete', ...done, endedAtMs, output };
+  } catch (err) {
+    return {
+      status: 'failed',
+      error: EgressError.from(err),
+      startedAtMs: done.startedAtMs,
+      endedAtMs: Date.now(),
+    };
+  }
+}
+
 /** How a recording ended: an end reason, or an error. */
 export type Ending =
   | { ending: 'end'; endReason: EndReason }
@@ -226,20 +248,11 @@ export async function runTrackEgress(options: RunTrackEgressOptions): Promise<Tr
     fillTimer = undefined;
     if (ending.ending === 'error') return failed(ending.error);
     writeAll(timeline.fill(performance.now(), true));
-    const endedAtMs = Date.now();
-    try {
-      const output = await activeSink.close();
-      return {
-        status: 'complete',
-        endReason: ending.endReason,
-        startedAtMs,
-        endedAtMs,
-        durationMs: Math.round(timeline.writtenMs),
-        output,
-      };
-    } catch (err) {
-      return failed(EgressError.from(err));
-    }
+    return await finishSink(activeSink, {
+      endReason: ending.endReason,
+      startedAtMs,
+      durationMs: Math.round(timeline.writtenMs),
+    });
   } catch (err) {
     return failed(EgressError.from(err));
   } finally {
