@@ -75,7 +75,7 @@ export {
   END_RECORDING,
   START_RECORDING,
 } from './web/chromium-page.js';
-export { PulseSink, type PulseSinkOptions } from './web/pulse-sink.js';
+export { PULSE_SINK_OWNER_PID, PulseSink, type PulseSinkOptions } from './web/pulse-sink.js';
 export {
   type RoomCompositeUrlOptions,
   roomCompositeUrl,

@@ -16,6 +16,12 @@ export interface PulseSinkOptions {
 }
 
 const SINK_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/**
+ * The sink property naming the pid of the process that loaded the sink: a sink whose owner is
+ * gone (SIGKILL) was leaked, and the composite worker's reaper unloads it.
+ */
+export const PULSE_SINK_OWNER_PID = 'egress.owner_pid';
 const PACTL_TIMEOUT_MS = 10_000;
 
 /**
@@ -50,7 +56,8 @@ export class PulseSink {
   }
 
   /**
-   * Loads `module-null-sink sink_name=<name> sink_properties=device.description=<name>`.
+   * Loads `module-null-sink sink_name=<name> sink_properties='device.description=<name>
+   * egress.owner_pid=<this pid>'`.
    * @throws EgressError `invalid_argument` for a name PulseAudio cannot take unquoted,
    * `internal` when pactl fails (no daemon, or a sink with that name exists).
    */
@@ -70,7 +77,7 @@ export class PulseSink {
           'load-module',
           'module-null-sink',
           `sink_name=${options.name}`,
-          `sink_properties=device.description=${options.name}`,
+          `sink_properties='device.description=${options.name} ${PULSE_SINK_OWNER_PID}=${process.pid}'`,
         ],
         { env: options.env, timeout: PACTL_TIMEOUT_MS },
       ));
