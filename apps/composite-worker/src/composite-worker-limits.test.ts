@@ -166,6 +166,8 @@ describe('composite worker resource kills', () => {
     const cheap = { web_cpu_cost: 0.01, audio_web_cpu_cost: 0.01, cpu_kill_grace_sec: 1 };
     const worker = await startWorker('cpu', cheap, { cpuTotal: 0.25, killDeadlineMs: 0 });
     try {
+      // the light one first: admission measures it small, so the hungry one still fits (Go
+      // admits by measured use too); the load stays high once both run
       const light = await enqueue(worker.queue, request('light', 160, 120, 15), { cpuCost: 0.01 });
       await waitForStatus(worker.queue, light, EgressStatus.EGRESS_ACTIVE);
       const hungry = await enqueue(worker.queue, request('hungry', 1280, 720, 60), {
