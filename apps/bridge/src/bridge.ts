@@ -1,4 +1,4 @@
-import { type Config, createRedis, EgressError, type Logger } from '@egress/protocol';
+import { type Config, connectRedis, createRedis, EgressError, type Logger } from '@egress/protocol';
 import type { ChannelPart } from '@egress/protocol/psrpc';
 import type { EgressInfo, WebhookConfig } from '@livekit/protocol';
 import { TokenVerifier } from 'livekit-server-sdk';
@@ -136,7 +136,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
     const producer = createRedis(redisConfig, 'producer');
     producer.on('error', (err: unknown) => log.debug({ err }, 'redis connection error'));
     closers.push({ name: 'redis', close: async () => void (await producer.quit()) });
-    await producer.connect();
+    await connectRedis(producer, redisConfig);
     const store = new EgressStore({
       redis: producer,
       // Bridges on other queue prefixes keep their own indexes (and never sweep ours).

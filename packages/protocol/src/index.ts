@@ -192,7 +192,7 @@ export {
   type SegmentOutputNamesInput,
   segmentOutputNames,
 } from './naming/segment-output-names.js';
-export { createRedis, type RedisRole, redisOptionsOf } from './redis-connection.js';
+export { connectRedis, createRedis, type RedisRole, redisOptionsOf } from './redis-connection.js';
 export {
   type AudioCodecName,
   type EgressRequest,

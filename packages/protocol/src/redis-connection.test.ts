@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from './config/load-config.js';
-import { createRedis, redisOptionsOf } from './redis-connection.js';
+import { connectRedis, createRedis, redisOptionsOf } from './redis-connection.js';
 
 function redisBlock(yaml: string) {
   const config = loadConfig({ EGRESS_CONFIG_BODY: yaml }, { onWarning: () => {} });
@@ -100,6 +100,48 @@ describe('createRedis', () => {
     redis.on('error', () => {});
     try {
       await assert.rejects(redis.connect());
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
+
+describe('connectRedis', () => {
+  const url = process.env.EGRESS_TEST_REDIS_URL;
+  const skip = !url && !process.env.CI && 'EGRESS_TEST_REDIS_URL not set (run through pnpm test)';
+
+  function block(db: number) {
+    assert.ok(url, 'EGRESS_TEST_REDIS_URL must be set under CI');
+    const { hostname, port } = new URL(url);
+    return redisBlock(`redis: { address: "${hostname}:${port}", db: ${db} }`);
+  }
+
+  it('uses the configured database', { skip }, async () => {
+    const key = `connect-redis-test:${process.pid}`;
+    const inDb = createRedis(block(7), 'producer');
+    const inDefault = createRedis(block(0), 'producer');
+    try {
+      await connectRedis(inDb, block(7));
+      await connectRedis(inDefault, block(0));
+      await inDb.set(key, 'here', 'EX', 30);
+      assert.equal(await inDefault.get(key), null);
+      assert.equal(await inDb.get(key), 'here');
+    } finally {
+      inDb.disconnect();
+      inDefault.disconnect();
+    }
+  });
+
+  it('refuses a database the server does not have, naming the key', { skip }, async () => {
+    const config = block(4000);
+    const redis = createRedis(config, 'worker');
+    redis.on('error', () => {});
+    try {
+      await assert.rejects(connectRedis(redis, config), (err: Error) => {
+        assert.match(err.message, /^redis\.db: /);
+        assert.doesNotMatch(err.message, /4000/);
+        return true;
+      });
     } finally {
       redis.disconnect();
     }

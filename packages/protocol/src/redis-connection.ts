@@ -82,3 +82,26 @@ export function createRedis(config: RedisConfig, role: RedisRole): Redis | Clust
   }
   return new Redis(redisOptionsOf(config, role));
 }
+
+/**
+ * Connects a client from {@link createRedis} and checks that `redis.db` exists: ioredis reports
+ * a failed SELECT only as an `error` event and goes on in database 0, which would mix this
+ * service's queues and state with whatever else lives there.
+ * @throws invalid_argument when the server has no such database; the connection's own error
+ *   when Redis cannot be reached.
+ */
+export async function connectRedis(redis: Redis | Cluster, config: RedisConfig): Promise<void> {
+  await redis.connect();
+  if (redis instanceof Cluster || config.db === 0) return;
+  try {
+    await redis.select(config.db);
+  } catch (err) {
+    redis.disconnect();
+    if (err instanceof Error && /out of range|invalid DB index/i.test(err.message)) {
+      throw EgressError.invalidArgument(
+        'redis.db: this Redis server has no such database (see its `databases` setting)',
+      );
+    }
+    throw err;
+  }
+}

@@ -5,7 +5,7 @@ import type { Config } from './config/config-schema.js';
 import { loadConfig } from './config/load-config.js';
 import { EgressError } from './errors.js';
 import { type HealthServer, startHealthServer } from './health-server.js';
-import { createRedis, type RedisRole } from './redis-connection.js';
+import { connectRedis, createRedis, type RedisRole } from './redis-connection.js';
 
 /**
  * Loads and checks a service's config; a bad config prints its message (no stack) and exits 1
@@ -53,7 +53,7 @@ export async function startServiceBase(options: StartServiceBaseOptions): Promis
   if (!config.redis) throw EgressError.invalidArgument('redis.address: required');
   const redis = createRedis(config.redis, options.redisRole);
   redis.on('error', (err: unknown) => logger.warn({ err }, 'redis connection error'));
-  await redis.connect();
+  await connectRedis(redis, config.redis);
   const health =
     config.healthPort > 0
       ? await startHealthServer({
