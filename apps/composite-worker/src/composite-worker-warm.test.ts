@@ -28,6 +28,7 @@ import {
   type EgressStart,
   startCompositeWorker,
 } from './composite-worker.js';
+import { parseOwnedSinks } from './pulse-sink-reaper.js';
 import { enqueue, sendStop, waitForResult, waitForStatus } from './testing/job-driver.js';
 import { meanVolumeDb, probeMedia } from './testing/probe-media.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
@@ -45,6 +46,8 @@ const SKIP =
 /** Chromium starts slowly on a loaded machine: generous waits, no timing assertions. */
 const WAIT_MS = 90_000;
 const WARM = { width: 640, height: 360, depth: 24 };
+/** `pulse_sink_reap_grace_sec` of the workers here; the reaper checks once per grace. */
+const REAP_GRACE_MS = 1000;
 
 interface ProcInfo {
   pid: number;
@@ -103,7 +106,11 @@ async function warmSinks(): Promise<string[]> {
 }
 
 function configYaml(redisUrl: string, outDir: string): string {
-  return testWorkerConfigYaml({ redisUrl, outDir, extra: 'warm_pool_size: 1' });
+  return testWorkerConfigYaml({
+    redisUrl,
+    outDir,
+    extra: `warm_pool_size: 1\npulse_sink_reap_grace_sec: ${REAP_GRACE_MS / 1000}`,
+  });
 }
 
 let redis: TestRedis;
@@ -304,12 +311,27 @@ describe('composite worker with a warm pool', { skip: SKIP, timeout: 300_000 }, 
 
   it('replaces a warm egress process that died and never hands it a job', async () => {
     const deadPid = await readyWarmPid();
+    const deadWarmId = worker.warmProcesses().find((p) => p.pid === deadPid)?.warmId ?? '';
+    assert.ok((await warmSinks()).includes(deadWarmId), 'the warm process has no sink');
     const deadChildren = await descendants(deadPid);
     process.kill(deadPid, 'SIGKILL');
     await waitUntil('the dead warm process is gone', async () => !(await isAlive(deadPid)));
+    // Its leaked sink is reaped after the grace (plus a check interval, and slack for pactl).
+    await waitUntil(
+      'the dead warm process’s sink is unloaded',
+      async () => !(await warmSinks()).includes(deadWarmId),
+    );
     const egressId = await enqueue(queue, webRequest(WARM));
     await waitForStatus(queue, egressId, EgressStatus.EGRESS_ACTIVE);
-    assert.notEqual(worker.pidOf(egressId), deadPid);
+    const livePid = worker.pidOf(egressId);
+    assert.notEqual(livePid, deadPid);
+    // The running egress's sink outlives several reaper checks.
+    await sleep(3 * REAP_GRACE_MS);
+    const { stdout } = await run('pactl', ['list', 'short', 'modules']);
+    assert.ok(
+      parseOwnedSinks(stdout).some((sink) => sink.ownerPid === livePid),
+      'the running egress lost its sink',
+    );
     await sendStop(client, egressId);
     const done = await waitForResult(queue, egressId);
     assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);

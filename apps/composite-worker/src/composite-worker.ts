@@ -28,11 +28,13 @@ import {
   markAborted,
   markFailed,
   msToNs,
+  ProcessUsage,
   parseControlMessage,
   parseJobPayload,
   QUEUE_NAMES,
   REQUEST_TYPES,
   type RequestType,
+  type UsageSample,
   validateRequest,
   type WorkerStatusMessage,
 } from '@egress/protocol';
@@ -44,7 +46,7 @@ import { type DisplaySize, displayFor } from './display-size.js';
 import type { ChildMessage, OutputsMessage, StartMessage } from './ipc-messages.js';
 import { killProcessGroups } from './kill-process-groups.js';
 import type { MediaSourceKind } from './media-source.js';
-import { ProcessGroupUsage, type UsageSample } from './process-group-usage.js';
+import { PulseSinkReaper } from './pulse-sink-reaper.js';
 import { ResourceWatchdog } from './resource-watchdog.js';
 import { WarmPool, type WarmProcess } from './warm-pool.js';
 
@@ -178,7 +180,7 @@ export async function startCompositeWorker(
     cpuTotal: options.cpuTotal ?? availableParallelism(),
     maxCpuUtilization: config.cpuCost.maxCpuUtilization,
   });
-  const usage = new ProcessGroupUsage();
+  const usage = new ProcessUsage({ select: 'group' });
   const watchdog = new ResourceWatchdog({
     cpuTotal: admission.cpuTotal,
     maxCpuUtilization: config.cpuCost.maxCpuUtilization,
@@ -280,7 +282,7 @@ export async function startCompositeWorker(
     const warmGroups = warmPool?.processGroups() ?? [];
     const sample = await usage.sample([...[...groups.values()].flat(), ...warmGroups]);
     const sumOf = (pgids: readonly number[]) =>
-      pgids.reduce((sum, pgid) => sum + (sample.groups.get(pgid)?.cpu ?? 0), 0);
+      pgids.reduce((sum, pgid) => sum + (sample.byLeader.get(pgid)?.cpu ?? 0), 0);
     for (const [egressId, pgids] of groups) admission.measure(egressId, sumOf(pgids));
     admission.measureIdle(sumOf(warmGroups));
     await enforceLimits(sample);
@@ -306,7 +308,7 @@ export async function startCompositeWorker(
     const cgroupBytes =
       maxMemoryGb > 0 && memorySource === 'cgroup' ? await readCgroupMemoryBytes() : undefined;
     const egresses = [...killables].map(([egressId, killable]) => {
-      const used = (groups.get(egressId) ?? []).map((pgid) => sample.groups.get(pgid));
+      const used = (groups.get(egressId) ?? []).map((pgid) => sample.byLeader.get(pgid));
       return {
         egressId,
         allowedCpu: killable.cpuCost,
@@ -596,6 +598,14 @@ export async function startCompositeWorker(
     }
   }
 
+  // Sinks of egress processes that died without closing them (SIGKILL) are unloaded after the
+  // grace; the browser capture is the only user of sinks.
+  const sinkReaper =
+    mediaSource === 'web' && config.pulseSinkReapGraceMs !== null
+      ? new PulseSinkReaper({ graceMs: config.pulseSinkReapGraceMs, logger: log })
+      : undefined;
+  sinkReaper?.start();
+
   await worker.waitUntilReady();
   void worker.run().catch((err: unknown) => log.error({ err }, 'worker stopped'));
   await publishCapacity().catch((err: unknown) => log.warn({ err }, 'could not publish capacity'));
@@ -625,6 +635,7 @@ export async function startCompositeWorker(
           log.warn({ err }, 'worker close failed');
         }
         clearInterval(ticker);
+        await sinkReaper?.close();
         await commands.del(capacityKey).catch(() => {});
         await Promise.allSettled([subscriber.quit(), commands.quit(), connection.quit()]);
       })();
