@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger, type EgressRequest, loadConfig, QUEUE_NAMES } from '@egress/protocol';
+import {
+  createLogger,
+  type EgressRequest,
+  loadConfig,
+  ProcessUsage,
+  QUEUE_NAMES,
+} from '@egress/protocol';
 import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import {
   EgressStatus,
@@ -16,7 +22,6 @@ import {
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type CompositeWorkerOptions, startCompositeWorker } from './composite-worker.js';
-import { ProcessGroupUsage } from './process-group-usage.js';
 import { enqueue, sendStop, waitForResult, waitForStatus } from './testing/job-driver.js';
 import { probeMedia } from './testing/probe-media.js';
 import { testEncoding } from './testing/test-encoding.js';
@@ -77,7 +82,7 @@ async function startWorker(
 
 /** Memory of every process this test can see, as the worker measures it (the most of 5 samples). */
 async function nodeRssBytes(): Promise<number> {
-  const usage = new ProcessGroupUsage();
+  const usage = new ProcessUsage({ select: 'group' });
   let most = 0;
   for (let i = 0; i < 5; i++) {
     most = Math.max(most, (await usage.sample([process.pid])).nodeRssBytes);

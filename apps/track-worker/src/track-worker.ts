@@ -18,7 +18,7 @@ import {
   type Logger,
   markAborted,
   markFailed,
-  ProcessTreeUsage,
+  ProcessUsage,
   parseControlMessage,
   parseJobPayload,
   QUEUE_NAMES,
@@ -128,7 +128,7 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
     maxCpuUtilization: config.cpuCost.maxCpuUtilization,
     ...(options.cpuPendingMs ? { pendingMs: options.cpuPendingMs } : {}),
   });
-  const usage = new ProcessTreeUsage();
+  const usage = new ProcessUsage({ select: 'tree' });
   const minCost = Math.min(...TRACK_POOL_COSTS.map((key) => config.cpuCost[key]));
   let isDraining = false;
   let isPaused = false;
@@ -137,7 +137,7 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
 
   async function measureCells(): Promise<void> {
     const cellsNow = cells.egressIdsByCell();
-    const trees = await usage.sample([...cellsNow.keys()]);
+    const { byLeader: trees } = await usage.sample([...cellsNow.keys()]);
     let idle = 0;
     for (const [pid, egressIds] of cellsNow) {
       const cores = trees.get(pid)?.cpu ?? 0;

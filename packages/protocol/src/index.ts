@@ -1,5 +1,11 @@
 export { CpuAdmission, type CpuAdmissionOptions } from './admission/cpu-admission.js';
-export { ProcessTreeUsage, type TreeUsage } from './admission/process-tree-usage.js';
+export {
+  type LeaderUsage,
+  type ProcessSelection,
+  ProcessUsage,
+  type ProcessUsageOptions,
+  type UsageSample,
+} from './admission/process-usage.js';
 export {
   type AssertServiceConfigOptions,
   assertServiceConfig,
