@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { probeMedia } from '@egress/media/testing';
 import {
   createLogger,
   type EgressRequest,
@@ -23,7 +24,6 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type CompositeWorkerOptions, startCompositeWorker } from './composite-worker.js';
 import { enqueue, sendStop, waitForResult, waitForStatus } from './testing/job-driver.js';
-import { probeMedia } from './testing/probe-media.js';
 import { testEncoding } from './testing/test-encoding.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
 
@@ -149,7 +149,7 @@ describe('composite worker resource kills', () => {
         const file = done.fileResults[0];
         assert.ok(file?.location, 'file uploaded');
         const probe = await probeMedia(file.location);
-        assert.equal(probe.videoCodec, 'h264');
+        assert.equal(probe.video?.codec, 'h264');
         assert.ok(probe.durationSec >= 1, `duration ${probe.durationSec}`);
         if (c.isWhole) {
           const resultSec = Number(file.duration) / 1e9;
@@ -190,7 +190,7 @@ describe('composite worker resource kills', () => {
         assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
       }
       const probe = await probeMedia(done.fileResults[0]?.location ?? '');
-      assert.equal(probe.videoCodec, 'h264');
+      assert.equal(probe.video?.codec, 'h264');
       assert.ok(probe.durationSec >= 1, `duration ${probe.durationSec}`);
 
       // the light egress is left alone

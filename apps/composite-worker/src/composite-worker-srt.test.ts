@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { meanVolumeDb, probeMedia } from '@egress/media/testing';
 import { createLogger, loadConfig, QUEUE_NAMES, redactStreamUrl } from '@egress/protocol';
 import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import {
@@ -27,7 +28,6 @@ import {
   waitForResult,
   waitForStatus,
 } from './testing/job-driver.js';
-import { meanVolumeDb, probeMedia } from './testing/probe-media.js';
 import { startSrtReceiver, type TestSrtReceiver } from './testing/start-srt-receiver.js';
 import { testEncoding } from './testing/test-encoding.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
@@ -88,11 +88,11 @@ async function receiver(name: string): Promise<TestSrtReceiver> {
 async function assertReceived(r: TestSrtReceiver, minSec: number, maxSec: number): Promise<void> {
   const probe = await probeMedia(r.path);
   logger.info({ probe, path: r.path }, 'received over srt');
-  assert.equal(probe.videoCodec, 'h264');
-  assert.equal(probe.audioCodec, 'aac');
-  assert.equal(probe.width, 320);
-  assert.equal(probe.height, 240);
-  assert.ok(Math.abs((probe.fps ?? 0) - 30) <= 3, `fps ${probe.fps}`);
+  assert.equal(probe.video?.codec, 'h264');
+  assert.equal(probe.audio?.codec, 'aac');
+  assert.equal(probe.video?.width, 320);
+  assert.equal(probe.video?.height, 240);
+  assert.ok(Math.abs((probe.video?.fps ?? 0) - 30) <= 3, `fps ${probe.video?.fps}`);
   const volumeDb = await meanVolumeDb(r.path);
   assert.ok(volumeDb > -40, `the test tone is silent: ${volumeDb} dB`);
   assert.ok(
@@ -187,7 +187,7 @@ describe('composite worker srt', () => {
     const bSec = (stoppedAt - addedAt) / 1000;
     await assertReceived(b, bSec - 3, bSec + 1.5);
     const file = await probeMedia(done.fileResults[0]?.location ?? '');
-    assert.equal(file.videoCodec, 'h264');
+    assert.equal(file.video?.codec, 'h264');
     assert.ok(file.durationSec >= bSec, `file duration ${file.durationSec}`);
   });
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type MediaProbe, meanVolumeDb, probeMedia } from '@egress/media/testing';
 import { createLogger, type EgressRequest, loadConfig, QUEUE_NAMES } from '@egress/protocol';
 import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import {
@@ -32,7 +33,6 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type CompositeWorker, startCompositeWorker } from './composite-worker.js';
 import { enqueue, sendStop, waitForResult, waitForStatus } from './testing/job-driver.js';
-import { type MediaProbe, meanVolumeDb, probeMedia } from './testing/probe-media.js';
 import { testEncoding } from './testing/test-encoding.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
 
@@ -184,11 +184,11 @@ async function assertStored(store: Store, done: EgressInfo, folder: string): Pro
   const probe = await probeData(mp4, '.mp4');
   const resultSec = Number(file.duration) / 1e9;
   logger.info({ probe, resultSec }, 'stored mp4');
-  assert.equal(probe.videoCodec, 'h264');
-  assert.equal(probe.audioCodec, 'aac');
-  assert.equal(probe.width, 320);
-  assert.equal(probe.height, 240);
-  assert.ok(Math.abs((probe.fps ?? 0) - 30) <= 3, `fps ${probe.fps}`);
+  assert.equal(probe.video?.codec, 'h264');
+  assert.equal(probe.audio?.codec, 'aac');
+  assert.equal(probe.video?.width, 320);
+  assert.equal(probe.video?.height, 240);
+  assert.ok(Math.abs((probe.video?.fps ?? 0) - 30) <= 3, `fps ${probe.video?.fps}`);
   assert.ok(probe.volumeDb > -40, `the test tone is silent: ${probe.volumeDb} dB`);
   assert.ok(Math.abs(probe.durationSec - resultSec) <= 1, `${probe.durationSec} vs ${resultSec}`);
   assert.ok(probe.durationSec >= RECORD_MS / 1000 - 1, `mp4 duration ${probe.durationSec}`);
@@ -205,8 +205,8 @@ async function assertStored(store: Store, done: EgressInfo, folder: string): Pro
   const stored = await store.list(`${folder}/hls/`);
   for (const uri of uris) assert.ok(stored.includes(`${folder}/hls/${uri}`), uri);
   const segment = await probeData(await store.read(`${folder}/hls/${uris[0]}`), '.ts');
-  assert.equal(segment.videoCodec, 'h264');
-  assert.equal(segment.audioCodec, 'aac');
+  assert.equal(segment.video?.codec, 'h264');
+  assert.equal(segment.audio?.codec, 'aac');
   // Go's EVENT playlist: every entry dated on the wall clock, in order, during the recording
   assert.match(playlist, /^#EXTM3U\n#EXT-X-VERSION:4\n#EXT-X-PLAYLIST-TYPE:EVENT\n/);
   const dates = datesOf(playlist);

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { meanVolumeDb, probeMedia, TONE_PAGE } from '@egress/media/testing';
 import { createLogger, type EgressRequest, loadConfig, QUEUE_NAMES } from '@egress/protocol';
 import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import {
@@ -30,9 +31,7 @@ import {
 } from './composite-worker.js';
 import { parseOwnedSinks } from './pulse-sink-reaper.js';
 import { enqueue, sendStop, waitForResult, waitForStatus } from './testing/job-driver.js';
-import { meanVolumeDb, probeMedia } from './testing/probe-media.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
-import { TONE_PAGE } from './testing/tone-page.js';
 
 // The warm pool with real Chromium, Xvfb, PulseAudio (PULSE_RUNTIME_PATH from scripts/test),
 // GStreamer, Redis and BullMQ: run with
@@ -299,11 +298,11 @@ describe('composite worker with a warm pool', { skip: SKIP, timeout: 300_000 }, 
     t.diagnostic(
       `ffprobe ${JSON.stringify(probe)}, mean volume ${volume} dB, result ${resultSec}s`,
     );
-    assert.equal(probe.videoCodec, 'h264');
-    assert.equal(probe.audioCodec, 'aac');
-    assert.equal(probe.width, WARM.width);
-    assert.equal(probe.height, WARM.height);
-    assert.ok(Math.abs((probe.fps ?? 0) - 30) <= 3, `fps ${probe.fps}`);
+    assert.equal(probe.video?.codec, 'h264');
+    assert.equal(probe.audio?.codec, 'aac');
+    assert.equal(probe.video?.width, WARM.width);
+    assert.equal(probe.video?.height, WARM.height);
+    assert.ok(Math.abs((probe.video?.fps ?? 0) - 30) <= 3, `fps ${probe.video?.fps}`);
     assert.ok(Math.abs(probe.durationSec - resultSec) <= 1, `${probe.durationSec} vs ${resultSec}`);
     assert.ok(volume > -40, `mean volume ${volume} dB: the page's tone was not recorded`);
     assert.equal(await isAlive(warmPid), false, 'the used egress process is still running');
@@ -367,9 +366,9 @@ describe('composite worker with a warm pool', { skip: SKIP, timeout: 300_000 }, 
     const done = await waitForResult(queue, egressId);
     assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
     const probe = await probeMedia(done.fileResults[0]?.location ?? '');
-    assert.equal(probe.videoCodec, 'h264');
-    assert.equal(probe.width, size.width);
-    assert.equal(probe.height, size.height);
+    assert.equal(probe.video?.codec, 'h264');
+    assert.equal(probe.video?.width, size.width);
+    assert.equal(probe.video?.height, size.height);
   });
 
   it('closes its warm processes and their sinks on close', async () => {

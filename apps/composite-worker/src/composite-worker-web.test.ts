@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { probeMedia, TONE_PAGE } from '@egress/media/testing';
 import { createLogger, type EgressRequest, loadConfig, QUEUE_NAMES } from '@egress/protocol';
 import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import {
@@ -28,8 +29,6 @@ import {
   waitForResult,
   waitForStatus,
 } from './testing/job-driver.js';
-import { probeMedia } from './testing/probe-media.js';
-import { TONE_PAGE } from './testing/tone-page.js';
 
 // Real Chromium, Xvfb, PulseAudio (PULSE_RUNTIME_PATH from scripts/test), GStreamer, Redis and
 // BullMQ: run with `bash scripts/test apps/composite-worker/src/composite-worker-web.test.ts`.
@@ -166,9 +165,9 @@ describe('composite worker with the web source', { skip: SKIP, timeout: 240_000 
     const probe = await probeMedia(file?.location ?? '');
     const resultSec = Number(file?.duration ?? 0n) / 1e9;
     logger.info({ probe, resultSec }, 'web recording');
-    assert.equal(probe.videoCodec, 'h264');
-    assert.equal(probe.audioCodec, 'aac');
-    assert.equal(probe.width, 640);
+    assert.equal(probe.video?.codec, 'h264');
+    assert.equal(probe.audio?.codec, 'aac');
+    assert.equal(probe.video?.width, 640);
     assert.ok(Math.abs(probe.durationSec - resultSec) <= 1, `${probe.durationSec} vs ${resultSec}`);
   });
 
@@ -194,7 +193,7 @@ describe('composite worker with the web source', { skip: SKIP, timeout: 240_000 
     assert.equal(done.error, 'egress process exited unexpectedly (signal SIGKILL)');
     const probe = await probeMedia(done.fileResults[0]?.location ?? '');
     logger.info({ probe }, 'partial web recording');
-    assert.equal(probe.videoCodec, 'h264');
+    assert.equal(probe.video?.codec, 'h264');
     assert.ok(probe.durationSec >= 2, `partial duration ${probe.durationSec}`);
     for (const pgid of groups) {
       assert.throws(() => process.kill(-pgid, 0), { code: 'ESRCH' }, `group ${pgid} left`);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { probeMedia } from '@egress/media/testing';
 import {
   type Config,
   createLogger,
@@ -40,7 +41,6 @@ import {
   waitForResult,
   waitForStatus,
 } from './testing/job-driver.js';
-import { probeMedia } from './testing/probe-media.js';
 import { startRtmpServer } from './testing/start-rtmp-server.js';
 import { testEncoding } from './testing/test-encoding.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
@@ -159,9 +159,9 @@ describe('composite worker', () => {
     const probe = await probeMedia(file.location);
     const resultSec = Number(file.duration) / 1e9;
     logger.info({ probe, wallSec, resultSec }, 'recorded file');
-    assert.equal(probe.videoCodec, 'h264');
-    assert.equal(probe.audioCodec, 'aac');
-    assert.equal(probe.width, 320);
+    assert.equal(probe.video?.codec, 'h264');
+    assert.equal(probe.audio?.codec, 'aac');
+    assert.equal(probe.video?.width, 320);
     assert.ok(Math.abs(probe.durationSec - resultSec) <= 1, `${probe.durationSec} vs ${resultSec}`);
     assert.ok(Math.abs(probe.durationSec - wallSec) <= 1.5, `${probe.durationSec} vs ${wallSec}`);
 
@@ -177,7 +177,7 @@ describe('composite worker', () => {
     const live = await readFile(segments.livePlaylistLocation, 'utf8');
     assert.match(live, /#EXT-X-MEDIA-SEQUENCE/);
     const segmentProbe = await probeMedia(join(outDir, 'hls', uris[0] ?? ''));
-    assert.equal(segmentProbe.videoCodec, 'h264');
+    assert.equal(segmentProbe.video?.codec, 'h264');
 
     const images = done.imageResults[0];
     assert.ok(images);
@@ -211,7 +211,7 @@ describe('composite worker', () => {
     assert.ok(file?.location, 'partial file uploaded');
     const probe = await probeMedia(file.location);
     logger.info({ probe }, 'partial file');
-    assert.equal(probe.videoCodec, 'h264');
+    assert.equal(probe.video?.codec, 'h264');
     assert.ok(probe.durationSec >= 2, `partial duration ${probe.durationSec}`);
   });
 
@@ -250,8 +250,8 @@ describe('composite worker streams', () => {
       assert.ok((active.streamResults[0]?.startedAt ?? 0n) > 0n);
       await sleep(2000);
       const probeA = await probeMedia(urlA);
-      assert.equal(probeA.videoCodec, 'h264');
-      assert.equal(probeA.audioCodec, 'aac');
+      assert.equal(probeA.video?.codec, 'h264');
+      assert.equal(probeA.audio?.codec, 'aac');
 
       const added = await sendControl(client, egressId, {
         type: 'update-stream',
@@ -265,7 +265,7 @@ describe('composite worker streams', () => {
         ],
       );
       await sleep(2000);
-      assert.equal((await probeMedia(urlB)).videoCodec, 'h264');
+      assert.equal((await probeMedia(urlB)).video?.codec, 'h264');
 
       const removed = await sendControl(client, egressId, {
         type: 'update-stream',
@@ -284,7 +284,7 @@ describe('composite worker streams', () => {
         [StreamInfo_Status.FINISHED, StreamInfo_Status.FINISHED],
       );
       const file = await probeMedia(done.fileResults[0]?.location ?? '');
-      assert.equal(file.videoCodec, 'h264');
+      assert.equal(file.video?.codec, 'h264');
       assert.ok(file.durationSec >= 4, `file duration ${file.durationSec}`);
     } finally {
       await rtmp.close();
@@ -327,7 +327,7 @@ describe('composite worker stream retries', () => {
       assert.equal(failed.status, EgressStatus.EGRESS_ACTIVE);
       assert.equal(failed.streamResults[0]?.status, StreamInfo_Status.ACTIVE);
       assert.equal(failed.streamResults[0]?.retries, 0);
-      assert.equal((await probeMedia(good)).videoCodec, 'h264');
+      assert.equal((await probeMedia(good)).video?.codec, 'h264');
 
       await sendStop(client, egressId);
       const done = await waitForResult(queue, egressId);
@@ -339,7 +339,7 @@ describe('composite worker stream retries', () => {
       assert.ok((done.segmentResults[0]?.segmentCount ?? 0n) > 5n);
       const file = await probeMedia(done.fileResults[0]?.location ?? '');
       const resultSec = Number(done.fileResults[0]?.duration ?? 0n) / 1e9;
-      assert.equal(file.videoCodec, 'h264');
+      assert.equal(file.video?.codec, 'h264');
       assert.ok(file.durationSec >= 25, `file duration ${file.durationSec}`);
       assert.ok(Math.abs(file.durationSec - resultSec) <= 1, `${file.durationSec} vs ${resultSec}`);
     } finally {
@@ -518,7 +518,7 @@ describe('composite worker process', () => {
       while (Date.now() < deadline && (await hasProcessWith(egressId))) await sleep(200);
       assert.equal(await hasProcessWith(egressId), false, 'egress processes left running');
       const probe = await probeMedia(path);
-      assert.equal(probe.videoCodec, 'h264');
+      assert.equal(probe.video?.codec, 'h264');
       assert.ok(probe.durationSec >= 2, `duration ${probe.durationSec}`);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -18,7 +18,7 @@ import {
   meanVolumeDb,
   parsePlaylist,
   probeMedia,
-} from '../test-support/probe-media.js';
+} from '../testing/probe-media.js';
 import { writeLivePlaylist } from './live-playlist.js';
 import {
   type CompositeOutputPlan,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLogger, DEFAULT_ENCODING, type EncodingSettings } from '@egress/protocol';
-import { meanVolumeDb, parsePlaylist, probeMedia } from '../test-support/probe-media.js';
+import { meanVolumeDb, parsePlaylist, probeMedia } from '../testing/probe-media.js';
 import { type FdEncoder, startFdEncoder } from './fd-encoder.js';
 
 // Real GStreamer and ffprobe. Frames and samples are written as fast as the pipes take them:

@@ -10,8 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, DEFAULT_ENCODING, type EncodingSettings } from '@egress/protocol';
 import { GstProcess } from '../gst/gst-process.js';
-import { ANIMATED_PAGE } from '../test-support/animated-page.js';
-import { decodedVideoFrames, probeMedia } from '../test-support/probe-media.js';
+import { decodedVideoFrames, probeMedia } from '../testing/probe-media.js';
+import { TONE_PAGE } from '../testing/tone-page.js';
 import { startWebSource, type WebSource } from '../web/web-source.js';
 import { planCompositePipeline } from './pipeline-plan.js';
 
@@ -50,7 +50,7 @@ describe('planCompositePipeline MP4 killed under CPU load', {
     root = await mkdtemp(join(tmpdir(), 'mp4-crash-'));
     server = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(ANIMATED_PAGE);
+      res.end(TONE_PAGE);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     source = await startWebSource({

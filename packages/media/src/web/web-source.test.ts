@@ -12,8 +12,8 @@ import { promisify } from 'node:util';
 import { createLogger, DEFAULT_ENCODING, EgressError, GO_MESSAGES } from '@egress/protocol';
 import { planCompositePipeline } from '../composite/pipeline-plan.js';
 import { GstProcess } from '../gst/gst-process.js';
-import { ANIMATED_PAGE } from '../test-support/animated-page.js';
-import { meanVolumeDb, probeMedia } from '../test-support/probe-media.js';
+import { meanVolumeDb, probeMedia } from '../testing/probe-media.js';
+import { TONE_PAGE } from '../testing/tone-page.js';
 import {
   prepareWebSource,
   START_SIGNAL_HINT,
@@ -29,7 +29,7 @@ const HEIGHT = 360;
 const RECORD_MS = 3_000;
 
 const PAGES: Record<string, { status?: number; body: string }> = {
-  '/animated': { body: ANIMATED_PAGE },
+  '/animated': { body: TONE_PAGE },
   '/missing': { status: 404, body: 'not here' },
   '/template-error': { body: '<div class="error">boom</div>' },
   '/late-template-error': {

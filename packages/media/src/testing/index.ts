@@ -1,0 +1,8 @@
+export {
+  decodedVideoFrames,
+  type MediaProbe,
+  meanVolumeDb,
+  parsePlaylist,
+  probeMedia,
+} from './probe-media.js';
+export { TONE_PAGE } from './tone-page.js';
