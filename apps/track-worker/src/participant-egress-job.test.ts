@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  type Config,
-  createEgressInfo,
-  createLogger,
-  type EgressRequest,
-  encodeJobPayload,
-  loadConfig,
-  newEgressId,
-} from '@egress/protocol';
-import { type Bot, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
+import type { EgressRequest } from '@egress/protocol';
+import type { Bot } from '@egress/test-sfu';
 import {
   AudioConfig,
   AudioRoute,
@@ -31,87 +21,33 @@ import {
 import { dispose } from '@livekit/rtc-node';
 import { probeVideoFile } from './testing/probe-video-file.js';
 import { streamCodecs } from './testing/stream-codecs.js';
-import { runTrackEgressJob } from './track-egress-job.js';
+import { startTrackJobHarness, type TrackJobHarness } from './testing/track-job-harness.js';
 
 // Participant jobs end to end in this process: request → validation → naming → the egress →
 // local_output_dir; real test SFU, bots, GStreamer and ffprobe.
-const apiKey = 'participant-job-key';
-const apiSecret = 'participant-job-secret-participant-job-0';
-const logger = createLogger({
-  service: 'track-worker-test',
-  level: process.env.LOG_LEVEL ?? 'silent',
-});
 const encoding = new EncodingOptions({ width: 640, height: 360, framerate: 30, videoBitrate: 800 });
 
 describe('participant egress jobs', { timeout: 180_000 }, () => {
-  let sfu: TestSfu;
-  let root: string;
-  let config: Config;
-  const bots: Bot[] = [];
+  let harness: TrackJobHarness;
 
   before(async () => {
-    sfu = await startTestSfu({ apiKey, apiSecret });
-    root = await mkdtemp(join(tmpdir(), 'participant-job-'));
-    const yaml = [
-      `api_key: ${apiKey}`,
-      `api_secret: ${apiSecret}`,
-      `ws_url: ${sfu.url}`,
-      `local_output_dir: ${join(root, 'out')}`,
-    ].join('\n');
-    config = loadConfig({ EGRESS_CONFIG_BODY: yaml }, { onWarning: () => undefined });
+    harness = await startTrackJobHarness();
   });
 
   after(async () => {
-    for (const bot of bots) await bot.leave();
-    await sfu?.close();
+    await harness?.close();
     await dispose();
-    await rm(root, { recursive: true, force: true });
   });
 
-  /** Runs a request for the bot `identity` in `room` until the bot leaves `recordMs` after ACTIVE. */
+  /** Runs a request until `bot` leaves `recordMs` after the job is ACTIVE. */
   async function runJob(request: EgressRequest, bot: Bot, recordMs: number) {
-    const egressId = newEgressId();
-    const info = createEgressInfo({ egressId, request });
-    const payload = encodeJobPayload({
-      request,
-      info,
-      wsUrl: sfu.url,
-      cpuCost: 0.1,
-      startDeadlineMs: Date.now() + 60_000,
-    });
-    const statuses: EgressStatus[] = [];
-    return {
-      final: await runTrackEgressJob({
-        payload,
-        config,
-        logger,
-        tmpDir: join(root, 'tmp', egressId),
-        trackWaitMs: 10_000,
-        onInfo: async (next) => {
-          if (statuses.at(-1) === next.status) return;
-          statuses.push(next.status);
-          if (next.status === EgressStatus.EGRESS_ACTIVE) {
-            setTimeout(() => void bot.leave(), recordMs);
-          }
-        },
-        onControl: () => () => undefined,
-      }),
-      statuses,
-    };
+    const job = harness.runJob(request);
+    void job.active.then(() => setTimeout(() => void bot.leave(), recordMs));
+    return { final: await job.done, statuses: job.statuses };
   }
 
-  async function startIn(room: string, identity: string): Promise<Bot> {
-    const bot = await startBot({
-      url: sfu.url,
-      apiKey,
-      apiSecret,
-      room,
-      identity,
-      kind: 'audio-video',
-    });
-    bots.push(bot);
-    return bot;
-  }
+  const startIn = (room: string, identity: string): Promise<Bot> =>
+    harness.bot({ room, identity, kind: 'audio-video' });
 
   it('runs a v1 participant request to an MP4 named after the participant', async () => {
     const room = `room-${randomUUID()}`;

@@ -1,26 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import {
-  type Config,
-  type ControlMessage,
-  createEgressInfo,
-  createLogger,
-  type EgressRequest,
-  encodeJobPayload,
-  loadConfig,
-  newEgressId,
-} from '@egress/protocol';
-import { type Bot, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
+import type { EgressRequest } from '@egress/protocol';
 import {
   DirectFileOutput,
-  type EgressInfo,
   EgressStatus,
   EncodingOptions,
   ImageOutput,
@@ -34,15 +22,9 @@ import {
 import { dispose } from '@livekit/rtc-node';
 import { probeVideoFile } from './testing/probe-video-file.js';
 import { startRtmpReceiver, type TestRtmpReceiver } from './testing/start-rtmp-receiver.js';
-import { runTrackEgressJob } from './track-egress-job.js';
+import { startTrackJobHarness, type TrackJobHarness } from './testing/track-job-harness.js';
 
 // Real test SFU and bots, GStreamer, FFmpeg as RTMP server, ffprobe; local_output_dir storage.
-const apiKey = 'track-outputs-key';
-const apiSecret = 'track-outputs-secret-track-outputs-secret';
-const logger = createLogger({
-  service: 'track-worker-test',
-  level: process.env.LOG_LEVEL ?? 'silent',
-});
 
 interface StreamProbe {
   codecs: string[];
@@ -65,97 +47,28 @@ async function probeStream(path: string): Promise<StreamProbe> {
 }
 
 describe('track pool outputs', { timeout: 240_000 }, () => {
-  let sfu: TestSfu;
-  let root: string;
-  let outDir: string;
-  let config: Config;
-  let yaml: string;
-  const bots: Bot[] = [];
+  let harness: TrackJobHarness;
   const receivers: TestRtmpReceiver[] = [];
 
   before(async () => {
-    sfu = await startTestSfu({ apiKey, apiSecret });
-    root = await mkdtemp(join(tmpdir(), 'track-outputs-'));
-    outDir = join(root, 'out');
-    yaml = [
-      `api_key: ${apiKey}`,
-      `api_secret: ${apiSecret}`,
-      `ws_url: ${sfu.url}`,
-      `local_output_dir: ${outDir}`,
-    ].join('\n');
-    config = loadConfig({ EGRESS_CONFIG_BODY: yaml }, { onWarning: () => undefined });
+    harness = await startTrackJobHarness();
   });
 
   after(async () => {
     for (const receiver of receivers) await receiver.close();
-    for (const bot of bots) await bot.leave();
-    await sfu?.close();
+    await harness?.close();
     await dispose();
-    await rm(root, { recursive: true, force: true });
   });
-
-  /** Runs one job in this process; `control` sends it a control message once it is ACTIVE. */
-  function runJob(request: EgressRequest, jobConfig = config) {
-    const egressId = newEgressId();
-    const info = createEgressInfo({ egressId, request });
-    const payload = encodeJobPayload({
-      request,
-      info,
-      wsUrl: sfu.url,
-      cpuCost: 0.1,
-      startDeadlineMs: Date.now() + 60_000,
-    });
-    const statuses: EgressStatus[] = [];
-    let latest: EgressInfo = info;
-    let handler: ((message: ControlMessage) => Promise<EgressInfo>) | undefined;
-    let onActive: () => void = () => {};
-    const active = new Promise<void>((resolve) => {
-      onActive = resolve;
-    });
-    const done = runTrackEgressJob({
-      payload,
-      config: jobConfig,
-      logger,
-      tmpDir: join(root, 'tmp', egressId),
-      trackWaitMs: 10_000,
-      onInfo: async (next) => {
-        latest = next;
-        if (statuses.at(-1) !== next.status) statuses.push(next.status);
-        if (next.status === EgressStatus.EGRESS_ACTIVE) onActive();
-      },
-      onControl: (h) => {
-        handler = h;
-        return () => {
-          handler = undefined;
-        };
-      },
-    });
-    const control = (message: Record<string, unknown>) => {
-      if (!handler) throw new Error('the job has no control handler');
-      return handler({
-        version: 1,
-        requestId: randomUUID(),
-        replyTo: 'test',
-        egressId,
-        ...message,
-      } as ControlMessage);
-    };
-    return { egressId, done, active, statuses, control, latest: () => latest };
-  }
 
   it('encodes a track composite once to HLS, images and RTMP, with UpdateStream', async () => {
     const room = `room-${randomUUID()}`;
-    const bot = await startBot({
-      url: sfu.url,
-      apiKey,
-      apiSecret,
+    const bot = await harness.bot({
       room,
       identity: 'camera',
       kind: 'audio-video',
     });
-    bots.push(bot);
-    const first = await startRtmpReceiver(join(root, 'first.flv'), 'first');
-    const second = await startRtmpReceiver(join(root, 'second.flv'), 'second');
+    const first = await startRtmpReceiver(join(harness.root, 'first.flv'), 'first');
+    const second = await startRtmpReceiver(join(harness.root, 'second.flv'), 'second');
     receivers.push(first, second);
     const request: EgressRequest = {
       case: 'trackComposite',
@@ -179,7 +92,7 @@ describe('track pool outputs', { timeout: 240_000 }, () => {
         streamOutputs: [new StreamOutput({ protocol: StreamProtocol.RTMP, urls: [first.url] })],
       }),
     };
-    const job = runJob(request);
+    const job = harness.runJob(request);
     await job.active;
     const activeAtMs = Date.now();
     await sleep(5000);
@@ -206,24 +119,26 @@ describe('track pool outputs', { timeout: 240_000 }, () => {
     const segments = info.segmentResults[0];
     assert.ok(segments, 'segment results');
     assert.ok(Number(segments.segmentCount) >= 3, `segments: ${segments.segmentCount}`);
-    const playlist = await readFile(join(outDir, 'tc', 'index.m3u8'), 'utf8');
+    const playlist = await readFile(join(harness.outDir, 'tc', 'index.m3u8'), 'utf8');
     assert.match(playlist, /^#EXTM3U/);
     assert.match(playlist, /#EXT-X-ENDLIST/);
     const uris = playlist.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
     assert.equal(uris.length, Number(segments.segmentCount));
-    const live = await readFile(join(outDir, 'tc', 'live.m3u8'), 'utf8');
+    const live = await readFile(join(harness.outDir, 'tc', 'live.m3u8'), 'utf8');
     assert.match(live, /#EXTINF/);
-    const segment = await probeVideoFile(join(outDir, 'tc', uris[1] ?? ''));
+    const segment = await probeVideoFile(join(harness.outDir, 'tc', uris[1] ?? ''));
     assert.equal(segment.codec, 'h264');
     assert.equal(segment.width, 640);
     assert.equal(segment.height, 360);
-    const segmentStreams = await probeStream(join(outDir, 'tc', uris[1] ?? ''));
+    const segmentStreams = await probeStream(join(harness.outDir, 'tc', uris[1] ?? ''));
     assert.deepEqual(segmentStreams.codecs, ['aac', 'h264']);
     const hlsSec = Number(segments.duration) / 1e9;
     assert.ok(Math.abs(hlsSec - recordedSec) < 3, `hls ${hlsSec} s of ${recordedSec} s`);
 
     // images: one every 2 s
-    const images = (await readdir(join(outDir, 'tc', 'img'))).filter((f) => f.endsWith('.jpeg'));
+    const images = (await readdir(join(harness.outDir, 'tc', 'img'))).filter((f) =>
+      f.endsWith('.jpeg'),
+    );
     const imageCount = Number(info.imageResults[0]?.imageCount ?? 0);
     assert.equal(images.length, imageCount);
     const expected = recordedSec / 2;
@@ -247,20 +162,12 @@ describe('track pool outputs', { timeout: 240_000 }, () => {
 
   it('ends LIMIT_REACHED at the segment duration limit with the playlist uploaded', async () => {
     const room = `room-${randomUUID()}`;
-    const bot = await startBot({
-      url: sfu.url,
-      apiKey,
-      apiSecret,
+    const bot = await harness.bot({
       room,
       identity: 'camera',
       kind: 'audio-video',
     });
-    bots.push(bot);
-    const limited = loadConfig(
-      { EGRESS_CONFIG_BODY: `${yaml}\nsession_limits:\n  segment_output_max_duration: 4s` },
-      { onWarning: () => undefined },
-    );
-    const job = runJob(
+    const job = harness.runJob(
       {
         case: 'trackComposite',
         value: new TrackCompositeEgressRequest({
@@ -272,7 +179,7 @@ describe('track pool outputs', { timeout: 240_000 }, () => {
           ],
         }),
       },
-      limited,
+      { configYaml: ['session_limits:', '  segment_output_max_duration: 4s'] },
     );
     const info = await job.done;
     assert.equal(info.status, EgressStatus.EGRESS_LIMIT_REACHED, info.error);
@@ -280,7 +187,7 @@ describe('track pool outputs', { timeout: 240_000 }, () => {
     assert.ok(Number(segments?.segmentCount ?? 0) >= 2, `segments: ${segments?.segmentCount}`);
     assert.ok(segments?.playlistLocation, 'the playlist was uploaded');
     assert.match(
-      await readFile(join(outDir, segments?.playlistName ?? ''), 'utf8'),
+      await readFile(join(harness.outDir, segments?.playlistName ?? ''), 'utf8'),
       /#EXT-X-ENDLIST/,
     );
     assert.ok(info.manifestLocation, 'the manifest was uploaded');
@@ -288,10 +195,7 @@ describe('track pool outputs', { timeout: 240_000 }, () => {
 
   it('records a video track to WebM/VP8 when the file name asks for .webm', async () => {
     const room = `room-${randomUUID()}`;
-    const bot = await startBot({
-      url: sfu.url,
-      apiKey,
-      apiSecret,
+    const bot = await harness.bot({
       room,
       identity: 'camera',
       kind: 'video',
@@ -299,7 +203,6 @@ describe('track pool outputs', { timeout: 240_000 }, () => {
       height: 240,
       fps: 30,
     });
-    bots.push(bot);
     const request: EgressRequest = {
       case: 'track',
       value: new TrackEgressRequest({
@@ -311,7 +214,7 @@ describe('track pool outputs', { timeout: 240_000 }, () => {
         },
       }),
     };
-    const job = runJob(request);
+    const job = harness.runJob(request);
     await job.active;
     const activeAtMs = Date.now();
     await sleep(6000);
@@ -321,7 +224,7 @@ describe('track pool outputs', { timeout: 240_000 }, () => {
     assert.equal(info.status, EgressStatus.EGRESS_COMPLETE, info.error);
     const file = info.fileResults[0];
     assert.ok(file?.filename.endsWith('.webm'), file?.filename);
-    const probe = await probeVideoFile(join(outDir, file?.filename ?? ''));
+    const probe = await probeVideoFile(join(harness.outDir, file?.filename ?? ''));
     assert.equal(probe.codec, 'vp8');
     assert.equal(probe.width, 320);
     assert.equal(probe.height, 240);
