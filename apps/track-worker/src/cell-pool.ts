@@ -181,7 +181,12 @@ export class CellPool implements EgressHost {
       execArgv: loaderExecArgv(),
       serialization: 'advanced',
       // The cell logs at the worker's level (its own root logger, JSON lines on the same stdout).
-      env: { ...process.env, LOG_LEVEL: this.#options.logger.level },
+      // rtc-node's own logger runs at debug unless NODE_ENV is production (then info).
+      env: {
+        ...process.env,
+        LOG_LEVEL: this.#options.logger.level,
+        NODE_ENV: process.env.NODE_ENV ?? 'production',
+      },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const cell: Cell = {
