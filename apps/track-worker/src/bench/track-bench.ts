@@ -2,8 +2,9 @@
  * The measurements of bench/track.ts: CPU per track egress (audio to OGG, audio to a WebSocket,
  * 720p30 video to MP4) and whether N concurrent audio egresses hold real time, through the real
  * code path (`runTrackEgress` in cell-like child processes of up to 10 egresses, one
- * `gst-launch-1.0` encoder child each) against the test SFU and its bots. Must run inside the
- * network namespace (scripts/netns-run).
+ * `gst-launch-1.0` encoder child each) against the test SFU and its bots, which run in a child
+ * process of their own (./track-bench-source.ts). Must run inside the network namespace
+ * (scripts/netns-run).
  */
 import { execFile, fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -15,10 +16,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ProcessUsage } from '@egress/protocol';
-import { type Bot, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
-import { dispose } from '@livekit/rtc-node';
 import { WebSocketServer } from 'ws';
 import { probeVideoFile } from '../testing/probe-video-file.js';
+import type { VideoSenderStats } from './track-bench-source.js';
 
 const run = promisify(execFile);
 const apiKey = 'track-bench-key';
@@ -51,9 +51,9 @@ export interface TrackBenchRow {
   /** Egresses that ended COMPLETE. */
   complete: number;
   /**
-   * Cores the bench process itself used over the window: the test SFU (werift, forwarding and
-   * encrypting every packet in JavaScript) and the bots. When it nears one core, gaps in the
-   * outputs are the SFU's, not the egresses'.
+   * Cores the source process (./track-bench-source.ts) used over the window: the test SFU
+   * (werift, forwarding and encrypting every packet in JavaScript) and the bots. When it nears one
+   * core, gaps in the outputs are the SFU's, not the egresses'.
    */
   sfuCores: number;
   /** With `checkRealTime`: egresses whose file holds the tone for ≥ 98 % of the wall clock. */
@@ -89,9 +89,7 @@ interface CellResult {
 
 /** Runs the cases one after another and returns a row for each. */
 export async function runTrackBench(options: TrackBenchOptions): Promise<TrackBenchRow[]> {
-  const sfu = await startTestSfu({ apiKey, apiSecret });
-  const room = `bench-${process.pid}`;
-  const bots: Bot[] = [];
+  const source = await startSource();
   const dir = await mkdtemp(join(tmpdir(), 'track-bench-'));
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await once(wss, 'listening');
@@ -100,68 +98,101 @@ export async function runTrackBench(options: TrackBenchOptions): Promise<TrackBe
   const wsUrl = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/pcm`;
   const rows: TrackBenchRow[] = [];
   try {
-    const audio = await startBot({
-      url: sfu.url,
-      apiKey,
-      apiSecret,
-      room,
-      identity: 'tone',
-      kind: 'audio',
-    });
-    bots.push(audio);
-    let video: Bot | undefined;
+    let videoSid: string | undefined;
     for (const c of options.cases) {
-      if (c.media === 'video' && !video) {
-        video = await startBot({
-          url: sfu.url,
-          apiKey,
-          apiSecret,
-          room,
-          identity: 'video-720p30',
-          kind: 'video',
-          width: 1280,
-          height: 720,
-          fps: 30,
-        });
-        bots.push(video);
-      }
-      const trackId = (c.media === 'video' ? video?.publications.video : audio.publications.audio)
-        ?.sid;
+      if (c.media === 'video') videoSid ??= await source.startVideo(1280, 720, 30);
+      const trackId = c.media === 'video' ? videoSid : source.audioSid;
       if (!trackId) throw new Error(`no ${c.media} track to record`);
-      const row = await measureCase(c, { sfu, room, trackId, dir, wsUrl, options });
+      const row = await measureCase(c, { source, trackId, dir, wsUrl, options });
       rows.push(row);
       options.onRow?.(row);
     }
   } finally {
-    for (const bot of bots) await bot.leave();
     wss.close();
-    await sfu.close();
-    await dispose();
+    await source.stop();
     await rm(dir, { recursive: true, force: true });
   }
   return rows;
 }
 
+interface Source {
+  url: string;
+  room: string;
+  audioSid?: string;
+  pid: number;
+  startVideo(width: number, height: number, fps: number): Promise<string | undefined>;
+  senderStats(): Promise<VideoSenderStats | undefined>;
+  stop(): Promise<void>;
+}
+
+/** Forks ./track-bench-source.ts (the SFU and its bots) and waits for its tone track. */
+async function startSource(): Promise<Source> {
+  const room = `bench-${process.pid}`;
+  const child = fork(childEntry('track-bench-source'), [], {
+    execArgv: process.execArgv,
+    env: { ...process.env, BENCH_API_KEY: apiKey, BENCH_API_SECRET: apiSecret, BENCH_ROOM: room },
+  });
+  const reply = <T>(type: string) =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (m: { type: string } & T) => {
+        if (m.type !== type) return;
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        resolve(m);
+      };
+      const onExit = (code: number | null) =>
+        reject(new Error(`track bench source exited (${code}) before '${type}'`));
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+    });
+  const ready = await reply<{ url: string; audioSid?: string }>('ready');
+  return {
+    url: ready.url,
+    room,
+    audioSid: ready.audioSid,
+    pid: child.pid ?? 0,
+    async startVideo(width, height, fps) {
+      const answer = reply<{ videoSid?: string }>('video');
+      child.send({ type: 'video', width, height, fps });
+      return (await answer).videoSid;
+    },
+    async senderStats() {
+      const answer = reply<{ stats?: VideoSenderStats }>('sender-stats');
+      child.send({ type: 'sender-stats' });
+      return (await answer).stats;
+    },
+    async stop() {
+      const exited = once(child, 'exit');
+      child.send({ type: 'stop' });
+      await Promise.race([exited, sleep(10_000).then(() => child.kill('SIGKILL'))]);
+    },
+  };
+}
+
+/** A sibling child entry, as .ts under tsx, as .js once built. */
+function childEntry(name: string): string {
+  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  return fileURLToPath(new URL(`./${name}.${ext}`, import.meta.url));
+}
+
 async function measureCase(
   c: TrackBenchCase,
   ctx: {
-    sfu: TestSfu;
-    room: string;
+    source: Source;
     trackId: string;
     dir: string;
     wsUrl: string;
     options: TrackBenchOptions;
   },
 ): Promise<TrackBenchRow> {
-  const isTs = import.meta.url.endsWith('.ts');
-  const entry = fileURLToPath(new URL(`./track-bench-cell.${isTs ? 'ts' : 'js'}`, import.meta.url));
+  const entry = childEntry('track-bench-cell');
   const cells = [];
   for (let left = c.count; left > 0; left -= PER_CELL) {
     const n = Math.min(PER_CELL, left);
     const child = fork(
       entry,
       [
-        ...[ctx.sfu.url, ctx.room, ctx.trackId, c.output, String(n), ctx.dir],
+        ...[ctx.source.url, ctx.source.room, ctx.trackId, c.output, String(n), ctx.dir],
         String(c.frameSizeMs ?? 60),
         ctx.wsUrl,
       ],
@@ -189,12 +220,12 @@ async function measureCase(
   const roots = cells.map((cell) => cell.child.pid ?? 0);
   const trees = new ProcessUsage({ select: 'tree' });
   await trees.sample(roots);
-  const sfuBefore = process.cpuUsage();
-  const windowStartMs = performance.now();
+  const sources = new ProcessUsage({ select: 'tree' });
+  await sources.sample([ctx.source.pid]);
   await sleep((ctx.options.windowSec ?? 15) * 1000);
   const usage = [...(await trees.sample(roots)).byLeader.values()];
-  const sfu = process.cpuUsage(sfuBefore);
-  const sfuCores = (sfu.user + sfu.system) / 1000 / (performance.now() - windowStartMs);
+  const sfuCores = (await sources.sample([ctx.source.pid])).byLeader.get(ctx.source.pid)?.cpu ?? 0;
+  const sender = c.media === 'video' ? await ctx.source.senderStats() : undefined;
   for (const cell of cells) cell.child.send('stop');
   const results = (await Promise.all(cells.map((cell) => cell.done))).flat();
   const cores = usage.reduce((sum, tree) => sum + tree.cpu, 0);
@@ -226,6 +257,9 @@ async function measureCase(
   if (c.media === 'video' && firstPath) {
     const probe = await probeVideoFile(firstPath);
     row.videoFormat = `${probe.width}x${probe.height}@${(probe.frames / probe.durationSec).toFixed(1)}`;
+    if (sender) {
+      row.videoFormat += ` (sent ${sender.width}x${sender.height}@${sender.fps.toFixed(0)}, limited by ${sender.limitation}, ${sender.resolutionChanges} size changes, target ${sender.targetKbps.toFixed(0)} kbps)`;
+    }
   }
   for (const r of results) if (r.path) await rm(r.path, { force: true });
   return row;
