@@ -11,32 +11,53 @@ import {
   EgressStatus,
   EncodedFileOutput,
   EncodedFileType,
-  EncodingOptions,
+  ParticipantEgressRequest,
   RoomCompositeEgressRequest,
+  TrackCompositeEgressRequest,
   TrackEgressRequest,
+  WebEgressRequest,
 } from 'livekit-server-sdk';
 import { DEMO_API_KEY, DEMO_API_SECRET, type EgressStack } from '../demo/egress-stack.js';
 import { getEgress, statusName } from '../demo/egress-watch.js';
 import { type OutputExpectation, outputMismatches } from '../demo/expectations.js';
+import { type PcmReceiver, startPcmReceiver } from '../demo/pcm-receiver.js';
 import { probeOutput } from '../demo/probe-output.js';
 import { flowSkipReason } from './flow-env.js';
 import { FlowRuns } from './flow-runs.js';
 import { type FlowStack, startFlowStack } from './flow-stack.js';
+import { type LayoutPageServer, startLayoutPageServer } from './layout-page-server.js';
 import { durationMismatch } from './record-egress.js';
+import {
+  COMPOSITE_MEDIA,
+  fileLocation,
+  REQUEST_TYPE_BOTS,
+  REQUEST_TYPE_CPU_COST,
+  SMALL_ENCODING,
+  savedPcmOutput,
+  templateStartRequest,
+  WEBSOCKET_PCM,
+} from './request-types.js';
 
-// The psrpc door against the whole system: the bridge's FakeLivekitServer plays livekit-server
-// over the same Redis (StartEgress with livekit-server's claim selection, ListActiveEgress,
-// StopEgress on topic = egress id, and the IOInfo service the bridge reports to), while the real
-// bridge and workers run as child processes with the test SFU and a bot. This file has a Redis of
-// its own: psrpc is Redis pub/sub, which every database shares, and no other bridge may claim.
+// Every request type through the psrpc door against the whole system: the bridge's
+// FakeLivekitServer plays livekit-server over the same Redis (StartEgress with livekit-server's
+// claim selection, ListActiveEgress, StopEgress on topic = egress id, and the IOInfo service the
+// bridge reports to), while the real bridge and workers run as child processes with the test SFU
+// and two bots. The egresses run at once, as in the Twirp flow file, to keep the wall time low.
+// This file has a Redis of its own: psrpc is Redis pub/sub, which every database shares, and no
+// other bridge may claim.
 const ROOM = 'e2e-psrpc-door';
+const ROOM_ID = 'RM_e2e';
 const RECORD_SEC = 4;
 const logger = createLogger({ service: 'e2e-psrpc', level: process.env.LOG_LEVEL ?? 'silent' });
 
-/** One egress livekit-server asks for, and what its file must be. */
+/** One egress livekit-server asks for, and what its output must be. */
 interface PsrpcFlow {
   name: string;
+  /** Its room; a web egress has none (nor a room id). */
+  room: string;
   request: (stack: EgressStack) => RpcStartEgressRequest['request'];
+  /** Where the output can be probed once it ended. */
+  outputPath: (ended: EgressInfo) => Promise<string>;
   want: OutputExpectation;
 }
 
@@ -51,6 +72,7 @@ interface PsrpcRun {
   calls: IoInfoCall[];
   activeIdsAfter: string[];
   stopAfterEnd: unknown;
+  outputPath: string;
   /** The same egress as the Twirp door lists it (one state behind both doors). */
   twirpInfo: EgressInfo;
 }
@@ -62,29 +84,85 @@ describe('the psrpc door with livekit-server played by the fake', {
   let flowStack: FlowStack | undefined;
   let stack: EgressStack | undefined;
   let fake: FakeLivekitServer | undefined;
+  let page: LayoutPageServer | undefined;
+  let pcm: PcmReceiver | undefined;
   const runs = new FlowRuns<PsrpcRun>();
 
+  const fileOutput = (filepath: string) =>
+    new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath });
+  const advanced = { case: 'advanced', value: SMALL_ENCODING } as const;
   const flows: PsrpcFlow[] = [
     {
       name: 'room composite',
+      room: ROOM,
       request: () => ({
         case: 'roomComposite',
         value: new RoomCompositeEgressRequest({
           roomName: ROOM,
           layout: 'grid-dark',
-          options: {
-            case: 'advanced',
-            value: new EncodingOptions({ width: 640, height: 360, framerate: 30 }),
-          },
-          fileOutputs: [
-            new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'rc.mp4' }),
-          ],
+          options: advanced,
+          fileOutputs: [fileOutput('rc.mp4')],
         }),
       }),
-      want: { videoCodec: 'h264', audioCodec: 'aac', width: 640, height: 360 },
+      outputPath: fileLocation,
+      want: COMPOSITE_MEDIA,
     },
     {
-      name: 'track',
+      name: 'web',
+      room: '',
+      request: () => ({
+        case: 'web',
+        value: new WebEgressRequest({
+          url: page?.url ?? '',
+          awaitStartSignal: true,
+          options: advanced,
+          fileOutputs: [fileOutput('web.mp4')],
+        }),
+      }),
+      outputPath: fileLocation,
+      want: COMPOSITE_MEDIA,
+    },
+    {
+      name: 'v2 StartEgress from a template source',
+      room: ROOM,
+      request: () => ({ case: 'egress', value: templateStartRequest(ROOM, 'v2.mp4') }),
+      outputPath: fileLocation,
+      want: COMPOSITE_MEDIA,
+    },
+    {
+      name: 'track composite',
+      room: ROOM,
+      request: (s) => ({
+        case: 'trackComposite',
+        value: new TrackCompositeEgressRequest({
+          roomName: ROOM,
+          audioTrackId: s.bots[0]?.publications.audio?.sid ?? '',
+          videoTrackId: s.bots[0]?.publications.video?.sid ?? '',
+          options: advanced,
+          fileOutputs: [fileOutput('tc.mp4')],
+        }),
+      }),
+      outputPath: fileLocation,
+      want: COMPOSITE_MEDIA,
+    },
+    {
+      name: 'participant',
+      room: ROOM,
+      request: () => ({
+        case: 'participant',
+        value: new ParticipantEgressRequest({
+          roomName: ROOM,
+          identity: 'bob',
+          options: advanced,
+          fileOutputs: [fileOutput('bob.mp4')],
+        }),
+      }),
+      outputPath: fileLocation,
+      want: COMPOSITE_MEDIA,
+    },
+    {
+      name: 'track to a file',
+      room: ROOM,
       request: (s) => ({
         case: 'track',
         value: new TrackEgressRequest({
@@ -93,7 +171,25 @@ describe('the psrpc door with livekit-server played by the fake', {
           output: { case: 'file', value: new DirectFileOutput({ filepath: 'track.ogg' }) },
         }),
       }),
+      outputPath: fileLocation,
       want: { audioCodec: 'opus', minMeanVolumeDb: -50 },
+    },
+    {
+      name: 'track to a websocket',
+      room: ROOM,
+      request: (s) => ({
+        case: 'track',
+        value: new TrackEgressRequest({
+          roomName: ROOM,
+          trackId: s.bots[1]?.publications.audio?.sid ?? '',
+          output: { case: 'websocketUrl', value: pcm?.url ?? '' },
+        }),
+      }),
+      outputPath: () => {
+        assert.ok(pcm && flowStack);
+        return savedPcmOutput(pcm, flowStack.outputDir);
+      },
+      want: WEBSOCKET_PCM,
     },
   ];
 
@@ -111,7 +207,7 @@ describe('the psrpc door with livekit-server played by the fake', {
     const started = await f.startEgress(
       new RpcStartEgressRequest({
         egressId,
-        roomId: 'RM_e2e',
+        roomId: flow.room ? ROOM_ID : '',
         token: await mintEgressToken({
           apiKey: DEMO_API_KEY,
           apiSecret: DEMO_API_SECRET,
@@ -147,21 +243,25 @@ describe('the psrpc door with livekit-server played by the fake', {
       calls: f.ioInfoCalls.filter((c) => c.info.egressId === egressId),
       activeIdsAfter: await activeIds(),
       stopAfterEnd,
+      outputPath: await flow.outputPath(ended),
       twirpInfo: await getEgress(s.client, egressId),
     };
   }
 
   before(async () => {
     redis = await startTestRedis();
+    page = await startLayoutPageServer();
+    pcm = await startPcmReceiver();
     const { hostname, port } = new URL(redis.url);
     flowStack = await startFlowStack({
       redisAddress: `${hostname}:${port}`,
       room: ROOM,
-      bots: [{ identity: 'alice', kind: 'audio-video', toneHz: 440 }],
+      bots: REQUEST_TYPE_BOTS,
       // A loaded test machine may have no worker with idle CPU at the instant of the claim
       // (seen: no claim for the track egress, "no response from servers"); then the bridge
       // still claims, low, and the job waits in its queue, as for a pool scaling from zero.
-      config: { queued_start_affinity: '0.1' },
+      // The Chromium egresses beyond the CPU budget wait in the queue the same way.
+      config: { queued_start_affinity: '0.1', cpu_cost: REQUEST_TYPE_CPU_COST },
     });
     stack = flowStack.stack;
     fake = new FakeLivekitServer({ redis: redis.url, logger });
@@ -173,6 +273,8 @@ describe('the psrpc door with livekit-server played by the fake', {
     await fake?.close();
     await flowStack?.close(runs.hasFailure);
     await redis?.close();
+    await pcm?.close();
+    await page?.close();
   });
 
   const runOf = (name: string) => runs.get(name);
@@ -183,7 +285,8 @@ describe('the psrpc door with livekit-server played by the fake', {
         const run = runOf(flow.name);
         assert.equal(run.started.egressId, run.egressId);
         assert.equal(statusName(run.started.status), 'EGRESS_STARTING');
-        assert.equal(run.started.roomId, 'RM_e2e');
+        assert.equal(run.started.roomId, flow.room ? ROOM_ID : '');
+        assert.equal(run.started.roomName, flow.room);
       });
 
       it('reports CreateEgress first, then UpdateEgress up to COMPLETE, to IOInfo', () => {
@@ -218,11 +321,10 @@ describe('the psrpc door with livekit-server played by the fake', {
         assert.equal((stopAfterEnd as Error & { code?: string }).code, 'unavailable');
       });
 
-      it('writes the expected file, as long as it reports', async () => {
+      it('writes the expected media, as long as it reports', async () => {
         const run = runOf(flow.name);
-        const path = run.ended.fileResults[0]?.location ?? '';
-        const probe = await probeOutput(path);
-        assert.deepEqual(outputMismatches(probe, flow.want), [], path);
+        const probe = await probeOutput(run.outputPath);
+        assert.deepEqual(outputMismatches(probe, flow.want), [], run.outputPath);
         assert.equal(durationMismatch(probe.durationSec, run.ended, run.recordedSec), undefined);
       });
     });

@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   DirectFileOutput,
   type EgressInfo,
   EncodedFileOutput,
   EncodedFileType,
-  EncodingOptions,
-  FileOutput,
-  Output,
-  StartEgressRequest,
-  TemplateSource,
 } from 'livekit-server-sdk';
 import type { EgressStack } from '../demo/egress-stack.js';
 import { getEgress, statusName } from '../demo/egress-watch.js';
@@ -22,6 +16,16 @@ import { FlowRuns } from './flow-runs.js';
 import { type FlowStack, startFlowStack } from './flow-stack.js';
 import { type LayoutPageServer, startLayoutPageServer } from './layout-page-server.js';
 import { durationMismatch, type RecordedEgress, recordEgress } from './record-egress.js';
+import {
+  COMPOSITE_MEDIA,
+  fileLocation,
+  REQUEST_TYPE_BOTS,
+  REQUEST_TYPE_CPU_COST,
+  SMALL_ENCODING,
+  savedPcmOutput,
+  templateStartRequest,
+  WEBSOCKET_PCM,
+} from './request-types.js';
 
 // Every request type through the Twirp door with livekit-server-sdk's EgressClient, against the
 // whole system as child processes (test SFU with bots, bridge, composite and track workers):
@@ -30,22 +34,6 @@ import { durationMismatch, type RecordedEgress, recordEgress } from './record-eg
 const ROOM = 'e2e-twirp-requests';
 const REDIS_DB = 16;
 const RECORD_SEC = 4;
-const SMALL = new EncodingOptions({
-  width: 640,
-  height: 360,
-  framerate: 30,
-  videoBitrate: 1200,
-  audioBitrate: 96,
-  audioFrequency: 48_000,
-});
-
-/** Every composite output: H.264 and AAC, with the bots' or the page's tone in it. */
-const COMPOSITE_MEDIA: OutputExpectation = {
-  videoCodec: 'h264',
-  audioCodec: 'aac',
-  minMeanVolumeDb: -50,
-};
-
 /** One request type's run, and what its output must be. */
 interface Flow {
   name: string;
@@ -65,10 +53,6 @@ interface FlowRun {
   listedAfter: { byId: EgressInfo; inRoom: string[]; activeInRoom: string[] };
   secondStop: unknown;
   outputPath: string;
-}
-
-function fileLocation(ended: EgressInfo): Promise<string> {
-  return Promise.resolve(ended.fileResults[0]?.location ?? '');
 }
 
 async function listedIds(stack: EgressStack, room: string, active: boolean): Promise<string[]> {
@@ -91,10 +75,10 @@ describe('every request type through the Twirp door', { skip: flowSkipReason() }
         s.client.startRoomCompositeEgress(
           ROOM,
           { file: new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'room.mp4' }) },
-          { layout: 'grid-dark', encodingOptions: SMALL },
+          { layout: 'grid-dark', encodingOptions: SMALL_ENCODING },
         ),
       outputPath: fileLocation,
-      want: { ...COMPOSITE_MEDIA, width: 640, height: 360 },
+      want: COMPOSITE_MEDIA,
     },
     {
       name: 'web',
@@ -103,32 +87,17 @@ describe('every request type through the Twirp door', { skip: flowSkipReason() }
         s.client.startWebEgress(
           page?.url ?? '',
           { file: new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'web.mp4' }) },
-          { encodingOptions: SMALL, awaitStartSignal: true },
+          { encodingOptions: SMALL_ENCODING, awaitStartSignal: true },
         ),
       outputPath: fileLocation,
-      want: { ...COMPOSITE_MEDIA, width: 640, height: 360 },
+      want: COMPOSITE_MEDIA,
     },
     {
       name: 'v2 StartEgress from a template source',
       room: ROOM,
-      start: (s) =>
-        s.client.startEgress(
-          new StartEgressRequest({
-            roomName: ROOM,
-            source: { case: 'template', value: new TemplateSource({ layout: 'speaker-light' }) },
-            encoding: { case: 'advanced', value: SMALL },
-            outputs: [
-              new Output({
-                config: {
-                  case: 'file',
-                  value: new FileOutput({ fileType: EncodedFileType.MP4, filepath: 'v2.mp4' }),
-                },
-              }),
-            ],
-          }),
-        ),
+      start: (s) => s.client.startEgress(templateStartRequest(ROOM, 'v2.mp4')),
       outputPath: fileLocation,
-      want: { ...COMPOSITE_MEDIA, width: 640, height: 360 },
+      want: COMPOSITE_MEDIA,
     },
     {
       name: 'track composite',
@@ -140,11 +109,11 @@ describe('every request type through the Twirp door', { skip: flowSkipReason() }
           {
             audioTrackId: s.bots[0]?.publications.audio?.sid ?? '',
             videoTrackId: s.bots[0]?.publications.video?.sid ?? '',
-            encodingOptions: SMALL,
+            encodingOptions: SMALL_ENCODING,
           },
         ),
       outputPath: fileLocation,
-      want: { ...COMPOSITE_MEDIA, width: 640, height: 360 },
+      want: COMPOSITE_MEDIA,
     },
     {
       name: 'participant',
@@ -154,10 +123,10 @@ describe('every request type through the Twirp door', { skip: flowSkipReason() }
           ROOM,
           'bob',
           { file: new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'bob.mp4' }) },
-          { encodingOptions: SMALL },
+          { encodingOptions: SMALL_ENCODING },
         ),
       outputPath: fileLocation,
-      want: { ...COMPOSITE_MEDIA, width: 640, height: 360 },
+      want: COMPOSITE_MEDIA,
     },
     {
       name: 'track to a file',
@@ -176,13 +145,11 @@ describe('every request type through the Twirp door', { skip: flowSkipReason() }
       room: ROOM,
       start: (s) =>
         s.client.startTrackEgress(ROOM, pcm?.url ?? '', s.bots[1]?.publications.audio?.sid ?? ''),
-      outputPath: async () => {
-        const wav = join(flowStack?.outputDir ?? '', 'track.wav');
-        await pcm?.ended();
-        await pcm?.save(wav);
-        return wav;
+      outputPath: () => {
+        assert.ok(pcm && flowStack);
+        return savedPcmOutput(pcm, flowStack.outputDir);
       },
-      want: { sampleRate: 48_000, channels: 2, minMeanVolumeDb: -50 },
+      want: WEBSOCKET_PCM,
     },
   ];
 
@@ -220,22 +187,8 @@ describe('every request type through the Twirp door', { skip: flowSkipReason() }
     flowStack = await startFlowStack({
       redisDb: REDIS_DB,
       room: ROOM,
-      bots: [
-        { identity: 'alice', kind: 'audio-video', toneHz: 440 },
-        { identity: 'bob', kind: 'audio-video', toneHz: 660 },
-      ],
-      // Two cores: one CPU per Chromium egress, so two of the three run at once and the third
-      // waits in the queue for a free slot; the four SDK egresses fit the track worker at once.
-      config: {
-        cpu_cost: `{ ${[
-          'max_cpu_utilization: 1',
-          'room_composite_cpu_cost: 1',
-          'web_cpu_cost: 1',
-          'participant_cpu_cost: 0.25',
-          'track_composite_cpu_cost: 0.25',
-          'track_cpu_cost: 0.25',
-        ].join(', ')} }`,
-      },
+      bots: REQUEST_TYPE_BOTS,
+      config: { cpu_cost: REQUEST_TYPE_CPU_COST },
     });
     stack = flowStack.stack;
     await runs.runAll(flows, runFlow);
