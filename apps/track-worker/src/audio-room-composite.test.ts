@@ -1,18 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  createLogger,
-  DEFAULT_ENCODING,
-  END_REASONS,
-  GO_MESSAGES,
-  mintEgressToken,
-  newEgressId,
-} from '@egress/protocol';
-import { type Bot, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
+import { createLogger, DEFAULT_ENCODING, END_REASONS, GO_MESSAGES } from '@egress/protocol';
 import { AudioMixing } from '@livekit/protocol';
 import { dispose } from '@livekit/rtc-node';
 import { runAudioRoomComposite } from './audio-room-composite.js';
@@ -20,9 +10,8 @@ import { pcmSinkOf } from './audio-room-composite-job.js';
 import { startAvEncoder } from './av-encoder.js';
 import { bandVolumeDb } from './testing/band-volume.js';
 import { probeAudioFile } from './testing/probe-audio-file.js';
+import { type SfuHarness, startSfuHarness } from './testing/sfu-harness.js';
 
-const apiKey = 'audio-room-key';
-const apiSecret = 'audio-room-secret-audio-room-secret-0';
 const logger = createLogger({
   service: 'track-worker-test',
   level: process.env.LOG_LEVEL ?? 'silent',
@@ -43,45 +32,28 @@ const EARLY_HZ = 440;
 const LATE_HZ = 1500;
 
 describe('runAudioRoomComposite', { timeout: 180_000 }, () => {
-  let sfu: TestSfu;
-  let dir: string;
-  const bots: Bot[] = [];
+  let harness: SfuHarness;
 
   before(async () => {
-    sfu = await startTestSfu({ apiKey, apiSecret });
-    dir = await mkdtemp(join(tmpdir(), 'audio-room-'));
+    harness = await startSfuHarness('audio-room');
   });
 
   after(async () => {
-    for (const bot of bots) await bot.leave();
-    await sfu.close();
+    await harness?.close();
     await dispose();
-    await rm(dir, { recursive: true, force: true });
   });
 
-  const tokenFor = (room: string) =>
-    mintEgressToken({ apiKey, apiSecret, egressId: newEgressId(), roomName: room });
-  const botIn = async (room: string, identity: string, toneHz: number) => {
-    const bot = await startBot({
-      url: sfu.url,
-      apiKey,
-      apiSecret,
-      room,
-      identity,
-      kind: 'audio',
-      toneHz,
-    });
-    bots.push(bot);
-    return bot;
-  };
+  const tokenFor = (room: string) => harness.token(room);
+  const botIn = (room: string, identity: string, toneHz: number) =>
+    harness.bot({ room, identity, kind: 'audio', toneHz });
 
   it('mixes two tone bots, one joining late, to OGG until the room closes', async () => {
     const room = `room-${randomUUID()}`;
     await botIn(room, 'early', EARLY_HZ);
-    const localPath = join(dir, 'room.ogg');
+    const localPath = join(harness.dir, 'room.ogg');
     let lateJoinedAtMs = 0;
     const result = await runAudioRoomComposite({
-      wsUrl: sfu.url,
+      wsUrl: harness.sfu.url,
       token: await tokenFor(room),
       logger,
       startSink: () => oggSink(localPath),
@@ -89,7 +61,7 @@ describe('runAudioRoomComposite', { timeout: 180_000 }, () => {
         setTimeout(() => {
           lateJoinedAtMs = Date.now();
           void botIn(room, 'late', LATE_HZ).then(() =>
-            setTimeout(() => void sfu.rooms.delete(room), 4000),
+            setTimeout(() => void harness.sfu.rooms.delete(room), 4000),
           );
         }, 3000);
       },
@@ -136,10 +108,10 @@ describe('runAudioRoomComposite', { timeout: 180_000 }, () => {
     const room = `room-${randomUUID()}`;
     await botIn(room, 'first', EARLY_HZ);
     await botIn(room, 'second', LATE_HZ);
-    const localPath = join(dir, 'alternate.ogg');
+    const localPath = join(harness.dir, 'alternate.ogg');
     const controller = new AbortController();
     const result = await runAudioRoomComposite({
-      wsUrl: sfu.url,
+      wsUrl: harness.sfu.url,
       token: await tokenFor(room),
       logger,
       signal: controller.signal,
@@ -166,13 +138,13 @@ describe('runAudioRoomComposite', { timeout: 180_000 }, () => {
     let isSinkStarted = false;
     setTimeout(() => controller.abort(), 1500);
     const result = await runAudioRoomComposite({
-      wsUrl: sfu.url,
+      wsUrl: harness.sfu.url,
       token: await tokenFor(room),
       logger,
       signal: controller.signal,
       startSink: () => {
         isSinkStarted = true;
-        return oggSink(join(dir, 'never.ogg'));
+        return oggSink(join(harness.dir, 'never.ogg'));
       },
     });
     assert.deepEqual(

@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createLogger } from '@egress/protocol';
-import { type Bot, startTestSfu, type TestSfu } from '@egress/test-sfu';
 import { dispose } from '@livekit/rtc-node';
 import { measureAvOffset } from './testing/measure-av-offset.js';
 import { probeVideoFile } from './testing/probe-video-file.js';
 import { recordSyncBot } from './testing/record-sync-bot.js';
+import { type SfuHarness, startSfuHarness } from './testing/sfu-harness.js';
 import { streamCodecs } from './testing/stream-codecs.js';
 
-const apiKey = 'av-sync-key';
-const apiSecret = 'av-sync-secret-av-sync-secret-av-sync-00';
-const logger = createLogger({
-  service: 'track-worker-test',
-  level: process.env.LOG_LEVEL ?? 'silent',
-});
 // Beyond ~100 ms viewers notice lip sync errors (ITU-R BT.1359: +45/-125 ms detectable).
 const MAX_OFFSET_MS = 100;
 // Fresh rooms to try: a stall of this shared machine can grow rtc-node's audio jitter buffer by
@@ -26,20 +16,15 @@ const ATTEMPTS = 3;
 const RECORD_MS = 7000;
 
 describe('A/V sync of SDK egress outputs (sync bot)', { timeout: 300_000 }, () => {
-  let sfu: TestSfu;
-  let dir: string;
-  const bots: Bot[] = [];
+  let harness: SfuHarness;
 
   before(async () => {
-    sfu = await startTestSfu({ apiKey, apiSecret });
-    dir = await mkdtemp(join(tmpdir(), 'av-egress-sync-'));
+    harness = await startSfuHarness('av-egress-sync');
   });
 
   after(async () => {
-    for (const bot of bots) await bot.leave();
-    await sfu.close();
+    await harness?.close();
     await dispose();
-    await rm(dir, { recursive: true, force: true });
   });
 
   /** One recording of the sync bot in a fresh room: its A/V offset, and its length vs the wall. */
@@ -47,14 +32,10 @@ describe('A/V sync of SDK egress outputs (sync bot)', { timeout: 300_000 }, () =
     kind: 'track-composite' | 'participant',
   ): Promise<{ offsetMs: number; detail: string }> {
     const { result, localPath } = await recordSyncBot({
-      sfu,
-      apiKey,
-      apiSecret,
+      ...harness,
       kind,
       recordMs: RECORD_MS,
-      dir,
-      logger,
-      onBot: (bot) => bots.push(bot),
+      onBot: harness.keep,
     });
     assert.equal(result.status, 'complete', JSON.stringify(result));
     if (result.status !== 'complete') return { offsetMs: Number.NaN, detail: '' };

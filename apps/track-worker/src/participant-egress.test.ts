@@ -1,44 +1,32 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createLogger, END_REASONS, mintEgressToken, newEgressId } from '@egress/protocol';
-import { type Bot, type BotOptions, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
+import { END_REASONS, newEgressId } from '@egress/protocol';
+import type { BotOptions } from '@egress/test-sfu';
 import { dispose } from '@livekit/rtc-node';
 import { runParticipantEgress } from './participant-egress.js';
 import { mp4Outputs } from './testing/mp4-outputs.js';
 import { probeAudioFile } from './testing/probe-audio-file.js';
 import { probeVideoFile } from './testing/probe-video-file.js';
+import { type SfuHarness, startSfuHarness } from './testing/sfu-harness.js';
 import { streamCodecs } from './testing/stream-codecs.js';
 import type { TrackEgressResult } from './track-egress.js';
 
-const apiKey = 'participant-key';
-const apiSecret = 'participant-secret-participant-secret-00';
-const logger = createLogger({
-  service: 'track-worker-test',
-  level: process.env.LOG_LEVEL ?? 'silent',
-});
 const output = { video: { width: 640, height: 360, fps: 30 }, audio: true };
 const mp4 = (localPath: string) =>
   mp4Outputs(localPath, { ...output.video, bitrateKbps: 1000 }, 96);
 
 describe('runParticipantEgress', { timeout: 240_000 }, () => {
-  let sfu: TestSfu;
-  let dir: string;
-  const bots: Bot[] = [];
+  let harness: SfuHarness;
 
   before(async () => {
-    sfu = await startTestSfu({ apiKey, apiSecret });
-    dir = await mkdtemp(join(tmpdir(), 'participant-egress-'));
+    harness = await startSfuHarness('participant-egress');
   });
 
   after(async () => {
-    for (const bot of bots) await bot.leave();
-    await sfu.close();
+    await harness?.close();
     await dispose();
-    await rm(dir, { recursive: true, force: true });
   });
 
   /** Starts a bot in a fresh room and records its identity until it leaves. */
@@ -47,32 +35,28 @@ describe('runParticipantEgress', { timeout: 240_000 }, () => {
     options: { screenShare?: boolean; leaveAfterMs: number; end?: 'leave' | 'stop' | 'room-close' },
   ): Promise<{ result: TrackEgressResult; localPath: string; wallSec: number }> {
     const room = `room-${randomUUID()}`;
-    const started = await startBot({
+    const started = await harness.bot({
       ...bot,
-      url: sfu.url,
-      apiKey,
-      apiSecret,
       room,
       identity: 'alice',
     });
-    bots.push(started);
     const egressId = newEgressId();
-    const localPath = join(dir, `${egressId}.mp4`);
+    const localPath = join(harness.dir, `${egressId}.mp4`);
     const stop = new AbortController();
     const result = await runParticipantEgress({
-      wsUrl: sfu.url,
-      token: await mintEgressToken({ apiKey, apiSecret, egressId, roomName: room }),
+      wsUrl: harness.sfu.url,
+      token: await harness.token(room, egressId),
       identity: 'alice',
       screenShare: options.screenShare ?? false,
       outputs: mp4(localPath),
-      logger,
+      logger: harness.logger,
       ...output,
       signal: stop.signal,
       onActive: () => {
         const ends = {
           leave: () => void started.leave(),
           stop: () => stop.abort(),
-          'room-close': () => void sfu.rooms.delete(room),
+          'room-close': () => void harness.sfu.rooms.delete(room),
         };
         setTimeout(ends[options.end ?? 'leave'], options.leaveAfterMs);
       },
@@ -232,12 +216,12 @@ describe('runParticipantEgress', { timeout: 240_000 }, () => {
     const room = `room-${randomUUID()}`;
     const egressId = newEgressId();
     const result = await runParticipantEgress({
-      wsUrl: sfu.url,
-      token: await mintEgressToken({ apiKey, apiSecret, egressId, roomName: room }),
+      wsUrl: harness.sfu.url,
+      token: await harness.token(room, egressId),
       identity: 'nobody',
       screenShare: false,
-      outputs: mp4(join(dir, `${egressId}.mp4`)),
-      logger,
+      outputs: mp4(join(harness.dir, `${egressId}.mp4`)),
+      logger: harness.logger,
       trackWaitMs: 1500,
       ...output,
     });

@@ -1,43 +1,31 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createLogger, mintEgressToken, newEgressId } from '@egress/protocol';
-import { type Bot, type BotOptions, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
+import { newEgressId } from '@egress/protocol';
+import type { BotOptions } from '@egress/test-sfu';
 import { dispose } from '@livekit/rtc-node';
 import { detectFreezes } from './testing/detect-freezes.js';
 import { mp4Outputs } from './testing/mp4-outputs.js';
 import { probeAudioFile } from './testing/probe-audio-file.js';
 import { probeVideoFile } from './testing/probe-video-file.js';
+import { type SfuHarness, startSfuHarness } from './testing/sfu-harness.js';
 import { streamCodecs } from './testing/stream-codecs.js';
 import { runTrackCompositeEgress } from './track-composite-egress.js';
 import { runTrackEgress, type TrackEgressResult } from './track-egress.js';
 
-const apiKey = 'one-track-key';
-const apiSecret = 'one-track-secret-one-track-secret-000000';
-const logger = createLogger({
-  service: 'track-worker-test',
-  level: process.env.LOG_LEVEL ?? 'silent',
-});
 const video = { width: 320, height: 240, fps: 30 };
 
 describe('one track alone: track composite and a resolution switch', { timeout: 180_000 }, () => {
-  let sfu: TestSfu;
-  let dir: string;
-  const bots: Bot[] = [];
+  let harness: SfuHarness;
 
   before(async () => {
-    sfu = await startTestSfu({ apiKey, apiSecret });
-    dir = await mkdtemp(join(tmpdir(), 'one-track-'));
+    harness = await startSfuHarness('one-track');
   });
 
   after(async () => {
-    for (const bot of bots) await bot.leave();
-    await sfu.close();
+    await harness?.close();
     await dispose();
-    await rm(dir, { recursive: true, force: true });
   });
 
   /** Records the bot's one track for `leaveAfterMs` (then the bot leaves). */
@@ -46,27 +34,23 @@ describe('one track alone: track composite and a resolution switch', { timeout: 
     leaveAfterMs: number,
   ): Promise<{ result: TrackEgressResult; localPath: string }> {
     const room = `room-${randomUUID()}`;
-    const started = await startBot({
+    const started = await harness.bot({
       ...bot,
-      url: sfu.url,
-      apiKey,
-      apiSecret,
       room,
       identity: 'bob',
     });
-    bots.push(started);
     const egressId = newEgressId();
-    const localPath = join(dir, `${egressId}.mp4`);
+    const localPath = join(harness.dir, `${egressId}.mp4`);
     const isAudio = bot.kind === 'audio';
     const trackId = (isAudio ? started.publications.audio : started.publications.video)?.sid ?? '';
     const result = await runTrackCompositeEgress({
-      wsUrl: sfu.url,
-      token: await mintEgressToken({ apiKey, apiSecret, egressId, roomName: room }),
+      wsUrl: harness.sfu.url,
+      token: await harness.token(room, egressId),
       ...(isAudio ? { audioTrackId: trackId } : { videoTrackId: trackId }),
       video,
       audio: true,
       outputs: mp4Outputs(localPath, { ...video, bitrateKbps: 800 }),
-      logger,
+      logger: harness.logger,
       onActive: () => setTimeout(() => void started.leave(), leaveAfterMs),
     });
     return { result, localPath };
@@ -105,23 +89,19 @@ describe('one track alone: track composite and a resolution switch', { timeout: 
 
   it('keeps a video track egress at its first size while the resolution changes', async () => {
     const room = `room-${randomUUID()}`;
-    const started = await startBot({
+    const started = await harness.bot({
       ...resizing,
-      url: sfu.url,
-      apiKey,
-      apiSecret,
       room,
       identity: 'carol',
     });
-    bots.push(started);
     const egressId = newEgressId();
-    const localPath = join(dir, `${egressId}.mp4`);
+    const localPath = join(harness.dir, `${egressId}.mp4`);
     const result = await runTrackEgress({
-      wsUrl: sfu.url,
-      token: await mintEgressToken({ apiKey, apiSecret, egressId, roomName: room }),
+      wsUrl: harness.sfu.url,
+      token: await harness.token(room, egressId),
       trackId: started.publications.video?.sid ?? '',
       output: { kind: 'file', localPath },
-      logger,
+      logger: harness.logger,
       onActive: () => setTimeout(() => void started.leave(), 6500),
     });
     assert.equal(result.status, 'complete', JSON.stringify(result));

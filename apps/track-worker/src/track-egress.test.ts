@@ -1,55 +1,38 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createLogger, mintEgressToken, newEgressId } from '@egress/protocol';
-import { type Bot, type BotStep, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
+import { newEgressId } from '@egress/protocol';
+import type { BotStep } from '@egress/test-sfu';
 import { dispose } from '@livekit/rtc-node';
 import { probeAudioFile } from './testing/probe-audio-file.js';
 import { probeVideoFile } from './testing/probe-video-file.js';
+import { type SfuHarness, startSfuHarness } from './testing/sfu-harness.js';
 import { runTrackEgress, type TrackEgressResult } from './track-egress.js';
 
-const apiKey = 'track-egress-key';
-const apiSecret = 'track-egress-secret-track-egress-secret';
-const logger = createLogger({
-  service: 'track-worker-test',
-  level: process.env.LOG_LEVEL ?? 'silent',
-});
-
 describe('runTrackEgress', { timeout: 240_000 }, () => {
-  let sfu: TestSfu;
-  let dir: string;
-  const bots: Bot[] = [];
+  let harness: SfuHarness;
 
   before(async () => {
-    sfu = await startTestSfu({ apiKey, apiSecret });
-    dir = await mkdtemp(join(tmpdir(), 'track-egress-'));
+    harness = await startSfuHarness('track-egress');
   });
 
   after(async () => {
-    for (const bot of bots) await bot.leave();
-    await sfu.close();
+    await harness?.close();
     await dispose();
-    await rm(dir, { recursive: true, force: true });
   });
 
   async function setup(script: BotStep[] = []) {
     const room = `room-${randomUUID()}`;
-    const bot = await startBot({
-      url: sfu.url,
-      apiKey,
-      apiSecret,
+    const bot = await harness.bot({
       room,
       identity: `bot-${randomUUID().slice(0, 8)}`,
       kind: 'audio',
       script,
     });
-    bots.push(bot);
     const trackId = bot.publications.audio?.sid ?? '';
     const egressId = newEgressId();
-    const token = await mintEgressToken({ apiKey, apiSecret, egressId, roomName: room });
+    const token = await harness.token(room, egressId);
     return { room, bot, trackId, egressId, token };
   }
 
@@ -61,15 +44,15 @@ describe('runTrackEgress', { timeout: 240_000 }, () => {
 
   it('records an audio track to OGG/Opus as long as wall time, mute as silence, until unpublish', async () => {
     const { trackId, token, bot } = await setup();
-    const localPath = join(dir, 'unpublish.ogg');
+    const localPath = join(harness.dir, 'unpublish.ogg');
     let activeAtMs = 0;
     const result = assertComplete(
       await runTrackEgress({
-        wsUrl: sfu.url,
+        wsUrl: harness.sfu.url,
         token,
         trackId,
         output: { kind: 'file', localPath },
-        logger,
+        logger: harness.logger,
         onActive: (ms) => {
           activeAtMs = ms;
           // Driven from the start of the recording, so a slow join cannot miss the script.
@@ -99,17 +82,17 @@ describe('runTrackEgress', { timeout: 240_000 }, () => {
     const mutedSec = (muted[0]?.endSec ?? 0) - (muted[0]?.startSec ?? 0);
     // The bot's mute and unmute reach the SFU with their own delays on a loaded machine.
     assert.ok(mutedSec > 0.6 && mutedSec < 2.5, `muted for ${mutedSec} s`);
-    logger.info({ probe, wallSec }, 'recorded');
+    harness.logger.info({ probe, wallSec }, 'recorded');
   });
 
   it('fails with Go\'s "track X not found" (404) when the track never appears', async () => {
     const { token } = await setup();
     const result = await runTrackEgress({
-      wsUrl: sfu.url,
+      wsUrl: harness.sfu.url,
       token,
       trackId: 'TR_missing',
-      output: { kind: 'file', localPath: join(dir, 'missing.ogg') },
-      logger,
+      output: { kind: 'file', localPath: join(harness.dir, 'missing.ogg') },
+      logger: harness.logger,
       trackWaitMs: 1500,
     });
     assert.equal(result.status, 'failed');
@@ -139,19 +122,19 @@ describe('runTrackEgress', { timeout: 240_000 }, () => {
     it(c.name, async () => {
       const { room, bot, trackId, token } = await setup();
       const controller = new AbortController();
-      const localPath = join(dir, `${c.input}.ogg`);
+      const localPath = join(harness.dir, `${c.input}.ogg`);
       const running = runTrackEgress({
-        wsUrl: sfu.url,
+        wsUrl: harness.sfu.url,
         token,
         trackId,
         output: { kind: 'file', localPath },
-        logger,
+        logger: harness.logger,
         signal: controller.signal,
         onActive: () => {
           setTimeout(() => {
             if (c.input === 'stop') controller.abort();
             else if (c.input === 'leave') void bot.leave();
-            else void sfu.rooms.delete(room);
+            else void harness.sfu.rooms.delete(room);
           }, 2000);
         },
       });
@@ -165,22 +148,18 @@ describe('runTrackEgress', { timeout: 240_000 }, () => {
 
   it('records a video track to MP4/H.264 on the wall clock, black while muted', async () => {
     const room = `room-${randomUUID()}`;
-    const bot = await startBot({
-      url: sfu.url,
-      apiKey,
-      apiSecret,
+    const bot = await harness.bot({
       room,
       identity: 'video-bot',
       kind: 'video',
     });
-    bots.push(bot);
     const egressId = newEgressId();
-    const token = await mintEgressToken({ apiKey, apiSecret, egressId, roomName: room });
-    const localPath = join(dir, 'video.mp4');
+    const token = await harness.token(room, egressId);
+    const localPath = join(harness.dir, 'video.mp4');
     let named: string | undefined;
     const result = assertComplete(
       await runTrackEgress({
-        wsUrl: sfu.url,
+        wsUrl: harness.sfu.url,
         token,
         trackId: bot.publications.video?.sid ?? '',
         output: {
@@ -190,7 +169,7 @@ describe('runTrackEgress', { timeout: 240_000 }, () => {
             return localPath;
           },
         },
-        logger,
+        logger: harness.logger,
         onActive: () => {
           setTimeout(() => bot.setMuted('video', true), 1000);
           setTimeout(() => bot.setMuted('video', false), 2000);
@@ -210,6 +189,6 @@ describe('runTrackEgress', { timeout: 240_000 }, () => {
     );
     const muted = probe.blacks.filter((b) => b.endSec - b.startSec > 0.6);
     assert.equal(muted.length, 1, JSON.stringify(probe.blacks));
-    logger.info({ probe, wallSec }, 'recorded video');
+    harness.logger.info({ probe, wallSec }, 'recorded video');
   });
 });

@@ -67,8 +67,8 @@ describe('track pool outputs', { timeout: 240_000 }, () => {
       identity: 'camera',
       kind: 'audio-video',
     });
-    const first = await startRtmpReceiver(join(harness.root, 'first.flv'), 'first');
-    const second = await startRtmpReceiver(join(harness.root, 'second.flv'), 'second');
+    const first = await startRtmpReceiver(join(harness.dir, 'first.flv'), 'first');
+    const second = await startRtmpReceiver(join(harness.dir, 'second.flv'), 'second');
     receivers.push(first, second);
     const request: EgressRequest = {
       case: 'trackComposite',

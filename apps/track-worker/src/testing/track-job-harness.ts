@@ -1,23 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type Config,
   type ControlMessage,
   createEgressInfo,
-  createLogger,
   type EgressRequest,
   encodeJobPayload,
   loadConfig,
   newEgressId,
 } from '@egress/protocol';
-import { type Bot, type BotOptions, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
 import { type EgressInfo, EgressStatus } from '@livekit/protocol';
 import { runTrackEgressJob } from '../track-egress-job.js';
-
-const apiKey = 'track-job-key';
-const apiSecret = 'track-job-secret-track-job-secret-track';
+import { type SfuHarness, startSfuHarness } from './sfu-harness.js';
 
 /** One track pool job running in the test process. */
 export interface RunningTrackJob {
@@ -35,17 +29,11 @@ export interface RunningTrackJob {
 }
 
 /** Track pool jobs run in this process on the test SFU, without Redis or a worker. */
-export interface TrackJobHarness {
-  readonly sfu: TestSfu;
-  /** A scratch folder, removed on close. */
-  readonly root: string;
+export interface TrackJobHarness extends SfuHarness {
   /** `local_output_dir`: where recordings land without storage. */
   readonly outDir: string;
-  /** Starts a bot in a room (kept until close). */
-  bot(options: Omit<BotOptions, 'url' | 'apiKey' | 'apiSecret'>): Promise<Bot>;
   /** Starts a job for `request`; `configYaml` adds lines to the harness's config. */
   runJob(request: EgressRequest, options?: { configYaml?: string[] }): RunningTrackJob;
-  close(): Promise<void>;
 }
 
 /**
@@ -54,19 +42,15 @@ export interface TrackJobHarness {
  * messages in the test's hands.
  */
 export async function startTrackJobHarness(): Promise<TrackJobHarness> {
-  const logger = createLogger({
-    service: 'track-worker-test',
-    level: process.env.LOG_LEVEL ?? 'silent',
-  });
-  const sfu = await startTestSfu({ apiKey, apiSecret });
-  const root = await mkdtemp(join(tmpdir(), 'track-job-'));
-  const outDir = join(root, 'out');
+  const base = await startSfuHarness('track-job');
+  const { sfu, dir, logger } = base;
+  const outDir = join(dir, 'out');
   const configOf = (extraYaml: string[]): Config =>
     loadConfig(
       {
         EGRESS_CONFIG_BODY: [
-          `api_key: ${apiKey}`,
-          `api_secret: ${apiSecret}`,
+          `api_key: ${base.apiKey}`,
+          `api_secret: ${base.apiSecret}`,
           `ws_url: ${sfu.url}`,
           `local_output_dir: ${outDir}`,
           ...extraYaml,
@@ -75,17 +59,10 @@ export async function startTrackJobHarness(): Promise<TrackJobHarness> {
       { onWarning: () => undefined },
     );
   const config = configOf([]);
-  const bots: Bot[] = [];
 
   return {
-    sfu,
-    root,
+    ...base,
     outDir,
-    async bot(options) {
-      const bot = await startBot({ url: sfu.url, apiKey, apiSecret, ...options });
-      bots.push(bot);
-      return bot;
-    },
     runJob(request, options = {}) {
       const egressId = newEgressId();
       const info = createEgressInfo({ egressId, request });
@@ -107,7 +84,7 @@ export async function startTrackJobHarness(): Promise<TrackJobHarness> {
         payload,
         config: options.configYaml ? configOf(options.configYaml) : config,
         logger,
-        tmpDir: join(root, 'tmp', egressId),
+        tmpDir: join(dir, 'tmp', egressId),
         trackWaitMs: 10_000,
         onInfo: async (next) => {
           latest = next;
@@ -138,11 +115,6 @@ export async function startTrackJobHarness(): Promise<TrackJobHarness> {
         },
         latest: () => latest,
       };
-    },
-    async close() {
-      for (const bot of bots) await bot.leave();
-      await sfu.close();
-      await rm(root, { recursive: true, force: true });
     },
   };
 }
