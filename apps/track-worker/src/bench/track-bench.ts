@@ -2,8 +2,8 @@
  * The measurements of bench/track.ts: CPU per track egress (audio to OGG, audio to a WebSocket,
  * 720p30 video to MP4) and whether N concurrent audio egresses hold real time, through the real
  * code path (`runTrackEgress` in cell-like child processes of up to 10 egresses, one
- * `gst-launch-1.0` encoder child each) against the test SFU and its bots, which run in a child
- * process of their own (./track-bench-source.ts). Must run inside the network namespace
+ * `gst-launch-1.0` encoder child each) against the test SFU and its bots, which run in child
+ * processes of their own (./track-bench-source.ts). Must run inside the network namespace
  * (scripts/netns-run).
  */
 import { execFile, fork } from 'node:child_process';
@@ -51,7 +51,7 @@ export interface TrackBenchRow {
   /** Egresses that ended COMPLETE. */
   complete: number;
   /**
-   * Cores the source process (./track-bench-source.ts) used over the window: the test SFU
+   * Cores the source processes (./track-bench-source.ts) used over the window: the test SFU
    * (werift, forwarding and encrypting every packet in JavaScript) and the bots. When it nears one
    * core, gaps in the outputs are the SFU's, not the egresses'.
    */
@@ -89,7 +89,9 @@ interface CellResult {
 
 /** Runs the cases one after another and returns a row for each. */
 export async function runTrackBench(options: TrackBenchOptions): Promise<TrackBenchRow[]> {
-  const source = await startSource();
+  const room = `bench-${process.pid}`;
+  const sfu = await startSource(room, []);
+  const sources = [sfu];
   const dir = await mkdtemp(join(tmpdir(), 'track-bench-'));
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await once(wss, 'listening');
@@ -98,37 +100,47 @@ export async function runTrackBench(options: TrackBenchOptions): Promise<TrackBe
   const wsUrl = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/pcm`;
   const rows: TrackBenchRow[] = [];
   try {
-    let videoSid: string | undefined;
+    let video: Source | undefined;
     for (const c of options.cases) {
-      if (c.media === 'video') videoSid ??= await source.startVideo(1280, 720, 30);
-      const trackId = c.media === 'video' ? videoSid : source.audioSid;
+      if (c.media === 'video' && !video) {
+        video = await startSource(room, [sfu.url, '1280', '720', '30']);
+        sources.push(video);
+      }
+      const trackId = (c.media === 'video' ? video : sfu)?.trackSid;
       if (!trackId) throw new Error(`no ${c.media} track to record`);
-      const row = await measureCase(c, { source, trackId, dir, wsUrl, options });
+      const row = await measureCase(c, {
+        sfuUrl: sfu.url,
+        room,
+        video: c.media === 'video' ? video : undefined,
+        sourcePids: sources.map((s) => s.pid),
+        trackId,
+        dir,
+        wsUrl,
+        options,
+      });
       rows.push(row);
       options.onRow?.(row);
     }
   } finally {
     wss.close();
-    await source.stop();
+    for (const source of sources.reverse()) await source.stop();
     await rm(dir, { recursive: true, force: true });
   }
   return rows;
 }
 
+/** A running ./track-bench-source.ts child: the SFU and the tone bot, or the pattern bot. */
 interface Source {
   url: string;
-  room: string;
-  audioSid?: string;
+  trackSid?: string;
   pid: number;
-  startVideo(width: number, height: number, fps: number): Promise<string | undefined>;
   senderStats(): Promise<VideoSenderStats | undefined>;
   stop(): Promise<void>;
 }
 
-/** Forks ./track-bench-source.ts (the SFU and its bots) and waits for its tone track. */
-async function startSource(): Promise<Source> {
-  const room = `bench-${process.pid}`;
-  const child = fork(childEntry('track-bench-source'), [], {
+/** Forks ./track-bench-source.ts with `args` and waits for its track. */
+async function startSource(room: string, args: string[]): Promise<Source> {
+  const child = fork(childEntry('track-bench-source'), args, {
     execArgv: process.execArgv,
     env: { ...process.env, BENCH_API_KEY: apiKey, BENCH_API_SECRET: apiSecret, BENCH_ROOM: room },
   });
@@ -145,17 +157,11 @@ async function startSource(): Promise<Source> {
       child.on('message', onMessage);
       child.once('exit', onExit);
     });
-  const ready = await reply<{ url: string; audioSid?: string }>('ready');
+  const ready = await reply<{ url: string; trackSid?: string }>('ready');
   return {
     url: ready.url,
-    room,
-    audioSid: ready.audioSid,
+    trackSid: ready.trackSid,
     pid: child.pid ?? 0,
-    async startVideo(width, height, fps) {
-      const answer = reply<{ videoSid?: string }>('video');
-      child.send({ type: 'video', width, height, fps });
-      return (await answer).videoSid;
-    },
     async senderStats() {
       const answer = reply<{ stats?: VideoSenderStats }>('sender-stats');
       child.send({ type: 'sender-stats' });
@@ -178,7 +184,12 @@ function childEntry(name: string): string {
 async function measureCase(
   c: TrackBenchCase,
   ctx: {
-    source: Source;
+    sfuUrl: string;
+    room: string;
+    /** The pattern bot, for a video case. */
+    video?: Source;
+    /** The SFU's and bots' processes, measured apart. */
+    sourcePids: number[];
     trackId: string;
     dir: string;
     wsUrl: string;
@@ -192,7 +203,7 @@ async function measureCase(
     const child = fork(
       entry,
       [
-        ...[ctx.source.url, ctx.source.room, ctx.trackId, c.output, String(n), ctx.dir],
+        ...[ctx.sfuUrl, ctx.room, ctx.trackId, c.output, String(n), ctx.dir],
         String(c.frameSizeMs ?? 60),
         ctx.wsUrl,
       ],
@@ -221,11 +232,14 @@ async function measureCase(
   const trees = new ProcessUsage({ select: 'tree' });
   await trees.sample(roots);
   const sources = new ProcessUsage({ select: 'tree' });
-  await sources.sample([ctx.source.pid]);
+  await sources.sample(ctx.sourcePids);
   await sleep((ctx.options.windowSec ?? 15) * 1000);
   const usage = [...(await trees.sample(roots)).byLeader.values()];
-  const sfuCores = (await sources.sample([ctx.source.pid])).byLeader.get(ctx.source.pid)?.cpu ?? 0;
-  const sender = c.media === 'video' ? await ctx.source.senderStats() : undefined;
+  const sfuCores = [...(await sources.sample(ctx.sourcePids)).byLeader.values()].reduce(
+    (sum, tree) => sum + tree.cpu,
+    0,
+  );
+  const sender = await ctx.video?.senderStats();
   for (const cell of cells) cell.child.send('stop');
   const results = (await Promise.all(cells.map((cell) => cell.done))).flat();
   const cores = usage.reduce((sum, tree) => sum + tree.cpu, 0);
