@@ -152,7 +152,8 @@ describe('EgressState', { timeout: 60_000 }, () => {
       test.bridge,
       started.egressId,
       (i) => i.status !== S.EGRESS_ACTIVE,
-      15_000,
+      // The bound. BullMQ needs two stall checks (5 s apart) after the lock expires.
+      30_000,
     );
     assert.equal(ended.status, S.EGRESS_FAILED);
     assert.equal(ended.error, STALLED_MESSAGE);
