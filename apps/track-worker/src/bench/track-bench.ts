@@ -120,6 +120,12 @@ export async function runTrackBench(options: TrackBenchOptions): Promise<TrackBe
       });
       rows.push(row);
       options.onRow?.(row);
+      if (video && c.media === 'video') {
+        // Its rendering and encoding would load the machine during the audio rows.
+        await video.stop();
+        sources.splice(sources.indexOf(video), 1);
+        video = undefined;
+      }
     }
   } finally {
     wss.close();
