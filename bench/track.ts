@@ -5,8 +5,12 @@
 // Run (WebRTC needs the network namespace; root):
 //   scripts/netns-run node --import tsx bench/track.ts [seconds per case, default 15] [N,N,...]
 // N: concurrent audio egresses for the real-time rows (default 50). CPU: utime + stime deltas from
-// /proc over the window, summed over each cell and its encoder children (the bots and the SFU are
-// not counted). Real time: each OGG file must hold the continuous tone for >= 98 % of the
+// /proc over the window, summed over each cell and its encoder children. The SFU and the tone bot
+// run in one child process, the pattern bot in another (its JS rendering would delay the SFU's
+// packet timing); their CPU is the "SFU+bots" column, not the egresses'. Video: the file's size
+// and rate, and what libwebrtc's sender sent at the window's end and why it sent less (the test
+// SFU's transport-wide feedback, timed in a starved JS process, reads as congestion on a loaded
+// machine: "limited by bandwidth"). Real time: each OGG file must hold the continuous tone for >= 98 % of the
 // wall-clock time after the tone first appears (ffmpeg silencedetect); gaps are audio that did
 // not get through. The first tone's delay after ACTIVE (subscription, DTLS) is shown apart.
 // The machine may be shared: compare rows of one run, not runs.
