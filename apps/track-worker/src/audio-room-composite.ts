@@ -16,7 +16,8 @@ import {
   RoomAudioMixer,
   type RoomAudioMixerOptions,
 } from './audio/room-audio-mixer.js';
-import { type Ending, finishSink, type TrackEgressResult } from './track-egress.js';
+import { endingLatch } from './ending-latch.js';
+import { finishSink, leaveRoom, type TrackEgressResult } from './track-egress.js';
 
 /** Options of {@link runAudioRoomComposite}. */
 export interface RunAudioRoomCompositeOptions {
@@ -71,13 +72,7 @@ export async function runAudioRoomComposite(
 ): Promise<TrackEgressResult> {
   const log = options.logger.child({ component: 'audio-room-composite' });
   const room = new Room();
-  let endWith: (ending: Ending) => void = () => undefined;
-  const ended = new Promise<Ending>((resolve) => {
-    endWith = resolve;
-  });
-  const onAbort = () => endWith({ ending: 'end', endReason: END_REASONS.api });
-  if (options.signal?.aborted) onAbort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const { ended, endWith, close: closeLatch } = endingLatch(options.signal);
 
   const readers = new Map<string, ReadableStreamDefaultReader>();
   const channelOf = mixChannels(options.audioMixing ?? AudioMixing.DEFAULT_MIXING);
@@ -198,11 +193,10 @@ export async function runAudioRoomComposite(
   } catch (err) {
     return failed(EgressError.from(err));
   } finally {
-    options.signal?.removeEventListener('abort', onAbort);
+    closeLatch();
     clearInterval(mixTimer);
     for (const trackId of [...readers.keys()]) forget(trackId);
-    await room.disconnect().catch((err: unknown) => log.debug({ err }, 'room disconnect'));
-    room.removeAllListeners();
+    await leaveRoom(room, log);
   }
 
   function failed(error: EgressError): TrackEgressResult {

@@ -3,8 +3,9 @@ import { EgressError, END_REASONS, GO_MESSAGES, type Logger } from '@egress/prot
 import { Room, RoomEvent } from '@livekit/rtc-node';
 import type { AvEncoder, AvEncoderOptions } from './av-encoder.js';
 import { AvRecorder } from './av-recorder.js';
+import { endingLatch } from './ending-latch.js';
 import { followReceiveDelays } from './receive-delays.js';
-import type { Ending, TrackEgressResult } from './track-egress.js';
+import { type Ending, leaveRoom, type TrackEgressResult } from './track-egress.js';
 
 /** Options of {@link runAvEgress}. */
 export interface AvEgressOptions {
@@ -76,13 +77,7 @@ export async function runAvEgress(
 ): Promise<TrackEgressResult> {
   const log = options.logger.child({ component: 'av-egress' });
   const room = new Room();
-  let endWith: (ending: Ending) => void = () => undefined;
-  const ended = new Promise<Ending>((resolve) => {
-    endWith = resolve;
-  });
-  const onAbort = () => endWith({ ending: 'end', endReason: END_REASONS.api });
-  if (options.signal?.aborted) onAbort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const { ended, endWith, close: closeLatch } = endingLatch(options.signal);
   const recorder = new AvRecorder({
     encoder: {
       outputs: options.outputs,
@@ -163,8 +158,7 @@ export async function runAvEgress(
     return failed(EgressError.from(err));
   } finally {
     stopDelays();
-    options.signal?.removeEventListener('abort', onAbort);
-    await room.disconnect().catch((err: unknown) => log.debug({ err }, 'room disconnect'));
-    room.removeAllListeners();
+    closeLatch();
+    await leaveRoom(room, log);
   }
 }

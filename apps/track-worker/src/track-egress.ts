@@ -18,6 +18,7 @@ import { startOggOpusSink } from './audio/ogg-opus-sink.js';
 import type { PcmSink, PcmSinkResult } from './audio/pcm-sink.js';
 import { PcmTimeline } from './audio/pcm-timeline.js';
 import { startWebsocketSink } from './audio/websocket-sink.js';
+import { endingLatch } from './ending-latch.js';
 import { VideoRecorder } from './video/video-recorder.js';
 
 /** Where a track egress writes. */
@@ -137,14 +138,8 @@ const FILL_INTERVAL_MS = 50;
 export async function runTrackEgress(options: RunTrackEgressOptions): Promise<TrackEgressResult> {
   const log = options.logger.child({ component: 'track-egress' });
   const room = new Room();
-  let endWith: (ending: Ending) => void = () => undefined;
-  const ended = new Promise<Ending>((resolve) => {
-    endWith = resolve;
-  });
+  const { ended, endWith, close: closeLatch } = endingLatch(options.signal);
   const sourceClosed = () => endWith({ ending: 'end', endReason: END_REASONS.sourceClosed });
-  const onAbort = () => endWith({ ending: 'end', endReason: END_REASONS.api });
-  if (options.signal?.aborted) onAbort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
 
   let sink: PcmSink | undefined;
   let fillTimer: NodeJS.Timeout | undefined;
@@ -256,11 +251,10 @@ export async function runTrackEgress(options: RunTrackEgressOptions): Promise<Tr
   } catch (err) {
     return failed(EgressError.from(err));
   } finally {
-    options.signal?.removeEventListener('abort', onAbort);
+    closeLatch();
     if (fillTimer) clearInterval(fillTimer);
     await reader?.cancel().catch((err: unknown) => log.debug({ err }, 'track reader cancel'));
-    await room.disconnect().catch((err: unknown) => log.debug({ err }, 'room disconnect'));
-    room.removeAllListeners();
+    await leaveRoom(room, log);
   }
 
   async function recordVideo(
@@ -413,4 +407,10 @@ export async function subscribe(
 // Go's ErrSubscriptionFailed.
 function subscriptionFailed(): Ending {
   return { ending: 'error', error: EgressError.unavailable('failed to subscribe to track') };
+}
+
+/** Leaves the room as the recorder (a failed disconnect only logged) and drops its listeners. */
+export async function leaveRoom(room: Room, log: Logger): Promise<void> {
+  await room.disconnect().catch((err: unknown) => log.debug({ err }, 'room disconnect'));
+  room.removeAllListeners();
 }
