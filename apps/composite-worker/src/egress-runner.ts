@@ -206,6 +206,13 @@ export class EgressRunner {
       if (source.processGroups.length > 0) this.#options.onProcessGroups?.(source.processGroups);
       this.#source = source;
       if (this.#isStopping) return this.#info; // stopped while the page loaded: ABORTED
+      // As Go: the pipeline starts on the start signal, so the file holds no loading page and
+      // its duration is the one reported (startedAt = ACTIVE). A failed signal rejects here.
+      const signalled = await Promise.race([
+        source.started.then(() => 'started'),
+        this.#stopRequested.promise.then(() => 'stopped'),
+      ]);
+      if (signalled === 'stopped') return this.#info; // ABORTED
       const streamPort = outputs.stream ? await findFreePort() : undefined;
       const { args } = planCompositePipeline({
         outputs: outputPlanOf(outputs, egress.encoding, streamPort),
@@ -218,8 +225,8 @@ export class EgressRunner {
       });
       gst = pipeline;
 
-      // ACTIVE once the pipeline plays and the source gave its start signal, unless stopped first
-      const started = Promise.all([pipeline.whenPlaying(), source.started]).then(() => 'started');
+      // ACTIVE once the pipeline plays, unless stopped first
+      const started = pipeline.whenPlaying().then(() => 'started');
       started.catch(() => {});
       const first = await Promise.race([
         started,
