@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Config,
   controlReplyResult,
   createEgressInfo,
-  createLogger,
   type EgressRequest,
   egressCapacityKey,
   egressControlChannel,
@@ -25,26 +22,20 @@ import {
   type WorkerCapacity,
 } from '@egress/protocol';
 import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
-import { type Bot, type BotOptions, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
 import { type EgressInfo, EgressStatus } from '@livekit/protocol';
 import { type Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startTrackWorker, type TrackWorker, type TrackWorkerOptions } from '../track-worker.js';
-
-const apiKey = 'track-harness-key';
-const apiSecret = 'track-harness-secret-track-harness-secret';
+import { type SfuHarness, startSfuHarness } from './sfu-harness.js';
 
 /** A track worker on real Redis, BullMQ and the test SFU, with the bridge's side played here. */
-export interface TrackWorkerHarness {
-  readonly sfu: TestSfu;
+export interface TrackWorkerHarness extends SfuHarness {
   readonly worker: TrackWorker;
   readonly config: Config;
   /** `local_output_dir`: where recordings land without storage. */
   readonly outDir: string;
   /** Statuses each job reported as progress, in order. */
   readonly progress: Map<string, EgressStatus[]>;
-  /** Starts a bot in a room (kept until close). */
-  bot(options: Omit<BotOptions, 'url' | 'apiKey' | 'apiSecret'>): Promise<Bot>;
   /** Enqueues a request as the bridge does (cost and deadline as given). */
   enqueue(
     request: EgressRequest,
@@ -58,7 +49,6 @@ export interface TrackWorkerHarness {
   stop(egressId: string): Promise<EgressInfo>;
   /** The worker's latest capacity report. */
   capacity(): Promise<WorkerCapacity>;
-  close(): Promise<void>;
 }
 
 /**
@@ -69,21 +59,17 @@ export async function startTrackWorkerHarness(
   workerOptions: Partial<TrackWorkerOptions> = {},
   configYaml: string[] = [],
 ): Promise<TrackWorkerHarness> {
-  const logger = createLogger({
-    service: 'track-worker-test',
-    level: process.env.LOG_LEVEL ?? 'silent',
-  });
   const prefix = `test-${randomUUID()}`;
   const redis: TestRedis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
-  const sfu = await startTestSfu({ apiKey, apiSecret });
-  const root = await mkdtemp(join(tmpdir(), 'track-harness-'));
+  const base = await startSfuHarness('track-harness');
+  const { sfu, dir: root, logger } = base;
   const outDir = join(root, 'out');
   const url = new URL(redis.url);
   const config = loadConfig(
     {
       EGRESS_CONFIG_BODY: [
-        `api_key: ${apiKey}`,
-        `api_secret: ${apiSecret}`,
+        `api_key: ${base.apiKey}`,
+        `api_secret: ${base.apiSecret}`,
         `ws_url: ${sfu.url}`,
         'redis:',
         `  address: ${url.hostname}:${url.port || '6379'}`,
@@ -115,19 +101,13 @@ export async function startTrackWorkerHarness(
     capacityIntervalMs: 250,
     ...workerOptions,
   });
-  const bots: Bot[] = [];
 
   return {
-    sfu,
+    ...base,
     worker,
     config,
     outDir,
     progress,
-    async bot(options) {
-      const bot = await startBot({ url: sfu.url, apiKey, apiSecret, ...options });
-      bots.push(bot);
-      return bot;
-    },
     async enqueue(request, options = {}) {
       const egressId = newEgressId();
       const info = createEgressInfo({ egressId, request });
@@ -180,15 +160,13 @@ export async function startTrackWorkerHarness(
     },
     async close() {
       await worker.close();
-      for (const bot of bots) await bot.leave();
       await events.close();
       await queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();
       client.disconnect();
       eventsClient.disconnect();
-      await sfu.close();
+      await base.close();
       await redis.close();
-      await rm(root, { recursive: true, force: true });
     },
   };
 }
