@@ -25,6 +25,9 @@ import { DEADLINE_MESSAGE } from './track-worker.js';
 // Real Redis, BullMQ, test SFU, GStreamer and ffprobe.
 describe('track worker', { timeout: 240_000 }, () => {
   let harness: TrackWorkerHarness;
+  /** The statuses an egress reported, for failure messages. */
+  const seen = (egressId: string): string =>
+    (harness.progress.get(egressId) ?? []).map((s) => EgressStatus[s]).join(' → ') || 'none';
 
   before(async () => {
     // One egress per cell here, so the crash test can kill one egress's process alone.
@@ -56,7 +59,7 @@ describe('track worker', { timeout: 240_000 }, () => {
   it('records a track until it is unpublished and copies the file to local_output_dir', async () => {
     const { room, trackId, bot } = await startAudioBot();
     const { egressId, job } = await harness.enqueue(fileRequest(room, trackId));
-    await harness.waitActive(egressId);
+    assert.ok(await harness.waitActive(egressId), `egressId never went ACTIVE: ${seen(egressId)}`);
     await sleep(2500);
     await bot.unpublish('audio');
     const info = await harness.finished(job);
@@ -83,7 +86,7 @@ describe('track worker', { timeout: 240_000 }, () => {
   it('stops on a stop control message: ENDING in the reply, then COMPLETE', async () => {
     const { room, trackId } = await startAudioBot();
     const { egressId, job } = await harness.enqueue(fileRequest(room, trackId));
-    await harness.waitActive(egressId);
+    assert.ok(await harness.waitActive(egressId), `egressId never went ACTIVE: ${seen(egressId)}`);
     await sleep(1500);
     const capacity = await harness.capacity();
     assert.equal(capacity.pool, 'track');
@@ -120,8 +123,14 @@ describe('track worker', { timeout: 240_000 }, () => {
     const b = await startAudioBot();
     const first = await harness.enqueue(fileRequest(a.room, a.trackId));
     const second = await harness.enqueue(fileRequest(b.room, b.trackId));
-    await harness.waitActive(first.egressId);
-    await harness.waitActive(second.egressId);
+    assert.ok(
+      await harness.waitActive(first.egressId),
+      `first.egressId never went ACTIVE: ${seen(first.egressId)}`,
+    );
+    assert.ok(
+      await harness.waitActive(second.egressId),
+      `second.egressId never went ACTIVE: ${seen(second.egressId)}`,
+    );
     await sleep(2000);
     const pid = harness.worker.pidOf(first.egressId);
     assert.ok(pid && pid !== harness.worker.pidOf(second.egressId));
@@ -158,7 +167,7 @@ describe('track worker', { timeout: 240_000 }, () => {
       }),
     };
     const { egressId, job } = await harness.enqueue(request);
-    await harness.waitActive(egressId);
+    assert.ok(await harness.waitActive(egressId), `egressId never went ACTIVE: ${seen(egressId)}`);
     await sleep(2500);
     await harness.stop(egressId);
     const info = await harness.finished(job);

@@ -12,6 +12,7 @@ import {
   egressReplyChannel,
   encodeControlMessage,
   encodeJobPayload,
+  isFinalStatus,
   loadConfig,
   newEgressId,
   parseControlReply,
@@ -43,13 +44,16 @@ export interface TrackWorkerHarness extends SfuHarness {
   ): Promise<{ egressId: string; job: Job }>;
   /** The final info of a job. */
   finished(job: Job): Promise<EgressInfo>;
-  /** Waits until an egress reported ACTIVE (at most 30 s); whether it did. */
+  /** Waits until an egress reported ACTIVE (at most 30 s, less when it ends first); whether it did. */
   waitActive(egressId: string): Promise<boolean>;
   /** Sends StopEgress on the control channel and returns the reply's info. */
   stop(egressId: string): Promise<EgressInfo>;
   /** The worker's latest capacity report. */
   capacity(): Promise<WorkerCapacity>;
 }
+
+/** How long {@link TrackWorkerHarness.stop} waits for the egress's reply. */
+const STOP_REPLY_MS = 30_000;
 
 /**
  * Starts Redis (the runner's, `EGRESS_TEST_REDIS_URL`), the test SFU and a track worker with a
@@ -126,7 +130,9 @@ export async function startTrackWorkerHarness(
     },
     async waitActive(egressId) {
       for (let i = 0; i < 300; i++) {
-        if (progress.get(egressId)?.includes(EgressStatus.EGRESS_ACTIVE)) return true;
+        const seen = progress.get(egressId) ?? [];
+        if (seen.includes(EgressStatus.EGRESS_ACTIVE)) return true;
+        if (seen.some(isFinalStatus)) return false;
         await sleep(100);
       }
       return false;
@@ -147,8 +153,18 @@ export async function startTrackWorkerHarness(
             await sleep(250);
           }
         })();
-        const [, raw] = (await reply) as [string, string];
-        isReplied = true;
+        // An egress that already ended never answers: fail the test instead of hanging it.
+        let timer: NodeJS.Timeout | undefined;
+        const gaveUp = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no stop reply from ${egressId} in ${STOP_REPLY_MS} ms`)),
+            STOP_REPLY_MS,
+          );
+        });
+        const [, raw] = (await Promise.race([reply, gaveUp]).finally(() => {
+          clearTimeout(timer);
+          isReplied = true;
+        })) as [string, string];
         await republish;
         return controlReplyResult(parseControlReply(raw));
       } finally {
