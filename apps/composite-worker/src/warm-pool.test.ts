@@ -3,7 +3,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, loadConfig } from '@egress/protocol';
 import { WarmPool, type WarmPoolOptions } from './warm-pool.js';
@@ -71,8 +71,11 @@ describe('WarmPool', { timeout: 60_000 }, () => {
     script = join(dir, 'fake-egress-process.cjs');
     await writeFile(script, FAKE_PROCESS);
   });
+  // A pool left open keeps forking (retries) and would mix its processes into the next test's.
+  afterEach(async () => {
+    await Promise.all(pools.splice(0).map((p) => p.close()));
+  });
   after(async () => {
-    await Promise.all(pools.map((p) => p.close()));
     for (const child of forked) if (!hasExited(child)) child.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
   });

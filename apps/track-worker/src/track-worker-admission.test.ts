@@ -91,10 +91,13 @@ describe('track worker admission by cpu', { timeout: 180_000 }, () => {
 
       const second = await harness.enqueue(request, { cpuCost: 0.5 });
       assert.ok(await harness.waitActive(second.egressId), 'the second job was not admitted');
-      assert.deepEqual(
-        new Set((await harness.capacity()).activeEgressIds),
-        new Set([first.egressId, second.egressId]),
-      );
+      // the capacity report is republished every 250 ms: wait for one taken after the start
+      let active = new Set<string>();
+      for (let i = 0; i < 40 && active.size < 2; i++) {
+        active = new Set((await harness.capacity()).activeEgressIds);
+        if (active.size < 2) await sleep(250);
+      }
+      assert.deepEqual(active, new Set([first.egressId, second.egressId]));
       for (const { egressId, job } of [first, second]) {
         await harness.stop(egressId);
         const info = await harness.finished(job);
