@@ -205,9 +205,10 @@ describe('composite pipeline with GStreamer', { timeout: 120_000 }, () => {
     );
     assert.equal(exit.isCleanEos, true, exit.tail.join('\n'));
     const images = (await readdir(dir)).filter((f) => f.endsWith('.jpeg'));
-    // one at 0 s, then one per second; the last interval may or may not be complete
+    // one at 0 s, then one per second; the last interval may or may not be complete, and the
+    // live source runs a little before PLAYING is seen (a fraction of a second under load)
     assert.ok(
-      Math.abs(images.length - (Math.floor(recordedSec) + 1)) <= 1,
+      Math.abs(images.length - (recordedSec + 1)) <= 1.5,
       `${images.length} images in ${recordedSec.toFixed(2)} s`,
     );
     const probe = await probeMedia(join(dir, 'img_00000.jpeg'));
