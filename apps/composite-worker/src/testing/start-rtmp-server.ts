@@ -2,9 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { findFreePort } from '@egress/media';
 
 /** A local RTMP server (node-media-server) for stream tests. */
 export interface TestRtmpServer {
@@ -12,17 +13,6 @@ export interface TestRtmpServer {
   readonly baseUrl: string;
   /** Kills the server by PID and waits for it. */
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }
 
 async function isListening(port: number): Promise<boolean> {
@@ -55,10 +45,10 @@ export async function startRtmpServer(workDir: string): Promise<TestRtmpServer> 
     await copyFile(join(bin, name), join(workDir, name));
   }
   const [rtmp, rtmps, http, https] = [
-    await freePort(),
-    await freePort(),
-    await freePort(),
-    await freePort(),
+    await findFreePort(),
+    await findFreePort(),
+    await findFreePort(),
+    await findFreePort(),
   ];
   const child: ChildProcess = spawn(
     process.execPath,
