@@ -5,6 +5,7 @@ import {
   Connection,
   RTCPeerConnection,
   RTCRtpCodecParameters,
+  RTCRtpReceiver,
   RTCRtpSender,
   type RtcpPacket,
   RtcpSenderInfo,
@@ -14,6 +15,7 @@ import {
   useSdesMid,
 } from 'werift';
 import { createPeerConnection } from './peer-connection.js';
+import { TransportFeedbackSender } from './transport-feedback.js';
 import {
   applyWeriftWorkarounds,
   pinSenderCodec,
@@ -130,6 +132,41 @@ function publisherPacket(sequenceNumber: number, timestamp: number): RtpPacket {
   );
 }
 
+interface TwccView {
+  receiverTWCC?: { handleTWCC(seq: number): void; flush?: () => void };
+  setupTWCC(mediaSourceSsrc: number): void;
+}
+
+/** A video receiver with transport-cc negotiated, sending its RTCP into `sent` (serialized). */
+function twccReceiver(sent: Buffer[]): RTCRtpReceiver & TwccView {
+  const receiver = new RTCRtpReceiver({} as never, 'video', 4321);
+  Object.assign(receiver, {
+    dtlsTransport: {
+      state: 'connected',
+      sendRtcp: async (packets: Array<{ serialize(): Buffer }>) => {
+        sent.push(...packets.map((p) => p.serialize()));
+      },
+    },
+  });
+  receiver.prepareReceive({
+    codecs: [
+      new RTCRtpCodecParameters({
+        mimeType: 'video/VP8',
+        clockRate: 90000,
+        payloadType: 96,
+        rtcpFeedback: [{ type: 'transport-cc' }],
+      }),
+    ],
+    encodings: [],
+    headerExtensions: [],
+  } as unknown as Parameters<RTCRtpReceiver['prepareReceive']>[0]);
+  closers.push(() => receiver.stop());
+  return receiver as RTCRtpReceiver & TwccView;
+}
+
+/** Whether an RTCP packet's length field (32-bit words minus one) covers all its bytes. */
+const lengthIsExact = (packet: Buffer) => (packet.readUInt16BE(2) + 1) * 4 === packet.length;
+
 const midOf = (header: RtpHeader | undefined) =>
   header?.extensions.find((e) => e.id === 1)?.payload.toString();
 
@@ -174,6 +211,17 @@ describe('werift 0.24.4 without the workarounds', () => {
     await sender.sendRtp(publisherPacket(1, 1000));
     await delay(1700);
     assert.ok(sender.sentRtcp.some((p) => p instanceof RtcpSrPacket));
+  });
+
+  it('declares a transport feedback length that cuts off its last deltas', () => {
+    const sent: Buffer[] = [];
+    const receiver = twccReceiver(sent);
+    receiver.setupTWCC(5678);
+    // 11 packets: 16 fixed bytes, a 2-byte chunk and 11 one-byte deltas are not word-aligned.
+    for (let seq = 1; seq <= 11; seq += 1) receiver.receiverTWCC?.handleTWCC(seq);
+    const [packet] = sent;
+    assert.ok(packet, 'werift sent feedback after 11 packets');
+    assert.equal(lengthIsExact(packet), false);
   });
 });
 
@@ -265,6 +313,19 @@ describe('applyWeriftWorkarounds', () => {
     assert.equal(report.senderInfo.ntpTimestamp, 123_456_789n);
     assert.equal(report.senderInfo.rtpTimestamp, 5000 + (91_000 - 90_000));
     assert.equal(report.senderInfo.packetCount, 1);
+  });
+
+  it('sends transport feedback of its own, word-aligned with an exact length', () => {
+    const sent: Buffer[] = [];
+    const receiver = twccReceiver(sent);
+    receiver.setupTWCC(5678);
+    assert.ok(receiver.receiverTWCC instanceof TransportFeedbackSender);
+    for (let seq = 1; seq <= 11; seq += 1) receiver.receiverTWCC?.handleTWCC(seq);
+    receiver.receiverTWCC?.flush?.();
+    const [packet] = sent;
+    assert.ok(packet, 'feedback sent');
+    assert.equal(lengthIsExact(packet), true);
+    assert.equal(packet.readUInt16BE(14), 11, 'all 11 packets reported');
   });
 
   it('names the msid line after the publisher and the track', async () => {

@@ -1,6 +1,7 @@
 import {
   Connection,
   type RTCRtpCodecParameters,
+  RTCRtpReceiver,
   type RTCRtpSender,
   RtcpSenderInfo,
   RtcpSrPacket,
@@ -11,6 +12,7 @@ import {
   uint16Add,
   uint32Add,
 } from 'werift';
+import { type RtcpTransport, TransportFeedbackSender } from './transport-feedback.js';
 
 // Every werift behaviour the SFU works around lives here, because each one touches werift
 // internals that an upgrade may change. werift is pinned to 0.24.4; werift-workarounds.test.ts
@@ -54,6 +56,13 @@ interface SenderInternals {
   };
 }
 
+interface ReceiverInternals {
+  twccEnabled: boolean;
+  receiverTWCC?: unknown;
+  dtlsTransport: RtcpTransport;
+  rtcpSsrc: number;
+}
+
 type Method = (this: unknown, ...args: never[]) => unknown;
 
 let isApplied = false;
@@ -65,7 +74,12 @@ let isApplied = false;
  * 2. a transceiver created for a new remote m-line never takes over an inactive one's slot and
  *    mid (otherwise `Transceiver with mid=N not found` on renegotiation);
  * 3. ICE gathering never falls back to `stun.l.google.com` when no STUN server is configured:
- *    nothing may leave the test network namespace.
+ *    nothing may leave the test network namespace;
+ * 4. transport-wide congestion feedback comes from {@link TransportFeedbackSender}: werift's own
+ *    sends a reference time truncated to 64 ms with deltas from the untruncated one (every
+ *    feedback moves all arrivals by up to 64 ms), floors every delta (the error adds up), counts
+ *    lost packets as received, and declares an RTCP length that cuts off unaligned deltas. A
+ *    libwebrtc sender reads that as congestion and sends a fraction of the captured resolution.
  *
  * @throws Error when werift no longer has a method this patches (an unsupported upgrade)
  */
@@ -74,6 +88,7 @@ export function applyWeriftWorkarounds(): void {
   const sdpManager = requireMethod(SDPManager.prototype, 'addTransportDescription');
   const transceiverManager = requireMethod(TransceiverManager.prototype, 'addTransceiver');
   const connection = requireMethod(Connection.prototype, 'gatherCandidates');
+  const receiver = requireMethod(RTCRtpReceiver.prototype, 'setupTWCC');
 
   const addTransportDescription = sdpManager.original;
   sdpManager.replace(function (this: unknown, ...args: unknown[]) {
@@ -107,6 +122,16 @@ export function applyWeriftWorkarounds(): void {
     const view = this as ConnectionView;
     if (view.options.stunServer === undefined) view.stunServer = undefined;
     return gatherCandidates.apply(this, args as never[]);
+  });
+
+  receiver.replace(function (this: unknown, ...args: unknown[]) {
+    const view = this as ReceiverInternals;
+    if (!view.twccEnabled || view.receiverTWCC) return;
+    view.receiverTWCC = new TransportFeedbackSender(
+      view.dtlsTransport,
+      view.rtcpSsrc,
+      args[0] as number,
+    );
   });
 
   isApplied = true;
