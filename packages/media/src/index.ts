@@ -5,6 +5,7 @@ export {
   startFdEncoder,
   VIDEO_INPUT_FD,
 } from './composite/fd-encoder.js';
+export { i420Size } from './composite/i420-size.js';
 export {
   LIVE_PLAYLIST_WINDOW,
   livePlaylistFromMain,

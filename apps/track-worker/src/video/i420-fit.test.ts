@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { I420Fitter, i420Size } from './i420-fit.js';
+import { i420Size } from '@egress/media';
+import { I420Fitter } from './i420-fit.js';
 
 /** A picture whose Y plane is `y` everywhere and whose chroma is `uv`. */
 function flat(width: number, height: number, y: number, uv: number) {

@@ -1,3 +1,4 @@
+import { i420Size } from '@egress/media';
 import { blackI420 } from './frame-clock.js';
 
 /** A decoded I420 picture: Y plane, then U and V at half size (rounded up). */
@@ -5,11 +6,6 @@ export interface I420Picture {
   width: number;
   height: number;
   data: Uint8Array;
-}
-
-/** Bytes of an I420 picture of this size. */
-export function i420Size(width: number, height: number): number {
-  return width * height + 2 * Math.ceil(width / 2) * Math.ceil(height / 2);
 }
 
 /** Where the picture lands inside the output, in output pixels (even, so chroma lines up). */

@@ -30,6 +30,8 @@ export interface FdEncoderOptions {
   stopDeadlineMs?: number;
   /** @defaultValue planCompositePipeline's choice */
   speedPreset?: X264SpeedPreset;
+  /** @defaultValue planCompositePipeline's (x264 decides) */
+  x264Threads?: number;
   /** @defaultValue 'gst-launch-1.0' */
   gstLaunchPath?: string;
 }
@@ -71,6 +73,7 @@ export function startFdEncoder(options: FdEncoderOptions): FdEncoder {
     outputs: options.outputs,
     sources,
     ...(options.speedPreset ? { speedPreset: options.speedPreset } : {}),
+    ...(options.x264Threads ? { x264Threads: options.x264Threads } : {}),
   });
   const inputFds = [
     ...(plan.hasVideo ? [VIDEO_INPUT_FD] : []),

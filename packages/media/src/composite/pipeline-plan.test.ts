@@ -4,6 +4,7 @@ import { DEFAULT_ENCODING, EgressError, type EncodingSettings } from '@egress/pr
 import {
   type CompositeOutputPlan,
   type PipelineSources,
+  type PlanCompositePipelineOptions,
   planCompositePipeline,
 } from './pipeline-plan.js';
 
@@ -32,6 +33,7 @@ describe('planCompositePipeline', () => {
       outputs: Omit<CompositeOutputPlan, 'encoding'>;
       encoding?: Partial<EncodingSettings>;
       sources?: PipelineSources;
+      options?: Pick<PlanCompositePipelineOptions, 'speedPreset' | 'x264Threads'>;
     };
     want: { includes?: string[]; excludes?: string[]; encoders?: number; leakyQueues?: number };
   }> = [
@@ -84,6 +86,8 @@ describe('planCompositePipeline', () => {
       want: {
         includes: [
           'fd=0',
+          // one read per 640x360 I420 frame
+          'blocksize=345600',
           'rawvideoparse',
           'use-sink-caps=false',
           'format=i420',
@@ -134,6 +138,16 @@ describe('planCompositePipeline', () => {
         excludes: ['h264parse', 'rawaudioparse'],
         encoders: 0,
       },
+    },
+    {
+      name: 'runs x264 at the speed and threads asked for',
+      input: { outputs: { file: mp4 }, options: { speedPreset: 'ultrafast', x264Threads: 1 } },
+      want: { includes: ['speed-preset=ultrafast', 'threads=1'], encoders: 1 },
+    },
+    {
+      name: 'leaves x264 its own threads by default',
+      input: { outputs: { file: mp4 } },
+      want: { excludes: ['threads=1'], encoders: 1 },
     },
     {
       name: 'switches x264 to ultrafast at 1080p30',
@@ -235,6 +249,7 @@ describe('planCompositePipeline', () => {
       const { args } = planCompositePipeline({
         outputs: { encoding: { ...enc, ...c.input.encoding }, ...c.input.outputs },
         sources: c.input.sources ?? av,
+        ...c.input.options,
       });
       for (const a of c.want.includes ?? [])
         assert.ok(args.includes(a), `missing ${a} in ${args.join(' ')}`);
