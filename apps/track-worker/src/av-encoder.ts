@@ -1,6 +1,11 @@
 import { stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { type CompositeOutputPlan, GstProcess, startFdEncoder } from '@egress/media';
+import {
+  type CompositeOutputPlan,
+  type FdEncoderOptions,
+  GstProcess,
+  startFdEncoder,
+} from '@egress/media';
 import type { EgressError, Logger } from '@egress/protocol';
 import type { PcmSinkResult } from './audio/pcm-sink.js';
 
@@ -21,6 +26,8 @@ export interface AvEncoderOptions {
   logger: Logger;
   /** How long close() waits for EOS before killing the encoder, milliseconds. @defaultValue 15000 */
   closeDeadlineMs?: number;
+  /** x264's speed preset and threads. @defaultValue the composite plan's */
+  x264?: Pick<FdEncoderOptions, 'speedPreset' | 'x264Threads'>;
 }
 
 /**
@@ -62,6 +69,7 @@ export function startAvEncoder(options: AvEncoderOptions): AvEncoder {
     hasAudio: options.audio === true,
     logger: options.logger.child({ component: 'av-encoder' }),
     stopDeadlineMs: options.closeDeadlineMs ?? 15_000,
+    ...options.x264,
   });
   let closing: Promise<PcmSinkResult> | undefined;
   return {

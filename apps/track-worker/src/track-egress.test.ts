@@ -146,6 +146,36 @@ describe('runTrackEgress', { timeout: 240_000 }, () => {
     });
   }
 
+  it("records a video track at its publisher's size while the first frames come smaller", async () => {
+    const room = `room-${randomUUID()}`;
+    // libwebrtc's sender starts a 720p track at a fraction of its size (its start bitrate is
+    // too low for more) and steps up within seconds.
+    const bot = await harness.bot({
+      room,
+      identity: 'big-video-bot',
+      kind: 'video',
+      width: 1280,
+      height: 720,
+    });
+    const localPath = join(harness.dir, 'big-video.mp4');
+    const stop = new AbortController();
+    const result = assertComplete(
+      await runTrackEgress({
+        wsUrl: harness.sfu.url,
+        token: await harness.token(room),
+        trackId: bot.publications.video?.sid ?? '',
+        output: { kind: 'file', localPath },
+        logger: harness.logger,
+        signal: stop.signal,
+        onActive: () => setTimeout(() => stop.abort(), 1500),
+      }),
+    );
+    const probe = await probeVideoFile(localPath);
+    assert.deepEqual([probe.width, probe.height], [1280, 720]);
+    assert.ok(probe.frames > 0, JSON.stringify(probe));
+    harness.logger.info({ probe, result }, 'recorded a 720p track');
+  });
+
   it('records a video track to MP4/H.264 on the wall clock, black while muted', async () => {
     const room = `room-${randomUUID()}`;
     const bot = await harness.bot({

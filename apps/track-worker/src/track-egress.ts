@@ -264,6 +264,9 @@ export async function runTrackEgress(options: RunTrackEgressOptions): Promise<Tr
     const recorder = new VideoRecorder({
       localPath: path,
       logger: log,
+      ...(publication.width && publication.height
+        ? { size: { width: publication.width, height: publication.height } }
+        : {}),
       onFirstFrame: (ms) => {
         startedAtMs = ms;
         options.onActive?.(ms);
