@@ -57,7 +57,12 @@ process.send?.({
   results: results.map((r) => ({
     status: r.status,
     ...(r.status === 'complete'
-      ? { durationMs: r.durationMs, wallMs: r.endedAtMs - r.startedAtMs, path: r.output.localPath }
+      ? {
+          startedAtMs: r.startedAtMs,
+          durationMs: r.durationMs,
+          wallMs: r.endedAtMs - r.startedAtMs,
+          path: r.output.localPath,
+        }
       : {}),
     ...(r.status === 'failed' ? { error: r.error.message } : {}),
   })),

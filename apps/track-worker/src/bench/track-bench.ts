@@ -56,12 +56,21 @@ export interface TrackBenchRow {
    * core, gaps in the outputs are the SFU's, not the egresses'.
    */
   sfuCores: number;
-  /** With `checkRealTime`: egresses whose file holds the tone for ≥ 98 % of the wall clock. */
+  /**
+   * With `checkRealTime`: egresses whose file holds the tone for ≥ 98 % of the measured window
+   * (all egresses running, none joining or leaving).
+   */
   realTime?: number;
-  /** With `checkRealTime`: the lowest tone coverage of any file, 0–1. */
+  /** With `checkRealTime`: the lowest tone coverage of the window in any file, 0–1. */
   minCoverage?: number;
-  /** With `checkRealTime`: the median tone coverage, 0–1. */
+  /** With `checkRealTime`: the median tone coverage of the window, 0–1. */
   medianCoverage?: number;
+  /**
+   * With `checkRealTime`: the median tone coverage of whole files, from the first tone to the
+   * end, including the joins of all the other egresses (which stall the test SFU's JavaScript:
+   * its gaps fall at the same wall-clock times in every file).
+   */
+  medianFileCoverage?: number;
   /** With `checkRealTime`: median delay from ACTIVE to the first tone in the file, seconds. */
   medianFirstToneSec?: number;
   /** Video: what the first file holds (`1280x720@30.0`), to show what the SFU delivered. */
@@ -81,6 +90,8 @@ export interface TrackBenchOptions {
 
 interface CellResult {
   status: string;
+  /** When the egress went ACTIVE, wall clock (the file's time 0). */
+  startedAtMs?: number;
   durationMs?: number;
   wallMs?: number;
   path?: string;
@@ -140,6 +151,9 @@ interface Source {
   url: string;
   trackSid?: string;
   pid: number;
+  /** The pattern bot's captured size (0 for the tone bot). */
+  width: number;
+  height: number;
   senderStats(): Promise<VideoSenderStats | undefined>;
   stop(): Promise<void>;
 }
@@ -168,6 +182,8 @@ async function startSource(room: string, args: string[]): Promise<Source> {
     url: ready.url,
     trackSid: ready.trackSid,
     pid: child.pid ?? 0,
+    width: Number(args[1] ?? 0),
+    height: Number(args[2] ?? 0),
     async senderStats() {
       const answer = reply<{ stats?: VideoSenderStats }>('sender-stats');
       child.send({ type: 'sender-stats' });
@@ -233,7 +249,9 @@ async function measureCase(
   }
   // Every egress ACTIVE (or a minute passed: the row then shows fewer complete ones).
   await Promise.race([Promise.all(cells.map((cell) => cell.ready)), sleep(60_000)]);
+  if (ctx.video) await fullSizeSent(ctx.video);
   await sleep((ctx.options.warmupSec ?? 3) * 1000);
+  const windowStartMs = Date.now();
   const roots = cells.map((cell) => cell.child.pid ?? 0);
   const trees = new ProcessUsage({ select: 'tree' });
   await trees.sample(roots);
@@ -245,6 +263,7 @@ async function measureCase(
     (sum, tree) => sum + tree.cpu,
     0,
   );
+  const windowEndMs = Date.now();
   const sender = await ctx.video?.senderStats();
   for (const cell of cells) cell.child.send('stop');
   const results = (await Promise.all(cells.map((cell) => cell.done))).flat();
@@ -262,16 +281,20 @@ async function measureCase(
   if (c.checkRealTime) {
     const tones = await Promise.all(
       results.map((r) =>
-        r.path && r.wallMs
-          ? toneCoverage(r.path, r.wallMs / 1000)
-          : { coverage: 0, firstToneSec: Number.NaN },
+        r.path && r.wallMs && r.startedAtMs
+          ? toneCoverage(r.path, r.wallMs / 1000, {
+              fromSec: (windowStartMs - r.startedAtMs) / 1000,
+              toSec: (windowEndMs - r.startedAtMs) / 1000,
+            })
+          : { coverage: 0, windowCoverage: 0, firstToneSec: Number.NaN },
       ),
     );
-    const coverages = tones.map((t) => t.coverage);
+    const coverages = tones.map((t) => t.windowCoverage);
     row.medianFirstToneSec = median(tones.map((t) => t.firstToneSec));
     row.realTime = coverages.filter((v) => v >= 0.98).length;
     row.minCoverage = Math.min(...coverages);
     row.medianCoverage = median(coverages);
+    row.medianFileCoverage = median(tones.map((t) => t.coverage));
   }
   const firstPath = results.find((r) => r.path)?.path;
   if (c.media === 'video' && firstPath) {
@@ -291,14 +314,15 @@ function median(values: number[]): number {
 
 /**
  * How well an output file holds the bot's tone: when the tone first appears (the first frame's
- * delay after ACTIVE), and the share of the wall clock after that which is not silence (ffmpeg
- * silencedetect, -40 dB, >= 60 ms). The bot sends a continuous tone, so later silence is audio
- * the egress did not get through in time.
+ * delay after ACTIVE), the share of the time after that which is not silence (ffmpeg
+ * silencedetect, -40 dB, >= 60 ms), and the same share within `window` (file seconds). The bot
+ * sends a continuous tone, so later silence is audio that did not get through in time.
  */
 async function toneCoverage(
   path: string,
   wallSec: number,
-): Promise<{ coverage: number; firstToneSec: number }> {
+  window: { fromSec: number; toSec: number },
+): Promise<{ coverage: number; windowCoverage: number; firstToneSec: number }> {
   const { stderr } = await run('ffmpeg', [
     '-nostats',
     '-i',
@@ -310,13 +334,46 @@ async function toneCoverage(
     '-',
   ]);
   let firstToneSec = 0;
-  let silentSec = 0;
+  const silences: Array<[number, number]> = [];
   for (const m of stderr.matchAll(/silence_end: ([\d.]+) \| silence_duration: ([\d.]+)/g)) {
     const endSec = Number(m[1]);
-    const lengthSec = Number(m[2]);
-    if (endSec - lengthSec <= 0.05) firstToneSec = endSec;
-    else silentSec += lengthSec;
+    const startSec = endSec - Number(m[2]);
+    if (startSec <= 0.05) firstToneSec = endSec;
+    else silences.push([startSec, endSec]);
   }
-  const span = wallSec - firstToneSec;
-  return { coverage: span > 0 ? Math.max(0, span - silentSec) / span : 0, firstToneSec };
+  // A silence still open at the end of the file has no silence_end line.
+  for (const m of stderr.matchAll(/silence_start: ([\d.]+)/g)) {
+    const startSec = Number(m[1]);
+    if (startSec > 0.05 && !silences.some(([s]) => Math.abs(s - startSec) < 0.001)) {
+      silences.push([startSec, wallSec]);
+    }
+  }
+  const share = (from: number, to: number) => {
+    const span = to - from;
+    if (span <= 0) return 0;
+    const silent = silences.reduce(
+      (sum, [s, e]) => sum + Math.max(0, Math.min(e, to) - Math.max(s, from)),
+      0,
+    );
+    return Math.max(0, span - silent) / span;
+  };
+  return {
+    coverage: share(firstToneSec, wallSec),
+    windowCoverage: share(Math.max(firstToneSec, window.fromSec), window.toSec),
+    firstToneSec,
+  };
+}
+
+/**
+ * Waits (up to 30 s) until libwebrtc sends the pattern bot's full size: its sender starts small
+ * and steps up as its bandwidth estimate grows, and frames of another size cost the egress a
+ * rescale, which is not the steady state being measured.
+ */
+async function fullSizeSent(video: Source): Promise<void> {
+  const until = Date.now() + 30_000;
+  while (Date.now() < until) {
+    const stats = await video.senderStats();
+    if (stats && stats.width >= video.width && stats.height >= video.height) return;
+    await sleep(500);
+  }
 }
