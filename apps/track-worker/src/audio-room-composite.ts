@@ -17,7 +17,7 @@ import {
   type RoomAudioMixerOptions,
 } from './audio/room-audio-mixer.js';
 import { endingLatch } from './ending-latch.js';
-import { finishSink, leaveRoom, type TrackEgressResult } from './track-egress.js';
+import { failedResult, finishSink, leaveRoom, type TrackEgressResult } from './track-egress.js';
 
 /** Options of {@link runAudioRoomComposite}. */
 export interface RunAudioRoomCompositeOptions {
@@ -185,11 +185,7 @@ export async function runAudioRoomComposite(
       };
     }
     sink.write(mixer.mix(performance.now(), true));
-    return await finishSink(sink, {
-      endReason: ending.endReason,
-      startedAtMs,
-      durationMs: Math.round(mixer.mixedMs),
-    });
+    return await finishSink(sink, ending.endReason, startedAtMs, mixer.mixedMs);
   } catch (err) {
     return failed(EgressError.from(err));
   } finally {
@@ -201,12 +197,7 @@ export async function runAudioRoomComposite(
 
   function failed(error: EgressError): TrackEgressResult {
     sink?.destroy();
-    return {
-      status: 'failed',
-      error,
-      ...(startedAtMs === undefined ? {} : { startedAtMs }),
-      endedAtMs: Date.now(),
-    };
+    return failedResult(error, startedAtMs);
   }
 }
 

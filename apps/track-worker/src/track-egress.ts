@@ -93,25 +93,37 @@ export type TrackEgressResult =
   | { status: 'aborted'; message: string; endedAtMs: number };
 
 /**
- * Closes the sink of a recording that ended cleanly (all audio written): COMPLETE with what it
- * wrote, or FAILED when it did not finish (the encoder's error).
+ * Closes the sink of a recording that ended cleanly, once its last audio is written: COMPLETE
+ * with what it wrote (`writtenMs` of audio, rounded), or FAILED when it did not finish (the
+ * encoder's error).
  */
 export async function finishSink(
   sink: PcmSink,
-  done: { endReason: EndReason; startedAtMs: number; durationMs: number },
+  endReason: EndReason,
+  startedAtMs: number,
+  writtenMs: number,
 ): Promise<TrackEgressResult> {
   const endedAtMs = Date.now();
   try {
     const output = await sink.close();
-    return { status: 'complete', ...done, endedAtMs, output };
+    const durationMs = Math.round(writtenMs);
+    return { status: 'complete', endReason, startedAtMs, endedAtMs, durationMs, output };
   } catch (err) {
-    return {
-      status: 'failed',
-      error: EgressError.from(err),
-      startedAtMs: done.startedAtMs,
-      endedAtMs: Date.now(),
-    };
+    return failedResult(EgressError.from(err), startedAtMs);
   }
+}
+
+/** A FAILED result ending now; `startedAtMs` where it failed after going active. */
+export function failedResult(
+  error: EgressError,
+  startedAtMs: number | undefined,
+): TrackEgressResult {
+  return {
+    status: 'failed',
+    error,
+    ...(startedAtMs === undefined ? {} : { startedAtMs }),
+    endedAtMs: Date.now(),
+  };
 }
 
 /** How a recording ended: an end reason, or an error. */
@@ -243,11 +255,7 @@ export async function runTrackEgress(options: RunTrackEgressOptions): Promise<Tr
     fillTimer = undefined;
     if (ending.ending === 'error') return failed(ending.error);
     writeAll(timeline.fill(performance.now(), true));
-    return await finishSink(activeSink, {
-      endReason: ending.endReason,
-      startedAtMs,
-      durationMs: Math.round(timeline.writtenMs),
-    });
+    return await finishSink(activeSink, ending.endReason, startedAtMs, timeline.writtenMs);
   } catch (err) {
     return failed(EgressError.from(err));
   } finally {
@@ -314,12 +322,7 @@ export async function runTrackEgress(options: RunTrackEgressOptions): Promise<Tr
 
   function failed(error: EgressError): TrackEgressResult {
     sink?.destroy();
-    return {
-      status: 'failed',
-      error,
-      ...(startedAtMs === undefined ? {} : { startedAtMs }),
-      endedAtMs: Date.now(),
-    };
+    return failedResult(error, startedAtMs);
   }
 }
 
