@@ -1,5 +1,14 @@
 export { CpuAdmission, type CpuAdmissionOptions } from './admission/cpu-admission.js';
 export {
+  type GatedJob,
+  type GatedWorker,
+  JOB_DEADLINE_MESSAGE,
+  JOB_STALLED_MESSAGE,
+  JobGate,
+  type JobGateOptions,
+  type JobGateVerdict,
+} from './admission/job-gate.js';
+export {
   type LeaderUsage,
   type ProcessSelection,
   ProcessUsage,
@@ -169,6 +178,7 @@ export {
   workerCapacitySchema,
   workerStatusSchema,
 } from './jobs/worker-messages.js';
+export { loaderExecArgv } from './loader-exec-argv.js';
 export {
   type CreateLoggerOptions,
   createLogger,
@@ -199,6 +209,7 @@ export {
   segmentOutputNames,
 } from './naming/segment-output-names.js';
 export { connectRedis, createRedis, type RedisRole, redisOptionsOf } from './redis-connection.js';
+export { repeatWithoutOverlap } from './repeat-without-overlap.js';
 export {
   type AudioCodecName,
   type EgressRequest,
@@ -265,3 +276,4 @@ export {
   validateRequest,
   type WebsocketOutputPlan,
 } from './validation/validate-request.js';
+export { createWorkerRedis, type WorkerRedis } from './worker-redis.js';

@@ -1,0 +1,158 @@
+import type { EgressInfo } from '@livekit/protocol';
+import { markAborted, markFailed } from '../egress-info/transitions.js';
+import { EgressError } from '../errors.js';
+import type { JobPayload } from '../jobs/job-payload.js';
+import type { Pool } from '../jobs/queue-names.js';
+import {
+  encodeWorkerCapacity,
+  encodeWorkerStatus,
+  type WorkerStatusMessage,
+} from '../jobs/worker-messages.js';
+import type { Logger } from '../logger.js';
+import { REQUEST_TYPES, type RequestType } from '../request-types.js';
+import type { CpuAdmission } from './cpu-admission.js';
+
+/** The error of an egress whose job reached a worker after its start deadline. */
+export const JOB_DEADLINE_MESSAGE = 'the start deadline passed before a worker could take the job';
+/** The error of an egress whose job's earlier worker died (BullMQ stalled job). */
+export const JOB_STALLED_MESSAGE = 'a previous worker of this egress died';
+
+/** What the gate drives of a BullMQ `Worker` (protocol does not depend on bullmq). */
+export interface GatedWorker {
+  concurrency: number;
+  pause(doNotWaitActive?: boolean): Promise<void>;
+  resume(): Promise<void>;
+}
+
+/** What the gate reads and does of a fetched BullMQ `Job`. */
+export interface GatedJob {
+  readonly stalledCounter: number;
+  moveToWait(token?: string): Promise<unknown>;
+}
+
+/** Options of {@link JobGate}. */
+export interface JobGateOptions {
+  admission: CpuAdmission;
+  /** The cheapest cost of the pool's request types: nothing is fetched while it does not fit. */
+  minCost: number;
+  worker: GatedWorker;
+  logger: Logger;
+  /**
+   * The worker's concurrency, set at each gate update (composite: running + 1, so that BullMQ
+   * fetches one job at a time). @defaultValue the worker's own, unchanged
+   */
+  concurrency?: () => number;
+}
+
+/**
+ * What to do with a fetched job: `answer` returns `result` as the job's result at once;
+ * `wait` means it went back to the wait list (throw BullMQ's `WaitingError`); `run` means its
+ * cost is reserved (run it, then {@link JobGate.release}).
+ */
+export type JobGateVerdict =
+  | { action: 'answer'; result: WorkerStatusMessage }
+  | { action: 'wait' }
+  | { action: 'run' };
+
+/**
+ * The bridge's job contract and CPU admission for one pool worker (both worker apps): a job whose
+ * earlier worker died is FAILED, one past its start deadline ABORTED, and one whose cost does
+ * not fit goes back to the wait list while fetching pauses until it would fit (BullMQ fetches a
+ * job before its cost is known). Draining refuses every request type in the capacity report.
+ */
+export class JobGate {
+  readonly #options: JobGateOptions;
+  /** The cost of a job that did not fit: nothing is fetched until it would. */
+  #blockedCost: number | undefined;
+  #isPaused = false;
+  #isDraining = false;
+
+  constructor(options: JobGateOptions) {
+    this.#options = options;
+  }
+
+  /** Decides a fetched job; reserves its cost when it may run. */
+  async admit(
+    job: GatedJob,
+    token: string | undefined,
+    payload: JobPayload,
+    info: EgressInfo,
+  ): Promise<JobGateVerdict> {
+    if (job.stalledCounter > 0) {
+      const failed = markFailed(info, EgressError.internal(JOB_STALLED_MESSAGE));
+      return { action: 'answer', result: encodeWorkerStatus(failed) };
+    }
+    if (Date.now() > payload.startDeadlineMs) {
+      const aborted = markAborted(info, JOB_DEADLINE_MESSAGE);
+      return { action: 'answer', result: encodeWorkerStatus(aborted) };
+    }
+    const { admission, logger } = this.#options;
+    if (!admission.canAdmit(payload.cpuCost)) {
+      // Not for this worker now: back to the wait list for another worker (or this one later).
+      logger.debug({ egressId: payload.egressId, cost: payload.cpuCost }, 'job does not fit');
+      this.#blockedCost = payload.cpuCost;
+      this.#updateFetching();
+      await job.moveToWait(token);
+      return { action: 'wait' };
+    }
+    admission.reserve(payload.egressId, payload.cpuCost);
+    return { action: 'run' };
+  }
+
+  /** Ends the reservation of a job that ran, and fetches again if it was blocked. */
+  release(egressId: string): void {
+    this.#options.admission.release(egressId);
+    this.#blockedCost = undefined;
+    this.#updateFetching();
+  }
+
+  /** Re-decides fetching after new measurements (each capacity tick). */
+  update(): void {
+    const { admission } = this.#options;
+    if (this.#blockedCost !== undefined && admission.canAdmit(this.#blockedCost)) {
+      this.#blockedCost = undefined;
+    }
+    this.#updateFetching();
+  }
+
+  /** Whether {@link drain} was called. */
+  get isDraining(): boolean {
+    return this.#isDraining;
+  }
+
+  /** From now on fetching is left alone and the capacity report refuses every request type. */
+  drain(): void {
+    this.#isDraining = true;
+  }
+
+  /** The capacity report to store under the worker's capacity key (JSON). */
+  capacity(report: { workerId: string; pool: Pool; activeEgressIds?: string[] }): string {
+    const { admission } = this.#options;
+    const canAccept: Partial<Record<RequestType, boolean>> = {};
+    if (this.#isDraining) for (const type of REQUEST_TYPES) canAccept[type] = false;
+    return encodeWorkerCapacity({
+      workerId: report.workerId,
+      pool: report.pool,
+      cpuTotal: admission.cpuTotal,
+      cpuAvailable: admission.available(),
+      activeEgressIds: report.activeEgressIds ?? admission.activeIds,
+      ...(this.#isDraining ? { canAccept } : {}),
+      updatedAtMs: Date.now(),
+    });
+  }
+
+  /** Fetches only while the next job could fit; pauses the worker otherwise. */
+  #updateFetching(): void {
+    if (this.#isDraining) return;
+    const { admission, worker, logger, concurrency, minCost } = this.#options;
+    if (concurrency) worker.concurrency = concurrency();
+    const shouldRun = admission.canAdmit(this.#blockedCost ?? minCost);
+    if (shouldRun && this.#isPaused) {
+      this.#isPaused = false;
+      void worker.resume().catch((err: unknown) => logger.warn({ err }, 'resume failed'));
+    } else if (!shouldRun && !this.#isPaused) {
+      this.#isPaused = true;
+      void worker.pause(true).catch((err: unknown) => logger.warn({ err }, 'pause failed'));
+    }
+  }
+}

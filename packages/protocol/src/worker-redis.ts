@@ -1,0 +1,31 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { RedisConfig } from './config/config-schema.js';
+import type { Logger } from './logger.js';
+import { createRedis } from './redis-connection.js';
+
+/** The Redis connections of a pool worker (see {@link createWorkerRedis}). */
+export interface WorkerRedis {
+  /** BullMQ's own; it connects when the worker starts. */
+  connection: Redis | Cluster;
+  /** Subscribed to the control channels of the running egresses. */
+  subscriber: Redis | Cluster;
+  /** Replies, capacity reports and every other command. */
+  commands: Redis | Cluster;
+}
+
+/**
+ * Opens a pool worker's three `worker`-role connections (a subscribed connection can send no
+ * other command); their errors are logged, as they reconnect on their own.
+ */
+export async function createWorkerRedis(config: RedisConfig, log: Logger): Promise<WorkerRedis> {
+  const redis: WorkerRedis = {
+    connection: createRedis(config, 'worker'),
+    subscriber: createRedis(config, 'worker'),
+    commands: createRedis(config, 'worker'),
+  };
+  for (const r of Object.values(redis)) {
+    r.on('error', (err: unknown) => log.warn({ err }, 'redis connection error'));
+  }
+  await Promise.all([redis.subscriber.connect(), redis.commands.connect()]);
+  return redis;
+}
