@@ -1,7 +1,9 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import {
+  ffmpegFilterLog,
+  loggedStretches,
+  probeFirstStream,
+  type Stretch,
+} from './probe-ffmpeg.js';
 
 /** What {@link probeVideoFile} found in a recording. */
 export interface VideoFileProbe {
@@ -11,49 +13,28 @@ export interface VideoFileProbe {
   durationSec: number;
   frames: number;
   /** Black stretches of at least 0.3 s (ffmpeg blackdetect), seconds. */
-  blacks: { startSec: number; endSec: number }[];
+  blacks: Stretch[];
 }
 
 /** Reads codec, size, duration, frame count and black stretches of a video file. */
 export async function probeVideoFile(path: string): Promise<VideoFileProbe> {
-  const { stdout } = await run('ffprobe', [
-    '-v',
-    'error',
-    '-count_frames',
-    '-select_streams',
-    'v:0',
-    '-show_entries',
-    'stream=codec_name,width,height,nb_read_frames:format=duration',
-    '-of',
-    'json',
+  const { stream, durationSec } = await probeFirstStream<{
+    codec_name: string;
+    width: number;
+    height: number;
+    nb_read_frames: string;
+  }>(
     path,
-  ]);
-  const parsed = JSON.parse(stdout) as {
-    streams?: { codec_name?: string; width?: number; height?: number; nb_read_frames?: string }[];
-    format?: { duration?: string };
-  };
-  const stream = parsed.streams?.[0];
-  const { stderr } = await run('ffmpeg', [
-    '-nostats',
-    '-i',
-    path,
-    '-vf',
-    'blackdetect=d=0.3:pix_th=0.1',
-    '-an',
-    '-f',
-    'null',
-    '-',
-  ]);
-  const blacks: { startSec: number; endSec: number }[] = [];
-  for (const m of stderr.matchAll(/black_start:([\d.]+) black_end:([\d.]+)/g)) {
-    blacks.push({ startSec: Number(m[1]), endSec: Number(m[2]) });
-  }
+    ['codec_name', 'width', 'height', 'nb_read_frames'],
+    ['-count_frames', '-select_streams', 'v:0'],
+  );
+  const log = await ffmpegFilterLog(path, ['-vf', 'blackdetect=d=0.3:pix_th=0.1', '-an']);
   return {
     codec: stream?.codec_name ?? '',
     width: stream?.width ?? 0,
     height: stream?.height ?? 0,
-    durationSec: Number(parsed.format?.duration ?? 0),
+    durationSec,
     frames: Number(stream?.nb_read_frames ?? 0),
-    blacks,
+    blacks: loggedStretches(log, /black_start:([\d.]+) black_end:([\d.]+)/g),
   };
 }
