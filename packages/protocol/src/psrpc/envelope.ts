@@ -1,4 +1,4 @@
-import type { BinaryReadOptions } from '@bufbuild/protobuf';
+import type { BinaryReadOptions, MessageType } from '@bufbuild/protobuf';
 import { BinaryReader } from '@bufbuild/protobuf';
 import { EgressError } from '../errors.js';
 import {
@@ -38,15 +38,21 @@ export const PSRPC_READ_OPTIONS: Readonly<Partial<BinaryReadOptions>> = Object.f
   readerFactory: (bytes: Uint8Array) => new BinaryReader(bytes, strictUtf8),
 });
 
+/** Each kind's message class; its protobuf `typeName` is what the type URL ends in. */
+const MESSAGE_TYPE_BY_KIND: Readonly<Record<EnvelopeKind, MessageType<EnvelopeMessage>>> = {
+  request: PsrpcRequest,
+  response: PsrpcResponse,
+  claimRequest: PsrpcClaimRequest,
+  claimResponse: PsrpcClaimResponse,
+};
+
+const ENVELOPE_KINDS = Object.keys(MESSAGE_TYPE_BY_KIND) as EnvelopeKind[];
+
 /**
  * The kind of an inner message, or `null` for anything that is not one of the four classes.
  */
 export function envelopeKindOf(message: unknown): EnvelopeKind | null {
-  if (message instanceof PsrpcRequest) return 'request';
-  if (message instanceof PsrpcResponse) return 'response';
-  if (message instanceof PsrpcClaimRequest) return 'claimRequest';
-  if (message instanceof PsrpcClaimResponse) return 'claimResponse';
-  return null;
+  return ENVELOPE_KINDS.find((kind) => message instanceof MESSAGE_TYPE_BY_KIND[kind]) ?? null;
 }
 
 /**
@@ -77,30 +83,11 @@ export function decodeEnvelope(payload: Uint8Array): Envelope | null {
   try {
     const outer = PsrpcMsg.fromBinary(payload, PSRPC_READ_OPTIONS);
     const name = outer.typeUrl.slice(outer.typeUrl.lastIndexOf('/') + 1);
-    switch (name) {
-      case PsrpcRequest.typeName:
-        return {
-          kind: 'request',
-          message: PsrpcRequest.fromBinary(outer.value, PSRPC_READ_OPTIONS),
-        };
-      case PsrpcResponse.typeName:
-        return {
-          kind: 'response',
-          message: PsrpcResponse.fromBinary(outer.value, PSRPC_READ_OPTIONS),
-        };
-      case PsrpcClaimRequest.typeName:
-        return {
-          kind: 'claimRequest',
-          message: PsrpcClaimRequest.fromBinary(outer.value, PSRPC_READ_OPTIONS),
-        };
-      case PsrpcClaimResponse.typeName:
-        return {
-          kind: 'claimResponse',
-          message: PsrpcClaimResponse.fromBinary(outer.value, PSRPC_READ_OPTIONS),
-        };
-      default:
-        return null;
-    }
+    const kind = ENVELOPE_KINDS.find((k) => MESSAGE_TYPE_BY_KIND[k].typeName === name);
+    if (kind === undefined) return null;
+    const message = MESSAGE_TYPE_BY_KIND[kind].fromBinary(outer.value, PSRPC_READ_OPTIONS);
+    // `message` is of the class MESSAGE_TYPE_BY_KIND names for `kind`, which is what Envelope pairs.
+    return { kind, message } as Envelope;
   } catch {
     // Malformed bytes: psrpc's subscription drops a message it cannot decode, and so do we; the
     // caller sees null and may count it.

@@ -1,87 +1,54 @@
-import type {
-  BinaryReadOptions,
-  FieldList,
-  JsonReadOptions,
-  JsonValue,
-  PartialMessage,
-  PlainMessage,
-} from '@bufbuild/protobuf';
-import { Any, Message, proto3, protoInt64, ScalarType } from '@bufbuild/protobuf';
+import type { FieldList } from '@bufbuild/protobuf';
+import { Any, proto3, ScalarType } from '@bufbuild/protobuf';
+import { Proto3Message } from './proto3-message.js';
 
 // Hand-written @bufbuild/protobuf v1 classes for livekit/psrpc internal/internal.proto (package
-// `internal`, proto3), shaped like protoc-gen-es output. Field numbers are in each field's TSDoc
-// and in psrpc-wire.md §3. The classes are prefixed `Psrpc` so they do not shadow the global
-// fetch `Request`/`Response`; their protobuf type names stay `internal.X`, which is what goes
-// into the envelope's type URL. `toBinary()` writes fields in ascending number order and skips
-// proto3 defaults, as protobuf-go does, so the bytes match Go's.
+// `internal`, proto3), with the field lists protoc-gen-es would write; the rest comes from
+// Proto3Message. Field numbers are in each field's TSDoc and in psrpc-wire.md §3. The classes are
+// prefixed `Psrpc` so they do not shadow the global fetch `Request`/`Response`; their protobuf
+// type names stay `internal.X`, which is what goes into the envelope's type URL. `toBinary()`
+// writes fields in ascending number order and skips proto3 defaults, as protobuf-go does, so the
+// bytes match Go's.
 
 /**
  * `internal.Msg`, the outer envelope of every psrpc PUBLISH. On Redis it is byte-for-byte a
  * `google.protobuf.Any`.
  */
-export class PsrpcMsg extends Message<PsrpcMsg> {
+export class PsrpcMsg extends Proto3Message<PsrpcMsg> {
   /** Field 1: `type.googleapis.com/internal.<Request|Response|ClaimRequest|ClaimResponse>`. */
-  typeUrl = '';
+  declare typeUrl: string;
   /** Field 2: the marshalled inner message. */
-  value: Uint8Array = new Uint8Array(0);
+  declare value: Uint8Array;
   /** Field 3: NATS only; always empty (absent) on Redis. */
-  channel = '';
+  declare channel: string;
 
-  constructor(data?: PartialMessage<PsrpcMsg>) {
-    super();
-    proto3.util.initPartial(data, this);
-  }
-
-  static readonly runtime: typeof proto3 = proto3;
   static readonly typeName = 'internal.Msg';
   static readonly fields: FieldList = proto3.util.newFieldList(() => [
     { no: 1, name: 'type_url', kind: 'scalar', T: ScalarType.STRING },
     { no: 2, name: 'value', kind: 'scalar', T: ScalarType.BYTES },
     { no: 3, name: 'channel', kind: 'scalar', T: ScalarType.STRING },
   ]);
-
-  static fromBinary(bytes: Uint8Array, options?: Partial<BinaryReadOptions>): PsrpcMsg {
-    return new PsrpcMsg().fromBinary(bytes, options);
-  }
-  static fromJson(jsonValue: JsonValue, options?: Partial<JsonReadOptions>): PsrpcMsg {
-    return new PsrpcMsg().fromJson(jsonValue, options);
-  }
-  static fromJsonString(jsonString: string, options?: Partial<JsonReadOptions>): PsrpcMsg {
-    return new PsrpcMsg().fromJsonString(jsonString, options);
-  }
-  static equals(
-    a: PsrpcMsg | PlainMessage<PsrpcMsg> | undefined,
-    b: PsrpcMsg | PlainMessage<PsrpcMsg> | undefined,
-  ): boolean {
-    return proto3.util.equals(PsrpcMsg, a, b);
-  }
 }
 
 /** `internal.Request`: an RPC call, published by the client on `Svc|Method|topic|REQ`. */
-export class PsrpcRequest extends Message<PsrpcRequest> {
+export class PsrpcRequest extends Proto3Message<PsrpcRequest> {
   /** Field 1: `REQ_` + 12 chars, new for every attempt. */
-  requestId = '';
+  declare requestId: string;
   /** Field 2: the caller's `CLI_` id; it names the caller's `RES` and `CLAIM` channels. */
-  clientId = '';
+  declare clientId: string;
   /** Field 3: Unix time in nanoseconds. */
-  sentAt = protoInt64.zero;
+  declare sentAt: bigint;
   /** Field 4: Unix time in nanoseconds; servers drop the request once `now >= expiry`. */
-  expiry = protoInt64.zero;
+  declare expiry: bigint;
   /** Field 5: true only for MULTI methods (ListActiveEgress). */
-  multi = false;
+  declare multi: boolean;
   /** Field 6: deprecated since psrpc v0.3.0, never set now. */
-  request?: Any;
+  declare request?: Any;
   /** Field 7: usually absent; the otel interceptor may add `traceparent`. */
-  metadata: Record<string, string> = {};
+  declare metadata: Record<string, string>;
   /** Field 8: the marshalled RPC argument; absent (empty) for an empty message. */
-  rawRequest: Uint8Array = new Uint8Array(0);
+  declare rawRequest: Uint8Array;
 
-  constructor(data?: PartialMessage<PsrpcRequest>) {
-    super();
-    proto3.util.initPartial(data, this);
-  }
-
-  static readonly runtime: typeof proto3 = proto3;
   static readonly typeName = 'internal.Request';
   static readonly fields: FieldList = proto3.util.newFieldList(() => [
     { no: 1, name: 'request_id', kind: 'scalar', T: ScalarType.STRING },
@@ -99,49 +66,27 @@ export class PsrpcRequest extends Message<PsrpcRequest> {
     },
     { no: 8, name: 'raw_request', kind: 'scalar', T: ScalarType.BYTES },
   ]);
-
-  static fromBinary(bytes: Uint8Array, options?: Partial<BinaryReadOptions>): PsrpcRequest {
-    return new PsrpcRequest().fromBinary(bytes, options);
-  }
-  static fromJson(jsonValue: JsonValue, options?: Partial<JsonReadOptions>): PsrpcRequest {
-    return new PsrpcRequest().fromJson(jsonValue, options);
-  }
-  static fromJsonString(jsonString: string, options?: Partial<JsonReadOptions>): PsrpcRequest {
-    return new PsrpcRequest().fromJsonString(jsonString, options);
-  }
-  static equals(
-    a: PsrpcRequest | PlainMessage<PsrpcRequest> | undefined,
-    b: PsrpcRequest | PlainMessage<PsrpcRequest> | undefined,
-  ): boolean {
-    return proto3.util.equals(PsrpcRequest, a, b);
-  }
 }
 
 /** `internal.Response`: the result of a call, published by the server on `Svc|<clientId>|RES`. */
-export class PsrpcResponse extends Message<PsrpcResponse> {
+export class PsrpcResponse extends Proto3Message<PsrpcResponse> {
   /** Field 1: echoes `Request.request_id`. */
-  requestId = '';
+  declare requestId: string;
   /** Field 2: the responder's `SRV_` id (the client ignores it). */
-  serverId = '';
+  declare serverId: string;
   /** Field 3: Unix time in nanoseconds (the client ignores it). */
-  sentAt = protoInt64.zero;
+  declare sentAt: bigint;
   /** Field 4: deprecated, unused. */
-  response?: Any;
+  declare response?: Any;
   /** Field 5: the error message; non-empty means failure and `rawResponse` is ignored. */
-  error = '';
+  declare error: string;
   /** Field 6: the psrpc error code string (`unavailable`, ...); empty reads as `unknown`. */
-  code = '';
+  declare code: string;
   /** Field 7: the marshalled RPC result; absent for `google.protobuf.Empty`. */
-  rawResponse: Uint8Array = new Uint8Array(0);
+  declare rawResponse: Uint8Array;
   /** Field 8: optional gRPC-style error details. */
-  errorDetails: Any[] = [];
+  declare errorDetails: Any[];
 
-  constructor(data?: PartialMessage<PsrpcResponse>) {
-    super();
-    proto3.util.initPartial(data, this);
-  }
-
-  static readonly runtime: typeof proto3 = proto3;
   static readonly typeName = 'internal.Response';
   static readonly fields: FieldList = proto3.util.newFieldList(() => [
     { no: 1, name: 'request_id', kind: 'scalar', T: ScalarType.STRING },
@@ -153,107 +98,44 @@ export class PsrpcResponse extends Message<PsrpcResponse> {
     { no: 7, name: 'raw_response', kind: 'scalar', T: ScalarType.BYTES },
     { no: 8, name: 'error_details', kind: 'message', T: Any, repeated: true },
   ]);
-
-  static fromBinary(bytes: Uint8Array, options?: Partial<BinaryReadOptions>): PsrpcResponse {
-    return new PsrpcResponse().fromBinary(bytes, options);
-  }
-  static fromJson(jsonValue: JsonValue, options?: Partial<JsonReadOptions>): PsrpcResponse {
-    return new PsrpcResponse().fromJson(jsonValue, options);
-  }
-  static fromJsonString(jsonString: string, options?: Partial<JsonReadOptions>): PsrpcResponse {
-    return new PsrpcResponse().fromJsonString(jsonString, options);
-  }
-  static equals(
-    a: PsrpcResponse | PlainMessage<PsrpcResponse> | undefined,
-    b: PsrpcResponse | PlainMessage<PsrpcResponse> | undefined,
-  ): boolean {
-    return proto3.util.equals(PsrpcResponse, a, b);
-  }
 }
 
 /**
  * `internal.ClaimRequest`: a server offering to handle a request, published on
  * `Svc|<clientId>|CLAIM`.
  */
-export class PsrpcClaimRequest extends Message<PsrpcClaimRequest> {
+export class PsrpcClaimRequest extends Proto3Message<PsrpcClaimRequest> {
   /** Field 1: the request being claimed. */
-  requestId = '';
+  declare requestId: string;
   /** Field 2: the id the client echoes back if it picks this server. */
-  serverId = '';
+  declare serverId: string;
   /**
    * Field 3: `float` (wire type fixed32, little-endian): 1.0 is `1d 00 00 80 3f`. An affinity of 0
    * is not encoded and can never win a selection.
    */
-  affinity = 0;
+  declare affinity: number;
 
-  constructor(data?: PartialMessage<PsrpcClaimRequest>) {
-    super();
-    proto3.util.initPartial(data, this);
-  }
-
-  static readonly runtime: typeof proto3 = proto3;
   static readonly typeName = 'internal.ClaimRequest';
   static readonly fields: FieldList = proto3.util.newFieldList(() => [
     { no: 1, name: 'request_id', kind: 'scalar', T: ScalarType.STRING },
     { no: 2, name: 'server_id', kind: 'scalar', T: ScalarType.STRING },
     { no: 3, name: 'affinity', kind: 'scalar', T: ScalarType.FLOAT },
   ]);
-
-  static fromBinary(bytes: Uint8Array, options?: Partial<BinaryReadOptions>): PsrpcClaimRequest {
-    return new PsrpcClaimRequest().fromBinary(bytes, options);
-  }
-  static fromJson(jsonValue: JsonValue, options?: Partial<JsonReadOptions>): PsrpcClaimRequest {
-    return new PsrpcClaimRequest().fromJson(jsonValue, options);
-  }
-  static fromJsonString(jsonString: string, options?: Partial<JsonReadOptions>): PsrpcClaimRequest {
-    return new PsrpcClaimRequest().fromJsonString(jsonString, options);
-  }
-  static equals(
-    a: PsrpcClaimRequest | PlainMessage<PsrpcClaimRequest> | undefined,
-    b: PsrpcClaimRequest | PlainMessage<PsrpcClaimRequest> | undefined,
-  ): boolean {
-    return proto3.util.equals(PsrpcClaimRequest, a, b);
-  }
 }
 
 /**
  * `internal.ClaimResponse`: the client's pick among the claims, published on
  * `Svc|Method|topic|RCLAIM`. Every server not named drops the request.
  */
-export class PsrpcClaimResponse extends Message<PsrpcClaimResponse> {
+export class PsrpcClaimResponse extends Proto3Message<PsrpcClaimResponse> {
   /** Field 1: the request that was claimed. */
-  requestId = '';
+  declare requestId: string;
   /** Field 2: the chosen server's `SRV_` id. */
-  serverId = '';
+  declare serverId: string;
 
-  constructor(data?: PartialMessage<PsrpcClaimResponse>) {
-    super();
-    proto3.util.initPartial(data, this);
-  }
-
-  static readonly runtime: typeof proto3 = proto3;
   static readonly typeName = 'internal.ClaimResponse';
   static readonly fields: FieldList = proto3.util.newFieldList(() => [
     { no: 1, name: 'request_id', kind: 'scalar', T: ScalarType.STRING },
     { no: 2, name: 'server_id', kind: 'scalar', T: ScalarType.STRING },
   ]);
-
-  static fromBinary(bytes: Uint8Array, options?: Partial<BinaryReadOptions>): PsrpcClaimResponse {
-    return new PsrpcClaimResponse().fromBinary(bytes, options);
-  }
-  static fromJson(jsonValue: JsonValue, options?: Partial<JsonReadOptions>): PsrpcClaimResponse {
-    return new PsrpcClaimResponse().fromJson(jsonValue, options);
-  }
-  static fromJsonString(
-    jsonString: string,
-    options?: Partial<JsonReadOptions>,
-  ): PsrpcClaimResponse {
-    return new PsrpcClaimResponse().fromJsonString(jsonString, options);
-  }
-  static equals(
-    a: PsrpcClaimResponse | PlainMessage<PsrpcClaimResponse> | undefined,
-    b: PsrpcClaimResponse | PlainMessage<PsrpcClaimResponse> | undefined,
-  ): boolean {
-    return proto3.util.equals(PsrpcClaimResponse, a, b);
-  }
 }

@@ -1,12 +1,5 @@
-import type {
-  BinaryReadOptions,
-  FieldList,
-  JsonReadOptions,
-  JsonValue,
-  PartialMessage,
-  PlainMessage,
-} from '@bufbuild/protobuf';
-import { Message, proto3, ScalarType } from '@bufbuild/protobuf';
+import type { FieldList } from '@bufbuild/protobuf';
+import { proto3, ScalarType } from '@bufbuild/protobuf';
 import {
   ExportReplayRequest,
   ParticipantEgressRequest,
@@ -16,21 +9,19 @@ import {
   TrackEgressRequest,
   WebEgressRequest,
 } from '@livekit/protocol';
+import type { EgressRequest } from '../request-types.js';
+import { Proto3Message } from './proto3-message.js';
 
 // Hand-written @bufbuild/protobuf v1 classes for the `rpc` messages of livekit/protocol
 // protobufs/rpc/egress.proto (checked at d74e7cdb, 2026-08-22) that @livekit/protocol does not
-// ship. Prefixed `Rpc` because `livekit.StartEgressRequest` already owns the bare name. The
-// livekit.* request messages inside are @livekit/protocol's own classes.
+// ship; the rest comes from Proto3Message. Prefixed `Rpc` because `livekit.StartEgressRequest`
+// already owns the bare name. The livekit.* request messages inside are @livekit/protocol's own
+// classes.
 
 /** The oneof `request` of {@link RpcStartEgressRequest}: exactly one kind of egress. */
 export type RpcStartEgressRequestKind =
-  | { case: 'egress'; value: StartEgressRequest }
+  | EgressRequest
   | { case: 'replay'; value: ExportReplayRequest }
-  | { case: 'roomComposite'; value: RoomCompositeEgressRequest }
-  | { case: 'web'; value: WebEgressRequest }
-  | { case: 'participant'; value: ParticipantEgressRequest }
-  | { case: 'trackComposite'; value: TrackCompositeEgressRequest }
-  | { case: 'track'; value: TrackEgressRequest }
   | { case: undefined; value?: undefined };
 
 /**
@@ -38,36 +29,30 @@ export type RpcStartEgressRequestKind =
  * sends in `Request.raw_request`. OSS livekit-server sets `egress_id`, `room_id` and one
  * `request` case; it leaves `token`, `ws_url`, `room_name` and `estimated_cpu` empty.
  */
-export class RpcStartEgressRequest extends Message<RpcStartEgressRequest> {
+export class RpcStartEgressRequest extends Proto3Message<RpcStartEgressRequest> {
   /** Field 1. */
-  egressId = '';
+  declare egressId: string;
   /**
    * Oneof `request`: `egress` 16 (livekit.StartEgressRequest, the v2 API), `replay` 17
    * (livekit.ExportReplayRequest), and the deprecated `roomComposite` 5, `web` 11,
    * `participant` 13, `trackComposite` 6, `track` 7.
    */
-  request: RpcStartEgressRequestKind = { case: undefined };
+  declare request: RpcStartEgressRequestKind;
   /** Field 3. */
-  roomId = '';
+  declare roomId: string;
   /** Field 18. */
-  roomName = '';
+  declare roomName: string;
   /** Field 8: a room join token; a secret, never log it. */
-  token = '';
+  declare token: string;
   /** Field 9. */
-  wsUrl = '';
+  declare wsUrl: string;
   /** Field 10: cloud only. */
-  cloudBackupEnabled = false;
+  declare cloudBackupEnabled: boolean;
   /** Field 14 (`double`): cloud only. */
-  estimatedCpu = 0;
+  declare estimatedCpu: number;
   /** Field 15 (`int32`). */
-  retryCount = 0;
+  declare retryCount: number;
 
-  constructor(data?: PartialMessage<RpcStartEgressRequest>) {
-    super();
-    proto3.util.initPartial(data, this);
-  }
-
-  static readonly runtime: typeof proto3 = proto3;
   static readonly typeName = 'rpc.StartEgressRequest';
   static readonly fields: FieldList = proto3.util.newFieldList(() => [
     { no: 1, name: 'egress_id', kind: 'scalar', T: ScalarType.STRING },
@@ -98,105 +83,21 @@ export class RpcStartEgressRequest extends Message<RpcStartEgressRequest> {
     { no: 14, name: 'estimated_cpu', kind: 'scalar', T: ScalarType.DOUBLE },
     { no: 15, name: 'retry_count', kind: 'scalar', T: ScalarType.INT32 },
   ]);
-
-  static fromBinary(
-    bytes: Uint8Array,
-    options?: Partial<BinaryReadOptions>,
-  ): RpcStartEgressRequest {
-    return new RpcStartEgressRequest().fromBinary(bytes, options);
-  }
-  static fromJson(jsonValue: JsonValue, options?: Partial<JsonReadOptions>): RpcStartEgressRequest {
-    return new RpcStartEgressRequest().fromJson(jsonValue, options);
-  }
-  static fromJsonString(
-    jsonString: string,
-    options?: Partial<JsonReadOptions>,
-  ): RpcStartEgressRequest {
-    return new RpcStartEgressRequest().fromJsonString(jsonString, options);
-  }
-  static equals(
-    a: RpcStartEgressRequest | PlainMessage<RpcStartEgressRequest> | undefined,
-    b: RpcStartEgressRequest | PlainMessage<RpcStartEgressRequest> | undefined,
-  ): boolean {
-    return proto3.util.equals(RpcStartEgressRequest, a, b);
-  }
 }
 
 /** `rpc.ListActiveEgressRequest`: an empty message, so `raw_request` is absent on the wire. */
-export class RpcListActiveEgressRequest extends Message<RpcListActiveEgressRequest> {
-  constructor(data?: PartialMessage<RpcListActiveEgressRequest>) {
-    super();
-    proto3.util.initPartial(data, this);
-  }
-
-  static readonly runtime: typeof proto3 = proto3;
+export class RpcListActiveEgressRequest extends Proto3Message<RpcListActiveEgressRequest> {
   static readonly typeName = 'rpc.ListActiveEgressRequest';
   static readonly fields: FieldList = proto3.util.newFieldList(() => []);
-
-  static fromBinary(
-    bytes: Uint8Array,
-    options?: Partial<BinaryReadOptions>,
-  ): RpcListActiveEgressRequest {
-    return new RpcListActiveEgressRequest().fromBinary(bytes, options);
-  }
-  static fromJson(
-    jsonValue: JsonValue,
-    options?: Partial<JsonReadOptions>,
-  ): RpcListActiveEgressRequest {
-    return new RpcListActiveEgressRequest().fromJson(jsonValue, options);
-  }
-  static fromJsonString(
-    jsonString: string,
-    options?: Partial<JsonReadOptions>,
-  ): RpcListActiveEgressRequest {
-    return new RpcListActiveEgressRequest().fromJsonString(jsonString, options);
-  }
-  static equals(
-    a: RpcListActiveEgressRequest | PlainMessage<RpcListActiveEgressRequest> | undefined,
-    b: RpcListActiveEgressRequest | PlainMessage<RpcListActiveEgressRequest> | undefined,
-  ): boolean {
-    return proto3.util.equals(RpcListActiveEgressRequest, a, b);
-  }
 }
 
 /** `rpc.ListActiveEgressResponse`: each egress server answers with the ids it runs. */
-export class RpcListActiveEgressResponse extends Message<RpcListActiveEgressResponse> {
+export class RpcListActiveEgressResponse extends Proto3Message<RpcListActiveEgressResponse> {
   /** Field 1 (`repeated string`). */
-  egressIds: string[] = [];
+  declare egressIds: string[];
 
-  constructor(data?: PartialMessage<RpcListActiveEgressResponse>) {
-    super();
-    proto3.util.initPartial(data, this);
-  }
-
-  static readonly runtime: typeof proto3 = proto3;
   static readonly typeName = 'rpc.ListActiveEgressResponse';
   static readonly fields: FieldList = proto3.util.newFieldList(() => [
     { no: 1, name: 'egress_ids', kind: 'scalar', T: ScalarType.STRING, repeated: true },
   ]);
-
-  static fromBinary(
-    bytes: Uint8Array,
-    options?: Partial<BinaryReadOptions>,
-  ): RpcListActiveEgressResponse {
-    return new RpcListActiveEgressResponse().fromBinary(bytes, options);
-  }
-  static fromJson(
-    jsonValue: JsonValue,
-    options?: Partial<JsonReadOptions>,
-  ): RpcListActiveEgressResponse {
-    return new RpcListActiveEgressResponse().fromJson(jsonValue, options);
-  }
-  static fromJsonString(
-    jsonString: string,
-    options?: Partial<JsonReadOptions>,
-  ): RpcListActiveEgressResponse {
-    return new RpcListActiveEgressResponse().fromJsonString(jsonString, options);
-  }
-  static equals(
-    a: RpcListActiveEgressResponse | PlainMessage<RpcListActiveEgressResponse> | undefined,
-    b: RpcListActiveEgressResponse | PlainMessage<RpcListActiveEgressResponse> | undefined,
-  ): boolean {
-    return proto3.util.equals(RpcListActiveEgressResponse, a, b);
-  }
 }
