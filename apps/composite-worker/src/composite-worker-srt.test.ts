@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { meanVolumeDb, probeMedia } from '@egress/media/testing';
-import { createLogger, loadConfig, QUEUE_NAMES, redactStreamUrl } from '@egress/protocol';
-import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
+import { createLogger, redactStreamUrl } from '@egress/protocol';
 import {
   EgressStatus,
   EncodedFileOutput,
@@ -17,9 +13,6 @@ import {
   StreamProtocol,
   WebEgressRequest,
 } from '@livekit/protocol';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { type CompositeWorker, startCompositeWorker } from './composite-worker.js';
 import {
   enqueue,
   sendControl,
@@ -31,6 +24,12 @@ import {
 import { startSrtReceiver, type TestSrtReceiver } from './testing/start-srt-receiver.js';
 import { testEncoding } from './testing/test-encoding.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
+import {
+  startTestWorker,
+  startWorkerTestEnv,
+  type TestWorker,
+  type WorkerTestEnv,
+} from './testing/worker-test-env.js';
 
 // Real Redis, BullMQ, GStreamer (test sources instead of Chromium), SRT receivers (ffmpeg
 // listeners on 127.0.0.1) and ffprobe.
@@ -39,47 +38,27 @@ const logger = createLogger({
   level: process.env.LOG_LEVEL ?? 'silent',
 });
 
-let redis: TestRedis;
-let root: string;
-let client: Redis;
-let queue: Queue;
-let worker: CompositeWorker;
+let env: WorkerTestEnv;
+let worker: TestWorker;
 const receivers: TestSrtReceiver[] = [];
-const prefix = `test-${randomUUID()}`;
 
 before(async () => {
-  redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
-  root = await mkdtemp(join(tmpdir(), 'composite-srt-'));
-  const config = loadConfig(
-    {
-      EGRESS_CONFIG_BODY: testWorkerConfigYaml({ redisUrl: redis.url, outDir: join(root, 'out') }),
-    },
-    { onWarning: () => undefined },
-  );
-  client = new Redis(redis.url, { maxRetriesPerRequest: null });
-  queue = new Queue(QUEUE_NAMES.composite, { connection: client, prefix });
-  worker = await startCompositeWorker({
-    config,
+  env = await startWorkerTestEnv('composite-srt-');
+  worker = await startTestWorker(env, {
+    yaml: testWorkerConfigYaml({ redisUrl: env.redis.url, outDir: join(env.root, 'out') }),
     logger,
-    prefix,
-    mediaSource: 'test',
-    tmpRoot: join(root, 'tmp'),
-    cpuTotal: 16,
+    tmpName: 'tmp',
   });
 });
 
 after(async () => {
   await Promise.all(receivers.map((r) => r.close()));
   await worker?.close();
-  await queue?.obliterate({ force: true }).catch(() => {});
-  await queue?.close();
-  client?.disconnect();
-  await redis?.close();
-  await rm(root, { recursive: true, force: true });
+  await env?.close();
 });
 
 async function receiver(name: string): Promise<TestSrtReceiver> {
-  const r = await startSrtReceiver(join(root, `${name}.ts`));
+  const r = await startSrtReceiver(join(env.root, `${name}.ts`));
   receivers.push(r);
   return r;
 }
@@ -110,7 +89,7 @@ describe('composite worker srt', () => {
     const key = 'srt-secret-0123456789';
     // nothing listens there: the caller's connect times out and each retry fails
     const dead = `srt://127.0.0.1:9?streamid=${key}`;
-    const egressId = await enqueue(queue, {
+    const egressId = await enqueue(worker.queue, {
       case: 'web',
       value: new WebEgressRequest({
         url: 'https://example.com/page',
@@ -121,7 +100,7 @@ describe('composite worker srt', () => {
         streamOutputs: [new StreamOutput({ protocol: StreamProtocol.SRT, urls: [a.url] })],
       }),
     });
-    const active = await waitForStatus(queue, egressId, EgressStatus.EGRESS_ACTIVE);
+    const active = await waitForStatus(worker.queue, egressId, EgressStatus.EGRESS_ACTIVE);
     const activeAt = Date.now();
     assert.deepEqual(
       active.streamResults.map((s) => [s.url, s.status]),
@@ -130,7 +109,7 @@ describe('composite worker srt', () => {
     assert.ok((active.streamResults[0]?.startedAt ?? 0n) > 0n);
     await sleep(4000);
 
-    const added = await sendControl(client, egressId, {
+    const added = await sendControl(env.client, egressId, {
       type: 'update-stream',
       addOutputUrls: [b.url, dead],
     });
@@ -146,7 +125,7 @@ describe('composite worker srt', () => {
     assert.ok(!added.streamResults[2]?.url.includes(key), added.streamResults[2]?.url);
     await sleep(4000);
 
-    const removed = await sendControl(client, egressId, {
+    const removed = await sendControl(env.client, egressId, {
       type: 'update-stream',
       removeOutputUrls: [a.url],
     });
@@ -161,7 +140,7 @@ describe('composite worker srt', () => {
 
     // the dead destination is retried (each SRT connect times out), then fails alone
     const failed = await waitForInfo(
-      queue,
+      worker.queue,
       egressId,
       (info) => info.streamResults[2]?.status === StreamInfo_Status.FAILED,
       180_000,
@@ -173,9 +152,9 @@ describe('composite worker srt', () => {
     assert.equal(failed.status, EgressStatus.EGRESS_ACTIVE);
     assert.equal(failed.streamResults[1]?.status, StreamInfo_Status.ACTIVE);
 
-    await sendStop(client, egressId);
+    await sendStop(env.client, egressId);
     const stoppedAt = Date.now();
-    const done = await waitForResult(queue, egressId);
+    const done = await waitForResult(worker.queue, egressId);
     assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
     assert.deepEqual(
       done.streamResults.map((s) => s.status),

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type MediaProbe, meanVolumeDb, probeMedia } from '@egress/media/testing';
-import { createLogger, type EgressRequest, loadConfig, QUEUE_NAMES } from '@egress/protocol';
-import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
+import { createLogger, type EgressRequest } from '@egress/protocol';
 import {
   AZURITE_ACCOUNT_KEY,
   AZURITE_ACCOUNT_NAME,
@@ -29,12 +27,16 @@ import {
   SegmentedFileOutput,
   WebEgressRequest,
 } from '@livekit/protocol';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { type CompositeWorker, startCompositeWorker } from './composite-worker.js';
+import type { Queue } from 'bullmq';
 import { enqueue, sendStop, waitForResult, waitForStatus } from './testing/job-driver.js';
 import { testEncoding } from './testing/test-encoding.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
+import {
+  startTestWorker,
+  startWorkerTestEnv,
+  type TestWorker,
+  type WorkerTestEnv,
+} from './testing/worker-test-env.js';
 
 // Real Redis, BullMQ, GStreamer (test sources instead of Chromium), s3rver, Azurite and ffprobe.
 const logger = createLogger({
@@ -44,54 +46,31 @@ const logger = createLogger({
 const BUCKET = 'egress-test';
 const RECORD_MS = 5000;
 
-let redis: TestRedis;
-let root: string;
-let client: Redis;
+let env: WorkerTestEnv;
 let s3: S3rverEmulator;
 let azurite: AzuriteEmulator;
 
 before(async () => {
-  redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
-  root = await mkdtemp(join(tmpdir(), 'composite-storage-'));
-  client = new Redis(redis.url, { maxRetriesPerRequest: null });
+  env = await startWorkerTestEnv('composite-storage-');
   [s3, azurite] = await Promise.all([startS3rver({ buckets: [BUCKET] }), startAzurite()]);
 });
 
 after(async () => {
   await Promise.all([s3?.close(), azurite?.close()]);
-  client?.disconnect();
-  await redis?.close();
-  await rm(root, { recursive: true, force: true });
+  await env?.close();
 });
 
 /** A worker on its own queue with `storageYaml` as its server storage; stopped by `close`. */
-async function startWorker(
-  name: string,
-  storageYaml?: string,
-): Promise<{ queue: Queue; close: () => Promise<void> }> {
-  const prefix = `test-${randomUUID()}`;
-  const queue = new Queue(QUEUE_NAMES.composite, { connection: client, prefix });
-  const yaml = testWorkerConfigYaml({
-    redisUrl: redis.url,
-    outDir: join(root, `${name}-local`),
-    ...(storageYaml ? { extra: storageYaml } : {}),
-  });
-  const worker: CompositeWorker = await startCompositeWorker({
-    config: loadConfig({ EGRESS_CONFIG_BODY: yaml }, { onWarning: () => undefined }),
+function startWorker(name: string, storageYaml?: string): Promise<TestWorker> {
+  return startTestWorker(env, {
+    yaml: testWorkerConfigYaml({
+      redisUrl: env.redis.url,
+      outDir: join(env.root, `${name}-local`),
+      ...(storageYaml ? { extra: storageYaml } : {}),
+    }),
     logger,
-    prefix,
-    mediaSource: 'test',
-    tmpRoot: join(root, `${name}-tmp`),
-    cpuTotal: 16,
+    tmpName: `${name}-tmp`,
   });
-  return {
-    queue,
-    close: async () => {
-      await worker.close();
-      await queue.obliterate({ force: true }).catch(() => {});
-      await queue.close();
-    },
-  };
 }
 
 /** MP4 + HLS (2 s segments) + JPEG images every second, 320x240, under `folder/`. */
@@ -137,7 +116,7 @@ async function record(queue: Queue, req: EgressRequest): Promise<EgressInfo> {
   const egressId = await enqueue(queue, req);
   await waitForStatus(queue, egressId, EgressStatus.EGRESS_ACTIVE);
   await sleep(RECORD_MS);
-  await sendStop(client, egressId);
+  await sendStop(env.client, egressId);
   const done = await waitForResult(queue, egressId);
   assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
   return done;
@@ -155,7 +134,7 @@ interface Store {
 
 /** ffprobe and the mean audio level of downloaded bytes (in a temp file with extension `ext`). */
 async function probeData(data: Buffer, ext: string): Promise<MediaProbe & { volumeDb: number }> {
-  const path = join(root, `${randomUUID()}${ext}`);
+  const path = join(env.root, `${randomUUID()}${ext}`);
   await writeFile(path, data);
   try {
     return { ...(await probeMedia(path)), volumeDb: await meanVolumeDb(path) };
@@ -287,7 +266,7 @@ describe('composite worker storage', () => {
       // NONE_OVERWRITE: every image went to the same name, the last one stays
       assert.deepEqual(imageKeys, [`${folder}/img/shot.jpeg`]);
       // nothing was left behind below local_output_dir: it all went to s3
-      await assert.rejects(readFile(join(root, 's3-local', folder, 'rec.mp4')));
+      await assert.rejects(readFile(join(env.root, 's3-local', folder, 'rec.mp4')));
     } finally {
       await worker.close();
     }
