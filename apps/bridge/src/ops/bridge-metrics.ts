@@ -4,7 +4,7 @@ import { QueueEvents } from 'bullmq';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { EgressQueues } from '../intake/egress-queues.js';
 import type { RedisClient } from '../state/egress-store.js';
-import { type BridgeProbe, JOB_STATES } from './bridge-probe.js';
+import { type BridgeProbe, JOB_STATES, type PoolProbe } from './bridge-probe.js';
 
 /** Options of {@link BridgeMetrics}. */
 export interface BridgeMetricsOptions {
@@ -93,60 +93,59 @@ export class BridgeMetrics {
         },
       });
     }
-    new Gauge({
-      name: 'livekit_egress_requests',
-      help: 'Running egresses by request type',
-      labelNames: ['type'],
-      registers,
-      async collect() {
-        this.reset();
-        const p = await probe();
-        if (p.redis === 'down') return;
-        for (const pool of POOLS) {
-          for (const [name, count] of Object.entries(p.pools[pool].running)) {
-            this.inc({ type: goRequestType(name) }, count);
-          }
+    // Cleared at each scrape, then filled from every pool's probe while Redis answers.
+    const perPoolGauge = <L extends string>(
+      config: { name: string; help: string; labelNames: L[] },
+      fill: (gauge: Gauge<L>, pool: Pool, probed: PoolProbe) => void,
+    ) =>
+      new Gauge<L>({
+        ...config,
+        registers,
+        async collect() {
+          this.reset();
+          const p = await probe();
+          if (p.redis === 'down') return;
+          for (const pool of POOLS) fill(this, pool, p.pools[pool]);
+        },
+      });
+    perPoolGauge(
+      {
+        name: 'livekit_egress_requests',
+        help: 'Running egresses by request type',
+        labelNames: ['type'],
+      },
+      (gauge, _pool, probed) => {
+        for (const [name, count] of Object.entries(probed.running)) {
+          gauge.inc({ type: goRequestType(name) }, count);
         }
       },
-    });
-    new Gauge({
-      name: 'livekit_egress_queue_depth',
-      help: 'Jobs no worker has taken yet, per pool',
-      labelNames: ['pool'],
-      registers,
-      async collect() {
-        this.reset();
-        const p = await probe();
-        if (p.redis === 'down') return;
-        for (const pool of POOLS) this.set({ pool }, p.pools[pool].depth);
+    );
+    perPoolGauge(
+      {
+        name: 'livekit_egress_queue_depth',
+        help: 'Jobs no worker has taken yet, per pool',
+        labelNames: ['pool'],
       },
-    });
-    new Gauge({
-      name: 'livekit_egress_jobs',
-      help: 'Jobs per pool and BullMQ state',
-      labelNames: ['pool', 'state'],
-      registers,
-      async collect() {
-        this.reset();
-        const p = await probe();
-        if (p.redis === 'down') return;
-        for (const pool of POOLS) {
-          for (const state of JOB_STATES) this.set({ pool, state }, p.pools[pool].jobs[state]);
-        }
+      (gauge, pool, probed) => gauge.set({ pool }, probed.depth),
+    );
+    perPoolGauge(
+      {
+        name: 'livekit_egress_jobs',
+        help: 'Jobs per pool and BullMQ state',
+        labelNames: ['pool', 'state'],
       },
-    });
-    new Gauge({
-      name: 'livekit_egress_live_workers',
-      help: 'Workers with a fresh capacity report, per pool',
-      labelNames: ['pool'],
-      registers,
-      async collect() {
-        this.reset();
-        const p = await probe();
-        if (p.redis === 'down') return;
-        for (const pool of POOLS) this.set({ pool }, p.pools[pool].liveWorkers);
+      (gauge, pool, probed) => {
+        for (const state of JOB_STATES) gauge.set({ pool, state }, probed.jobs[state]);
       },
-    });
+    );
+    perPoolGauge(
+      {
+        name: 'livekit_egress_live_workers',
+        help: 'Workers with a fresh capacity report, per pool',
+        labelNames: ['pool'],
+      },
+      (gauge, pool, probed) => gauge.set({ pool }, probed.liveWorkers),
+    );
     new Gauge({
       name: 'livekit_egress_redis_up',
       help: 'Whether Redis answers the bridge',
