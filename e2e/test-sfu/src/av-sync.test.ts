@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import { dispose } from '@livekit/rtc-node';
-import { type Bot, startBot } from './bots/start-bot.js';
-import { createTestToken, RtcNodeProbe } from './rtc-node-probe.js';
+import { describe, it } from 'node:test';
 import { measureSyncOffsets, median } from './sync-offsets.js';
-import { startTestSfu, type TestSfu } from './test-sfu.js';
+import { useTestSfu } from './testing/sfu-suite.js';
 
-const apiKey = 'test-key';
-const apiSecret = 'test-secret-test-secret-test-secret-0123';
 // Beyond ~100 ms viewers notice lip sync errors (ITU-R BT.1359 puts detectability at +45/-125 ms).
 const MAX_OFFSET_MS = 100;
 const MEASURE_MS = 7000;
@@ -29,40 +24,18 @@ const ATTEMPTS = 3;
 // visible as a step in `audioLatencyMs`. A measurement spoilt that way is repeated in a fresh
 // room (a new subscriber has a new jitter buffer), up to ATTEMPTS times.
 describe('A/V sync through the test SFU', { timeout: 120_000 }, () => {
-  let sfu: TestSfu;
-  const bots: Bot[] = [];
-  const probes: RtcNodeProbe[] = [];
-
-  before(async () => {
-    sfu = await startTestSfu({ apiKey, apiSecret });
-  });
-
-  after(async () => {
-    for (const bot of bots) await bot.leave();
-    for (const probe of probes) await probe.disconnect();
-    await sfu.close();
-    await dispose();
-  });
+  const suite = useTestSfu();
 
   /** One measurement in a fresh room: the median offset and what it was made of. */
   async function measure(): Promise<{ medianMs: number; detail: string }> {
     const room = `room-${randomUUID()}`;
-    const probe = new RtcNodeProbe();
-    probes.push(probe);
-    await probe.connect(
-      sfu.url,
-      await createTestToken({ apiKey, apiSecret, room, identity: 'sub' }),
-    );
-    const bot = await startBot({
-      url: sfu.url,
-      apiKey,
-      apiSecret,
+    const probe = await suite.join(room, 'sub');
+    const bot = await suite.startBot({
       room,
       identity: 'sync',
       kind: 'audio-video',
       isSyncSignal: true,
     });
-    bots.push(bot);
     const audio = await probe.waitForTrack('sync', 'audio');
     const video = await probe.waitForTrack('sync', 'video');
     const got = await measureSyncOffsets(audio.track, video.track, MEASURE_MS);

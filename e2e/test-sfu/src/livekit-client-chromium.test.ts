@@ -1,39 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { dispose } from '@livekit/rtc-node';
-import { type Bot, startBot } from './bots/start-bot.js';
-import {
-  type ChromiumSubscriber,
-  hasChromium,
-  openChromiumSubscriber,
-} from './browser/chromium-subscriber.js';
-import { createTestToken } from './rtc-node-probe.js';
-import { startTestSfu, type TestSfu } from './test-sfu.js';
+import { hasChromium } from './browser/chromium-subscriber.js';
+import { useTestSfu } from './testing/sfu-suite.js';
 
-const apiKey = 'test-key';
-const apiSecret = 'test-secret-test-secret-test-secret-0123';
 const isChromiumMissing = !(await hasChromium()) && process.env.CI !== 'true';
 
 describe('test SFU with livekit-client in Chromium subscribing', {
   timeout: 120_000,
   skip: isChromiumMissing ? 'no /usr/bin/chromium (needed under CI=true)' : false,
 }, () => {
-  let sfu: TestSfu;
-  const bots: Bot[] = [];
-  const browsers: ChromiumSubscriber[] = [];
-
-  before(async () => {
-    sfu = await startTestSfu({ apiKey, apiSecret });
-  });
-
-  after(async () => {
-    for (const browser of browsers) await browser.close();
-    for (const bot of bots) await bot.leave();
-    await sfu.close();
-    await dispose();
-  });
+  const suite = useTestSfu();
 
   const cases = [
     { name: 'Opus and VP8', input: { videoCodec: 'vp8' as const }, want: 'video/vp8' },
@@ -42,19 +20,13 @@ describe('test SFU with livekit-client in Chromium subscribing', {
   for (const c of cases) {
     it(`decodes ${c.name} from an rtc-node publisher and hears the tone`, async () => {
       const room = `room-${randomUUID()}`;
-      const bot = await startBot({
-        url: sfu.url,
-        apiKey,
-        apiSecret,
+      const bot = await suite.startBot({
         room,
         identity: 'pub',
         kind: 'audio-video',
         videoCodec: c.input.videoCodec,
       });
-      bots.push(bot);
-      const token = await createTestToken({ apiKey, apiSecret, room, identity: 'browser' });
-      const browser = await openChromiumSubscriber({ url: sfu.url, token });
-      browsers.push(browser);
+      const browser = await suite.openBrowser(room, 'browser');
 
       const stats = await browser.waitFor((s) => s.videoFrames >= 30 && s.audioLevel > 0.05);
       assert.equal(stats.state, 'connected');
@@ -77,10 +49,7 @@ describe('test SFU with livekit-client in Chromium subscribing', {
 
   it('switches simulcast layers live when the subscriber asks for another quality', async (t) => {
     const room = `room-${randomUUID()}`;
-    const bot = await startBot({
-      url: sfu.url,
-      apiKey,
-      apiSecret,
+    const bot = await suite.startBot({
       room,
       identity: 'pub',
       kind: 'video',
@@ -88,13 +57,10 @@ describe('test SFU with livekit-client in Chromium subscribing', {
       height: 360,
       simulcast: true,
     });
-    bots.push(bot);
-    const token = await createTestToken({ apiKey, apiSecret, room, identity: 'browser' });
-    const browser = await openChromiumSubscriber({ url: sfu.url, token });
-    browsers.push(browser);
+    const browser = await suite.openBrowser(room, 'browser');
     await browser.waitFor((s) => s.videoFrames > 0, 30_000);
     const trackSid = bot.publications.video?.sid ?? '';
-    const layer = () => sfu.rooms.forwardedLayer(room, trackSid);
+    const layer = () => suite.sfu.rooms.forwardedLayer(room, trackSid);
     // rtc-node 1.1 sends its layers q and h at the same size, so the switch shows at the SFU
     // only; the browser must keep decoding through each switch.
     const expectLayer = async (rid: string) => {

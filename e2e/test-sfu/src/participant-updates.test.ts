@@ -1,54 +1,20 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import { dispose } from '@livekit/rtc-node';
+import { before, describe, it } from 'node:test';
 import { RoomServiceClient } from 'livekit-server-sdk';
-import { type Bot, type BotKind, startBot } from './bots/start-bot.js';
-import { createTestToken, RtcNodeProbe } from './rtc-node-probe.js';
-import { startTestSfu, type TestSfu } from './test-sfu.js';
-
-const apiKey = 'test-key';
-const apiSecret = 'test-secret-test-secret-test-secret-0123';
+import type { BotKind } from './bots/start-bot.js';
+import { useTestSfu } from './testing/sfu-suite.js';
 
 describe('test SFU participant metadata and active speakers', { timeout: 120_000 }, () => {
-  let sfu: TestSfu;
+  const suite = useTestSfu();
+  const { join } = suite;
+  const bot = (room: string, identity: string, kind: BotKind) =>
+    suite.startBot({ room, identity, kind });
   let rooms: RoomServiceClient;
-  const bots: Bot[] = [];
-  const probes: RtcNodeProbe[] = [];
 
-  before(async () => {
-    sfu = await startTestSfu({ apiKey, apiSecret });
-    rooms = new RoomServiceClient(sfu.httpUrl, apiKey, apiSecret);
+  before(() => {
+    rooms = new RoomServiceClient(suite.sfu.httpUrl, suite.apiKey, suite.apiSecret);
   });
-
-  after(async () => {
-    for (const bot of bots) await bot.leave();
-    for (const probe of probes) await probe.disconnect();
-    await sfu.close();
-    await dispose();
-  });
-
-  async function join(room: string, identity: string, isHidden = false): Promise<RtcNodeProbe> {
-    const probe = new RtcNodeProbe();
-    probes.push(probe);
-    const token = await createTestToken({
-      apiKey,
-      apiSecret,
-      room,
-      identity,
-      ...(isHidden
-        ? { grants: { hidden: true, recorder: true, canPublish: false }, kind: 'egress' }
-        : {}),
-    });
-    await probe.connect(sfu.url, token);
-    return probe;
-  }
-
-  async function bot(room: string, identity: string, kind: BotKind): Promise<Bot> {
-    const started = await startBot({ url: sfu.url, apiKey, apiSecret, room, identity, kind });
-    bots.push(started);
-    return started;
-  }
 
   it('sends UpdateParticipant changes to the participant and to the others', async () => {
     const room = `room-${randomUUID()}`;
@@ -74,12 +40,12 @@ describe('test SFU participant metadata and active speakers', { timeout: 120_000
   it("updates a hidden recorder's layout metadata for the recorder alone", async () => {
     const room = `room-${randomUUID()}`;
     const viewer = await join(room, 'viewer');
-    const recorder = await join(room, 'EG_recorder', true);
+    const recorder = await join(room, 'EG_recorder', { hidden: true });
     // What livekit-server's UpdateLayout does to the egress participant.
     await rooms.updateParticipant(room, 'EG_recorder', { metadata: '{"layout":"speaker"}' });
     await recorder.waitForEvent(/^ParticipantMetadataChanged EG_recorder \{"layout":"speaker"\}$/);
     assert.equal(recorder.room.localParticipant?.metadata, '{"layout":"speaker"}');
-    const listed = sfu.rooms.participants(room).find((p) => p.identity === 'EG_recorder');
+    const listed = suite.sfu.rooms.participants(room).find((p) => p.identity === 'EG_recorder');
     assert.equal(listed?.metadata, '{"layout":"speaker"}');
     assert.ok(!viewer.events.some((e) => e.includes('EG_recorder')), viewer.events.join(', '));
   });
@@ -92,7 +58,7 @@ describe('test SFU participant metadata and active speakers', { timeout: 120_000
 
   it('detects a speaker from the audio level header extension, until muted', async () => {
     const room = `room-${randomUUID()}`;
-    const recorder = await join(room, 'EG_recorder', true);
+    const recorder = await join(room, 'EG_recorder', { hidden: true });
     const talker = await bot(room, 'talker', 'audio');
     await bot(room, 'camera', 'video');
     await recorder.waitForEvent(/^ActiveSpeakersChanged talker$/);
@@ -107,17 +73,17 @@ describe('test SFU participant metadata and active speakers', { timeout: 120_000
     await bot(room, 'first', 'video');
     await bot(room, 'second', 'video');
     await viewer.waitForEvent(/^ParticipantConnected second$/);
-    assert.ok(sfu.rooms.setActiveSpeakers(room, ['second', 'first']));
+    assert.ok(suite.sfu.rooms.setActiveSpeakers(room, ['second', 'first']));
     // rtc-node orders the list itself.
     const both = /^ActiveSpeakersChanged (second,first|first,second)$/;
     await viewer.waitForEvent(both);
-    const recorder = await join(room, 'EG_recorder', true);
+    const recorder = await join(room, 'EG_recorder', { hidden: true });
     await recorder.waitForEvent(both);
-    sfu.rooms.setActiveSpeakers(room, ['first']);
+    suite.sfu.rooms.setActiveSpeakers(room, ['first']);
     await viewer.waitForEvent(/^ActiveSpeakersChanged first$/);
     await recorder.waitForEvent(/^ActiveSpeakersChanged first$/);
-    sfu.rooms.setActiveSpeakers(room, undefined);
+    suite.sfu.rooms.setActiveSpeakers(room, undefined);
     await viewer.waitForEvent(/^ActiveSpeakersChanged$/);
-    assert.equal(sfu.rooms.setActiveSpeakers('no-such-room', []), false);
+    assert.equal(suite.sfu.rooms.setActiveSpeakers('no-such-room', []), false);
   });
 });

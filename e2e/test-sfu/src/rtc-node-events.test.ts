@@ -1,57 +1,18 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DisconnectReason, dispose, TrackSource } from '@livekit/rtc-node';
+import { DisconnectReason, TrackSource } from '@livekit/rtc-node';
 import { RoomServiceClient } from 'livekit-server-sdk';
-import { type Bot, startBot } from './bots/start-bot.js';
-import { createTestToken, measureAudio, measureVideo, RtcNodeProbe } from './rtc-node-probe.js';
-import { startTestSfu, type TestSfu } from './test-sfu.js';
-
-const apiKey = 'test-key';
-const apiSecret = 'test-secret-test-secret-test-secret-0123';
+import type { BotKind } from './bots/start-bot.js';
+import { measureAudio, measureVideo } from './rtc-node-probe.js';
+import { useTestSfu } from './testing/sfu-suite.js';
 
 describe('test SFU room events seen by an rtc-node subscriber', { timeout: 120_000 }, () => {
-  let sfu: TestSfu;
-  const bots: Bot[] = [];
-  const probes: RtcNodeProbe[] = [];
-
-  before(async () => {
-    sfu = await startTestSfu({ apiKey, apiSecret });
-  });
-
-  after(async () => {
-    for (const bot of bots) await bot.leave();
-    for (const probe of probes) await probe.disconnect();
-    await sfu.close();
-    await dispose();
-  });
-
-  async function join(
-    room: string,
-    identity: string,
-    options: { autoSubscribe?: boolean; hidden?: boolean } = {},
-  ): Promise<RtcNodeProbe> {
-    const probe = new RtcNodeProbe();
-    probes.push(probe);
-    const token = await createTestToken({
-      apiKey,
-      apiSecret,
-      room,
-      identity,
-      ...(options.hidden
-        ? { grants: { hidden: true, recorder: true, canPublish: false }, kind: 'egress' }
-        : {}),
-    });
-    await probe.connect(sfu.url, token, options.autoSubscribe ?? true);
-    return probe;
-  }
-
-  async function bot(room: string, identity: string, kind: 'audio' | 'audio-video'): Promise<Bot> {
-    const started = await startBot({ url: sfu.url, apiKey, apiSecret, room, identity, kind });
-    bots.push(started);
-    return started;
-  }
+  const suite = useTestSfu();
+  const { join } = suite;
+  const bot = (room: string, identity: string, kind: BotKind) =>
+    suite.startBot({ room, identity, kind });
 
   it('reports a publisher joining, publishing and leaving', async () => {
     const room = `room-${randomUUID()}`;
@@ -95,7 +56,7 @@ describe('test SFU room events seen by an rtc-node subscriber', { timeout: 120_0
     pub.setMuted('audio', false);
     await probe.waitForEvent(/^TrackUnmuted pub audio$/);
     assert.deepEqual(
-      sfu.rooms.participants(room).find((p) => p.identity === 'pub')?.tracks[0]?.muted,
+      suite.sfu.rooms.participants(room).find((p) => p.identity === 'pub')?.tracks[0]?.muted,
       false,
     );
   });
@@ -130,7 +91,7 @@ describe('test SFU room events seen by an rtc-node subscriber', { timeout: 120_0
     assert.ok(!viewer.events.some((e) => e.includes('recorder')), viewer.events.join(', '));
     const remotes = [...viewer.room.remoteParticipants.values()].map((p) => p.identity);
     assert.deepEqual(remotes, ['pub']);
-    const listed = sfu.rooms
+    const listed = suite.sfu.rooms
       .participants(room)
       .map((p) => p.identity)
       .sort();
@@ -140,10 +101,7 @@ describe('test SFU room events seen by an rtc-node subscriber', { timeout: 120_0
   it('runs a bot script: mute, unpublish, then leave', async () => {
     const room = `room-${randomUUID()}`;
     const probe = await join(room, 'sub');
-    const scripted = await startBot({
-      url: sfu.url,
-      apiKey,
-      apiSecret,
+    const scripted = await suite.startBot({
       room,
       identity: 'scripted',
       kind: 'audio-video',
@@ -153,7 +111,6 @@ describe('test SFU room events seen by an rtc-node subscriber', { timeout: 120_0
         { atMs: 900, action: 'leave' },
       ],
     });
-    bots.push(scripted);
     await scripted.scriptDone;
     await probe.waitForEvent(/^ParticipantDisconnected scripted$/);
     const order = [
@@ -168,14 +125,7 @@ describe('test SFU room events seen by an rtc-node subscriber', { timeout: 120_0
   it('publishes a screen share with screen-share sources', async () => {
     const room = `room-${randomUUID()}`;
     const probe = await join(room, 'sub');
-    await startBot({
-      url: sfu.url,
-      apiKey,
-      apiSecret,
-      room,
-      identity: 'screen',
-      kind: 'screen-share',
-    }).then((b) => bots.push(b));
+    await bot(room, 'screen', 'screen-share');
     const video = await probe.waitForTrack('screen', 'video');
     const audio = await probe.waitForTrack('screen', 'audio');
     assert.equal(video.publication.source, TrackSource.SOURCE_SCREENSHARE);
@@ -188,7 +138,7 @@ describe('test SFU room events seen by an rtc-node subscriber', { timeout: 120_0
     const probe = await join(room, 'sub');
     const other = await join(room, 'other');
     await probe.waitForEvent(/^ParticipantConnected other$/);
-    const client = new RoomServiceClient(sfu.httpUrl, apiKey, apiSecret);
+    const client = new RoomServiceClient(suite.sfu.httpUrl, suite.apiKey, suite.apiSecret);
     const listed = await client.listParticipants(room);
     assert.deepEqual(listed.map((p) => p.identity).sort(), ['other', 'sub']);
     await client.removeParticipant(room, 'other');
@@ -200,12 +150,12 @@ describe('test SFU room events seen by an rtc-node subscriber', { timeout: 120_0
     const room = `room-${randomUUID()}`;
     const first = await join(room, 'first');
     const second = await join(room, 'second');
-    await new RoomServiceClient(sfu.httpUrl, apiKey, apiSecret).deleteRoom(room);
+    await new RoomServiceClient(suite.sfu.httpUrl, suite.apiKey, suite.apiSecret).deleteRoom(room);
     const deleted = new RegExp(`^Disconnected ${DisconnectReason.ROOM_DELETED}$`);
     await first.waitForEvent(deleted);
     await second.waitForEvent(deleted);
     assert.equal(
-      sfu.rooms.list().find((r) => r.name === room),
+      suite.sfu.rooms.list().find((r) => r.name === room),
       undefined,
     );
   });
@@ -213,12 +163,15 @@ describe('test SFU room events seen by an rtc-node subscriber', { timeout: 120_0
   it('refuses Twirp calls without a roomAdmin grant', async () => {
     const room = `room-${randomUUID()}`;
     await join(room, 'sub');
-    const token = await createTestToken({ apiKey, apiSecret, room, identity: 'nosy' });
-    const response = await fetch(`${sfu.httpUrl}/twirp/livekit.RoomService/ListParticipants`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ room }),
-    });
+    const token = await suite.token(room, 'nosy');
+    const response = await fetch(
+      `${suite.sfu.httpUrl}/twirp/livekit.RoomService/ListParticipants`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ room }),
+      },
+    );
     assert.equal(response.status, 403);
     assert.equal(((await response.json()) as { code: string }).code, 'permission_denied');
   });

@@ -1,29 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import { dispose } from '@livekit/rtc-node';
-import { type Bot, startBot } from './bots/start-bot.js';
-import { createTestToken, measureAudio, measureVideo, RtcNodeProbe } from './rtc-node-probe.js';
-import { startTestSfu, type TestSfu } from './test-sfu.js';
-
-const apiKey = 'test-key';
-const apiSecret = 'test-secret-test-secret-test-secret-0123';
+import { describe, it } from 'node:test';
+import { measureAudio, measureVideo } from './rtc-node-probe.js';
+import { useTestSfu } from './testing/sfu-suite.js';
 
 describe('test SFU forwarding media between rtc-node participants', { timeout: 120_000 }, () => {
-  let sfu: TestSfu;
-  const bots: Bot[] = [];
-  const probes: RtcNodeProbe[] = [];
-
-  before(async () => {
-    sfu = await startTestSfu({ apiKey, apiSecret });
-  });
-
-  after(async () => {
-    for (const bot of bots) await bot.leave();
-    for (const probe of probes) await probe.disconnect();
-    await sfu.close();
-    await dispose();
-  });
+  const suite = useTestSfu();
 
   const cases = [
     { name: 'Opus audio and VP8 video', input: { videoCodec: 'vp8' as const }, want: 'video/vp8' },
@@ -36,22 +18,13 @@ describe('test SFU forwarding media between rtc-node participants', { timeout: 1
   for (const c of cases) {
     it(`forwards ${c.name} from a publisher to a subscriber`, async () => {
       const room = `room-${randomUUID()}`;
-      const probe = new RtcNodeProbe();
-      probes.push(probe);
-      await probe.connect(
-        sfu.url,
-        await createTestToken({ apiKey, apiSecret, room, identity: 'sub' }),
-      );
-      const bot = await startBot({
-        url: sfu.url,
-        apiKey,
-        apiSecret,
+      const probe = await suite.join(room, 'sub');
+      const bot = await suite.startBot({
         room,
         identity: 'pub',
         kind: 'audio-video',
         videoCodec: c.input.videoCodec,
       });
-      bots.push(bot);
 
       const audio = await probe.waitForTrack('pub', 'audio');
       const video = await probe.waitForTrack('pub', 'video');
