@@ -1,31 +1,25 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { probeMedia } from '@egress/media/testing';
-import {
-  createLogger,
-  type EgressRequest,
-  loadConfig,
-  ProcessUsage,
-  QUEUE_NAMES,
-} from '@egress/protocol';
-import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
+import { createLogger, type EgressRequest, ProcessUsage } from '@egress/protocol';
 import {
   EgressStatus,
   EncodedFileOutput,
   EncodedFileType,
   WebEgressRequest,
 } from '@livekit/protocol';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { type CompositeWorkerOptions, startCompositeWorker } from './composite-worker.js';
 import { enqueue, sendStop, waitForResult, waitForStatus } from './testing/job-driver.js';
 import { testEncoding } from './testing/test-encoding.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
+import {
+  startTestWorker,
+  startWorkerTestEnv,
+  type TestWorker,
+  type TestWorkerOptions,
+  type WorkerTestEnv,
+} from './testing/worker-test-env.js';
 
 // Go's CPU and memory kills with real egress processes (GStreamer test sources), Redis and
 // BullMQ; the limits are set low so that one egress trips them.
@@ -36,48 +30,28 @@ const logger = createLogger({
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
 
-let redis: TestRedis;
-let root: string;
-let client: Redis;
+let env: WorkerTestEnv;
 
 before(async () => {
-  redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
-  root = await mkdtemp(join(tmpdir(), 'composite-limits-'));
-  client = new Redis(redis.url, { maxRetriesPerRequest: null });
+  env = await startWorkerTestEnv('composite-limits-');
 });
 
 after(async () => {
-  client?.disconnect();
-  await redis?.close();
-  await rm(root, { recursive: true, force: true });
+  await env?.close();
 });
 
-/** A worker on its own queue; `close` drains it and removes the queue. */
-async function startWorker(
+/** A worker on its own queue with `cpuCost` in its config; `close` drains it and removes the queue. */
+function startWorker(
   name: string,
   cpuCost: Record<string, number>,
-  options: Partial<CompositeWorkerOptions> = {},
-): Promise<{ queue: Queue; close: () => Promise<void> }> {
-  const prefix = `test-${randomUUID()}`;
-  const queue = new Queue(QUEUE_NAMES.composite, { connection: client, prefix });
-  const yaml = testWorkerConfigYaml({ redisUrl: redis.url, outDir: join(root, name), cpuCost });
-  const worker = await startCompositeWorker({
-    config: loadConfig({ EGRESS_CONFIG_BODY: yaml }, { onWarning: () => undefined }),
+  options: Pick<TestWorkerOptions, 'cpuTotal' | 'killDeadlineMs'> = {},
+): Promise<TestWorker> {
+  return startTestWorker(env, {
+    yaml: testWorkerConfigYaml({ redisUrl: env.redis.url, outDir: join(env.root, name), cpuCost }),
     logger,
-    prefix,
-    mediaSource: 'test',
-    tmpRoot: join(root, `${name}-tmp`),
-    cpuTotal: 16,
+    tmpName: `${name}-tmp`,
     ...options,
   });
-  return {
-    queue,
-    close: async () => {
-      await worker.close();
-      await queue.obliterate({ force: true }).catch(() => {});
-      await queue.close();
-    },
-  };
 }
 
 /** Memory of every process this test can see, as the worker measures it (the most of 5 samples). */
@@ -195,7 +169,7 @@ describe('composite worker resource kills', () => {
 
       // the light egress is left alone
       await sleep(1000);
-      await sendStop(client, light);
+      await sendStop(env.client, light);
       const lightDone = await waitForResult(worker.queue, light);
       assert.equal(lightDone.status, EgressStatus.EGRESS_COMPLETE, lightDone.error);
     } finally {

@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { probeMedia } from '@egress/media/testing';
-import {
-  type Config,
-  createLogger,
-  type EgressRequest,
-  loadConfig,
-  QUEUE_NAMES,
-  redactStreamUrl,
-} from '@egress/protocol';
-import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
+import { createLogger, type EgressRequest, redactStreamUrl } from '@egress/protocol';
 import {
   EgressStatus,
   EncodedFileOutput,
@@ -30,9 +20,9 @@ import {
   StreamProtocol,
   WebEgressRequest,
 } from '@livekit/protocol';
-import { Job, Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { type CompositeWorker, startCompositeWorker } from './composite-worker.js';
+import { Job, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { CompositeWorker } from './composite-worker.js';
 import {
   enqueue,
   sendControl,
@@ -44,6 +34,14 @@ import {
 import { startRtmpServer } from './testing/start-rtmp-server.js';
 import { testEncoding } from './testing/test-encoding.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
+import {
+  openTestQueue,
+  spawnTestWorkerProcess,
+  startTestWorker,
+  startWorkerTestEnv,
+  type TestWorker,
+  type WorkerTestEnv,
+} from './testing/worker-test-env.js';
 
 // Real Redis, BullMQ, GStreamer (test sources instead of Chromium) and ffprobe.
 const logger = createLogger({
@@ -52,15 +50,14 @@ const logger = createLogger({
 });
 const WAIT_MS = 60_000;
 
-let redis: TestRedis;
+let env: WorkerTestEnv;
 let root: string;
 let outDir: string;
-let config: Config;
 let yaml: string;
 let client: Redis;
+let main: TestWorker;
 let queue: Queue;
 let worker: CompositeWorker;
-const prefix = `test-${randomUUID()}`;
 
 function webRequest(outputs: { segments?: boolean; images?: boolean } = {}): EgressRequest {
   return {
@@ -110,30 +107,17 @@ async function closedPort(): Promise<number> {
 }
 
 before(async () => {
-  redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
-  root = await mkdtemp(join(tmpdir(), 'composite-worker-'));
+  env = await startWorkerTestEnv('composite-worker-');
+  ({ root, client } = env);
   outDir = join(root, 'out');
-  yaml = testWorkerConfigYaml({ redisUrl: redis.url, outDir });
-  config = loadConfig({ EGRESS_CONFIG_BODY: yaml }, { onWarning: () => undefined });
-  client = new Redis(redis.url, { maxRetriesPerRequest: null });
-  queue = new Queue(QUEUE_NAMES.composite, { connection: client, prefix });
-  worker = await startCompositeWorker({
-    config,
-    logger,
-    prefix,
-    mediaSource: 'test',
-    tmpRoot: join(root, 'tmp'),
-    cpuTotal: 16,
-  });
+  yaml = testWorkerConfigYaml({ redisUrl: env.redis.url, outDir });
+  main = await startTestWorker(env, { yaml, logger, tmpName: 'tmp' });
+  ({ queue, worker } = main);
 });
 
 after(async () => {
-  await worker?.close();
-  await queue?.obliterate({ force: true }).catch(() => {});
-  await queue?.close();
-  client?.disconnect();
-  await redis?.close();
-  await rm(root, { recursive: true, force: true });
+  await main?.close();
+  await env?.close();
 });
 
 describe('composite worker', () => {
@@ -352,25 +336,14 @@ describe('composite worker session limits', () => {
   it('ends LIMIT_REACHED at the file duration limit with the file uploaded', {
     timeout: 120_000,
   }, async () => {
-    const limitPrefix = `test-${randomUUID()}`;
-    const limitQueue = new Queue(QUEUE_NAMES.composite, {
-      connection: client,
-      prefix: limitPrefix,
-    });
-    const limited = await startCompositeWorker({
-      config: loadConfig(
-        { EGRESS_CONFIG_BODY: `${yaml}\nsession_limits:\n  file_output_max_duration: 3s` },
-        { onWarning: () => undefined },
-      ),
+    const limited = await startTestWorker(env, {
+      yaml: `${yaml}\nsession_limits:\n  file_output_max_duration: 3s`,
       logger,
-      prefix: limitPrefix,
-      mediaSource: 'test',
-      tmpRoot: join(root, 'tmp-limit'),
-      cpuTotal: 16,
+      tmpName: 'tmp-limit',
     });
     try {
-      const egressId = await enqueue(limitQueue, webRequest());
-      const done = await waitForResult(limitQueue, egressId);
+      const egressId = await enqueue(limited.queue, webRequest());
+      const done = await waitForResult(limited.queue, egressId);
       assert.equal(done.status, EgressStatus.EGRESS_LIMIT_REACHED);
       assert.equal(done.error, 'Session limit reached');
       assert.equal(done.errorCode, 413);
@@ -380,8 +353,6 @@ describe('composite worker session limits', () => {
       assert.ok(done.manifestLocation.endsWith(`${egressId}.json`));
     } finally {
       await limited.close();
-      await limitQueue.obliterate({ force: true }).catch(() => {});
-      await limitQueue.close();
     }
   });
 });
@@ -390,19 +361,8 @@ describe('composite worker admission', () => {
   it('leaves a job that does not fit in the queue and takes it once an egress ends', {
     timeout: 120_000,
   }, async () => {
-    const smallPrefix = `test-${randomUUID()}`;
-    const smallQueue = new Queue(QUEUE_NAMES.composite, {
-      connection: client,
-      prefix: smallPrefix,
-    });
-    const small = await startCompositeWorker({
-      config,
-      logger,
-      prefix: smallPrefix,
-      mediaSource: 'test',
-      tmpRoot: join(root, 'tmp-small'),
-      cpuTotal: 1,
-    });
+    const small = await startTestWorker(env, { yaml, logger, tmpName: 'tmp-small', cpuTotal: 1 });
+    const smallQueue = small.queue;
     try {
       const first = await enqueue(smallQueue, webRequest(), { cpuCost: 0.4 });
       await waitForStatus(smallQueue, first, EgressStatus.EGRESS_ACTIVE);
@@ -411,7 +371,7 @@ describe('composite worker admission', () => {
       const job = await Job.fromId(smallQueue, second);
       assert.equal(await job?.getState(), 'waiting');
       assert.equal(job?.progress, 0);
-      assert.deepEqual(small.activeEgressIds(), [first]);
+      assert.deepEqual(small.worker.activeEgressIds(), [first]);
 
       await sendStop(client, first);
       assert.equal((await waitForResult(smallQueue, first)).status, EgressStatus.EGRESS_COMPLETE);
@@ -420,37 +380,18 @@ describe('composite worker admission', () => {
       assert.equal((await waitForResult(smallQueue, second)).status, EgressStatus.EGRESS_COMPLETE);
     } finally {
       await small.close();
-      await smallQueue.obliterate({ force: true }).catch(() => {});
-      await smallQueue.close();
     }
   });
 });
 
 /** A composite worker on test sources in its own process; resolves once it takes jobs. */
-async function spawnWorker(workerPrefix: string, tmpName: string): Promise<ChildProcess> {
-  const isTs = import.meta.url.endsWith('.ts');
-  const entry = fileURLToPath(
-    new URL(`./testing/test-worker-process.${isTs ? 'ts' : 'js'}`, import.meta.url),
-  );
-  const child = spawn(process.execPath, [...(isTs ? ['--import', 'tsx'] : []), entry], {
-    env: {
-      ...process.env,
-      EGRESS_CONFIG_BODY: yaml,
-      EGRESS_TEST_PREFIX: workerPrefix,
-      EGRESS_TEST_TMP: join(root, tmpName),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+function spawnWorker(workerPrefix: string, tmpName: string): Promise<ChildProcess> {
+  return spawnTestWorkerProcess({
+    yaml,
+    prefix: workerPrefix,
+    tmpRoot: join(root, tmpName),
+    awaitReady: true,
   });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const deadline = Date.now() + WAIT_MS;
-  while (!output.includes('ready ') && Date.now() < deadline && child.exitCode === null) {
-    await sleep(100);
-  }
-  assert.ok(output.includes('ready '), `worker not ready: ${output}`);
-  return child;
 }
 
 /** Whether any process has `text` on its command line. */
@@ -467,12 +408,9 @@ describe('composite worker process', () => {
   it('finishes its running egress and takes no new job after SIGTERM', {
     timeout: 120_000,
   }, async () => {
-    const drainPrefix = `test-${randomUUID()}`;
-    const drainQueue = new Queue(QUEUE_NAMES.composite, {
-      connection: client,
-      prefix: drainPrefix,
-    });
-    const child = await spawnWorker(drainPrefix, 'tmp-drain');
+    const drain = openTestQueue(client);
+    const drainQueue = drain.queue;
+    const child = await spawnWorker(drain.prefix, 'tmp-drain');
     try {
       const running = await enqueue(drainQueue, webRequest());
       await waitForStatus(drainQueue, running, EgressStatus.EGRESS_ACTIVE);
@@ -490,17 +428,16 @@ describe('composite worker process', () => {
       assert.equal(await job?.getState(), 'waiting');
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await drainQueue.obliterate({ force: true }).catch(() => {});
-      await drainQueue.close();
+      await drain.close();
     }
   });
 
   it('lets an egress finish and upload on its own when its worker is killed', {
     timeout: 120_000,
   }, async () => {
-    const killPrefix = `test-${randomUUID()}`;
-    const killQueue = new Queue(QUEUE_NAMES.composite, { connection: client, prefix: killPrefix });
-    const child = await spawnWorker(killPrefix, 'tmp-orphan');
+    const kill = openTestQueue(client);
+    const killQueue = kill.queue;
+    const child = await spawnWorker(kill.prefix, 'tmp-orphan');
     try {
       const request = webRequest();
       if (request.case !== 'web') throw new Error('web request expected');
@@ -522,8 +459,7 @@ describe('composite worker process', () => {
       assert.ok(probe.durationSec >= 2, `duration ${probe.durationSec}`);
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await killQueue.obliterate({ force: true }).catch(() => {});
-      await killQueue.close();
+      await kill.close();
     }
   });
 });
