@@ -13,13 +13,10 @@ import {
   parseOwnedSinks,
   planSinkReaps,
 } from './pulse-sink-reaper.js';
+import { PULSE_SKIP } from './testing/pulse-skip.js';
 
 const run = promisify(execFile);
 const logger = createLogger({ service: 'reaper-test', level: process.env.LOG_LEVEL ?? 'silent' });
-const SKIP =
-  process.env.PULSE_RUNTIME_PATH || process.env.CI === 'true'
-    ? false
-    : 'needs the PulseAudio daemon scripts/test starts (PULSE_RUNTIME_PATH)';
 const GRACE_MS = 1000;
 const INTERVAL_MS = 250;
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -113,7 +110,10 @@ async function waitUntil(what: string, deadlineMs: number, check: () => Promise<
   }
 }
 
-describe('PulseSinkReaper with a real PulseAudio daemon', { skip: SKIP, timeout: 120_000 }, () => {
+describe('PulseSinkReaper with a real PulseAudio daemon', {
+  skip: PULSE_SKIP,
+  timeout: 120_000,
+}, () => {
   const id = randomUUID().replaceAll('-', '').slice(0, 12);
   const killedName = `EG_reap_killed_${id}`;
   const liveName = `EG_reap_live_${id}`;
