@@ -1,21 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type EgressInfo,
-  EgressStatus,
-  EncodedFileOutput,
-  EncodedFileType,
-  EncodingOptionsPreset,
-} from 'livekit-server-sdk';
-import { type EgressStack, startEgressStack } from './demo/egress-stack.js';
+import { type EgressInfo, EgressStatus } from 'livekit-server-sdk';
+import type { EgressStack } from './demo/egress-stack.js';
 import { RecordingClock, statusName, waitForEgress } from './demo/egress-watch.js';
 import { outputMismatches } from './demo/expectations.js';
 import { frameLumaDeviation, type OutputProbe, probeOutput } from './demo/probe-output.js';
-import { skipWithoutRedis, testRedisAddress } from './test-env.js';
+import { skipWithoutTestNetwork } from './test-env.js';
+import {
+  assertListedComplete,
+  startRoomCompositeMp4,
+  startTestStack,
+  type TestStack,
+} from './test-stack.js';
 
 // The README's main job, shorter: the test SFU with two bots, the bridge and the composite worker
 // as child processes (their builds, as `bash scripts/test` makes them), a room composite
@@ -27,16 +25,8 @@ const ROOM = 'e2e-room-composite';
 // Its own Redis database, so no other test's worker on the shared Redis takes the job.
 const REDIS_DB = 11;
 
-function skipReason(): string | false {
-  const noRedis = skipWithoutRedis();
-  if (noRedis) return noRedis;
-  if (process.env.EGRESS_TEST_NETNS !== '1') {
-    return 'needs the network namespace of scripts/netns-run (run through bash scripts/test)';
-  }
-  return false;
-}
-
-describe('room composite through the Twirp door', { skip: skipReason() }, () => {
+describe('room composite through the Twirp door', { skip: skipWithoutTestNetwork() }, () => {
+  let testStack: TestStack | undefined;
   let outputDir: string;
   let stack: EgressStack | undefined;
   let egressId = '';
@@ -46,25 +36,18 @@ describe('room composite through the Twirp door', { skip: skipReason() }, () => 
   let filePath = '';
 
   before(async () => {
-    outputDir = await mkdtemp(join(tmpdir(), 'e2e-room-composite-'));
-    stack = await startEgressStack({
-      redisAddress: testRedisAddress() ?? '',
+    testStack = await startTestStack({
       redisDb: REDIS_DB,
-      outputDir,
       room: ROOM,
       workers: ['composite-worker'],
-      logLevel: 'warn',
       bots: [
         { identity: 'alice', kind: 'audio-video', toneHz: 440 },
         { identity: 'bob', kind: 'audio-video', toneHz: 660 },
       ],
     });
+    ({ stack, outputDir } = testStack);
     const { client } = stack;
-    const started = await client.startRoomCompositeEgress(
-      ROOM,
-      { file: new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'room.mp4' }) },
-      { layout: 'grid-dark', encodingOptions: EncodingOptionsPreset.H264_720P_30 },
-    );
+    const started = await startRoomCompositeMp4(stack, ROOM, 'room.mp4');
     egressId = started.egressId;
     const clock = new RecordingClock();
     const observe = (info: EgressInfo) => clock.observe(info);
@@ -85,11 +68,8 @@ describe('room composite through the Twirp door', { skip: skipReason() }, () => 
   });
 
   after(async () => {
-    const output = stack?.apps.map((a) => `--- ${a.app}\n${a.output()}`).join('\n') ?? '';
-    await stack?.close();
-    if (outputDir) await rm(outputDir, { recursive: true, force: true });
     // Failing runs show what the services said.
-    if (!ended && output) process.stderr.write(`${output}\n`);
+    await testStack?.close(!ended);
   });
 
   it('ends COMPLETE with the MP4 written under local_output_dir', async () => {
@@ -122,11 +102,6 @@ describe('room composite through the Twirp door', { skip: skipReason() }, () => 
     assert.ok(deviation > 5, `frame luma standard deviation ${deviation}`);
   });
 
-  it('is listed COMPLETE by room after it ended', async () => {
-    assert.ok(stack);
-    const listed = await stack.client.listEgress({ roomName: ROOM });
-    const mine = listed.find((i) => i.egressId === egressId);
-    assert.ok(mine, `egress ${egressId} not in List by room`);
-    assert.equal(statusName(mine.status), 'EGRESS_COMPLETE');
-  });
+  it('is listed COMPLETE by room after it ended', () =>
+    assertListedComplete(stack, ROOM, egressId));
 });

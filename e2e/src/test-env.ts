@@ -18,3 +18,17 @@ export function testRedisAddress(): string | undefined {
 export function skipWithoutRedis(): string | false {
   return testRedisAddress() ? false : 'EGRESS_TEST_REDIS_URL not set (run through pnpm test)';
 }
+
+/**
+ * Why a test of the whole system cannot run here, or `false` when it can: it needs the test
+ * Redis and the network namespace of `scripts/netns-run` (WebRTC needs its veth pair), both of
+ * which `bash scripts/test` provides.
+ */
+export function skipWithoutTestNetwork(): string | false {
+  const noRedis = skipWithoutRedis();
+  if (noRedis) return noRedis;
+  if (process.env.EGRESS_TEST_NETNS !== '1') {
+    return 'needs the network namespace of scripts/netns-run (run through bash scripts/test)';
+  }
+  return false;
+}

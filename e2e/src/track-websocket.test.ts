@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type EgressInfo, EgressStatus } from 'livekit-server-sdk';
-import { type EgressStack, startEgressStack } from './demo/egress-stack.js';
+import type { EgressStack } from './demo/egress-stack.js';
 import { RecordingClock, statusName, waitForEgress } from './demo/egress-watch.js';
 import { outputMismatches } from './demo/expectations.js';
 import { type PcmReceiver, type PcmSession, startPcmReceiver } from './demo/pcm-receiver.js';
 import { type OutputProbe, probeOutput } from './demo/probe-output.js';
-import { skipWithoutRedis, testRedisAddress } from './test-env.js';
+import { skipWithoutTestNetwork } from './test-env.js';
+import { assertListedComplete, startTestStack, type TestStack } from './test-stack.js';
 
 // The demo's audio track egress, shorter: the test SFU with a tone bot, the bridge and the track
 // worker as child processes, startTrackEgress to a local WebSocket through the Twirp door,
@@ -21,17 +20,10 @@ const ROOM = 'e2e-track-websocket';
 // Its own Redis database, so no other test's worker on the shared Redis takes the job.
 const REDIS_DB = 12;
 
-function skipReason(): string | false {
-  const noRedis = skipWithoutRedis();
-  if (noRedis) return noRedis;
-  if (process.env.EGRESS_TEST_NETNS !== '1') {
-    return 'needs the network namespace of scripts/netns-run (run through bash scripts/test)';
-  }
-  return false;
-}
-
-describe('audio track egress to a websocket through the Twirp door', { skip: skipReason() }, () => {
-  let outputDir: string;
+describe('audio track egress to a websocket through the Twirp door', {
+  skip: skipWithoutTestNetwork(),
+}, () => {
+  let testStack: TestStack | undefined;
   let stack: EgressStack | undefined;
   let receiver: PcmReceiver | undefined;
   let egressId = '';
@@ -41,17 +33,14 @@ describe('audio track egress to a websocket through the Twirp door', { skip: ski
   let probe: OutputProbe;
 
   before(async () => {
-    outputDir = await mkdtemp(join(tmpdir(), 'e2e-track-websocket-'));
     receiver = await startPcmReceiver();
-    stack = await startEgressStack({
-      redisAddress: testRedisAddress() ?? '',
+    testStack = await startTestStack({
       redisDb: REDIS_DB,
-      outputDir,
       room: ROOM,
       workers: ['track-worker'],
-      logLevel: 'warn',
       bots: [{ identity: 'tone', kind: 'audio', toneHz: 440 }],
     });
+    stack = testStack.stack;
     const trackSid = stack.bots[0]?.publications.audio?.sid ?? '';
     const { client } = stack;
     egressId = (await client.startTrackEgress(ROOM, receiver.url, trackSid)).egressId;
@@ -69,17 +58,14 @@ describe('audio track egress to a websocket through the Twirp door', { skip: ski
       deadlineMs: 60_000,
     });
     session = await receiver.ended();
-    const wav = join(outputDir, 'track.wav');
+    const wav = join(testStack.outputDir, 'track.wav');
     await receiver.save(wav);
     probe = await probeOutput(wav);
   });
 
   after(async () => {
-    const output = stack?.apps.map((a) => `--- ${a.app}\n${a.output()}`).join('\n') ?? '';
     await receiver?.close();
-    await stack?.close();
-    if (outputDir) await rm(outputDir, { recursive: true, force: true });
-    if (!ended && output) process.stderr.write(`${output}\n`);
+    await testStack?.close(!ended);
   });
 
   it('ends COMPLETE', () => {
@@ -104,11 +90,6 @@ describe('audio track egress to a websocket through the Twirp door', { skip: ski
     assert.deepEqual(outputMismatches(probe, { minMeanVolumeDb: -50 }), []);
   });
 
-  it('is listed COMPLETE by room after it ended', async () => {
-    assert.ok(stack);
-    const listed = await stack.client.listEgress({ roomName: ROOM });
-    const mine = listed.find((i) => i.egressId === egressId);
-    assert.ok(mine, `egress ${egressId} not in List by room`);
-    assert.equal(statusName(mine.status), 'EGRESS_COMPLETE');
-  });
+  it('is listed COMPLETE by room after it ended', () =>
+    assertListedComplete(stack, ROOM, egressId));
 });

@@ -1,28 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  type EgressInfo,
-  EgressStatus,
-  EncodedFileOutput,
-  EncodedFileType,
-  EncodingOptionsPreset,
-} from 'livekit-server-sdk';
+import { type EgressInfo, EgressStatus } from 'livekit-server-sdk';
 import type { AppProcess } from '../demo/app-process.js';
-import { type EgressStack, startEgressStack } from '../demo/egress-stack.js';
+import type { EgressStack } from '../demo/egress-stack.js';
 import { isEnded, RecordingClock, statusName, waitForEgress } from '../demo/egress-watch.js';
 import { type OutputProbe, probeOutput } from '../demo/probe-output.js';
-import { testRedisAddress } from '../test-env.js';
+import { skipWithoutTestNetwork } from '../test-env.js';
+import { startRoomCompositeMp4, startTestStack, type TestStack } from '../test-stack.js';
 import {
   appOf,
-  drillSkipReason,
   egressChildPid,
   pollUntil,
   recordFor,
   runningOn,
-  stackOutput,
   waitActive,
 } from './drill-support.js';
 
@@ -38,29 +28,18 @@ const RECORD_SEC = 4;
 const BURST = 100;
 const START_DEADLINE_SEC = 10;
 
-function roomComposite(stack: EgressStack, filepath: string): Promise<EgressInfo> {
-  return stack.client.startRoomCompositeEgress(
-    ROOM,
-    { file: new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath }) },
-    { layout: 'grid-dark', encodingOptions: EncodingOptionsPreset.H264_720P_30 },
-  );
-}
-
-describe('drills: composite pool', { skip: drillSkipReason() }, () => {
+describe('drills: composite pool', { skip: skipWithoutTestNetwork() }, () => {
+  let testStack: TestStack | undefined;
   let outputDir: string;
   let stack: EgressStack | undefined;
   let worker: AppProcess;
   let isPassing = false;
 
   before(async () => {
-    outputDir = await mkdtemp(join(tmpdir(), 'drill-composite-pool-'));
-    stack = await startEgressStack({
-      redisAddress: testRedisAddress() ?? '',
+    testStack = await startTestStack({
       redisDb: REDIS_DB,
-      outputDir,
       room: ROOM,
       workers: ['composite-worker'],
-      logLevel: 'warn',
       bots: [{ identity: 'alice', kind: 'audio-video', toneHz: 440 }],
       config: {
         // One slot: a room composite costs 1.5 of the 2 cores the worker counts.
@@ -68,14 +47,12 @@ describe('drills: composite pool', { skip: drillSkipReason() }, () => {
         job_start_deadline_sec: String(START_DEADLINE_SEC),
       },
     });
+    ({ stack, outputDir } = testStack);
     worker = appOf(stack, 'composite-worker');
   });
 
   after(async () => {
-    const output = stackOutput(stack);
-    await stack?.close();
-    if (outputDir) await rm(outputDir, { recursive: true, force: true });
-    if (!isPassing && output) process.stderr.write(`${output}\n`);
+    await testStack?.close(!isPassing);
   });
 
   describe('SIGKILL one egress process mid-recording', () => {
@@ -88,7 +65,7 @@ describe('drills: composite pool', { skip: drillSkipReason() }, () => {
     before(async () => {
       assert.ok(stack);
       const clock = new RecordingClock();
-      const { egressId } = await roomComposite(stack, 'killed.mp4');
+      const { egressId } = await startRoomCompositeMp4(stack, ROOM, 'killed.mp4');
       await waitActive(stack.client, egressId, clock);
       await recordFor(clock, egressId, RECORD_SEC);
       const pid = await egressChildPid(worker.pid, egressId);
@@ -97,7 +74,7 @@ describe('drills: composite pool', { skip: drillSkipReason() }, () => {
       killed = await waitForEgress(stack.client, egressId, { until: isEnded, deadlineMs: 60_000 });
       partial = await probeOutput(killed.fileResults[0]?.location ?? '');
 
-      const after = await roomComposite(stack, 'after.mp4');
+      const after = await startRoomCompositeMp4(stack, ROOM, 'after.mp4');
       await waitActive(stack.client, after.egressId, clock);
       await recordFor(clock, after.egressId, 3);
       await stack.client.stopEgress(after.egressId);
@@ -145,7 +122,9 @@ describe('drills: composite pool', { skip: drillSkipReason() }, () => {
       const { client } = stack;
       const target = stack;
       settled = await Promise.allSettled(
-        Array.from({ length: BURST }, (_, i) => roomComposite(target, `burst-${i}.mp4`)),
+        Array.from({ length: BURST }, (_, i) =>
+          startRoomCompositeMp4(target, ROOM, `burst-${i}.mp4`),
+        ),
       );
       ids = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value.egressId] : []));
       // Every egress seen ACTIVE must run on the worker; it is stopped then. Usually one gets the

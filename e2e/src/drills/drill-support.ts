@@ -13,17 +13,7 @@ import {
   startEgressStack,
 } from '../demo/egress-stack.js';
 import { RecordingClock, waitForEgress } from '../demo/egress-watch.js';
-import { skipWithoutRedis, testRedisAddress } from '../test-env.js';
-
-/** The reason a drill is skipped (no Redis, or not inside the test namespace), or `false`. */
-export function drillSkipReason(): string | false {
-  const noRedis = skipWithoutRedis();
-  if (noRedis) return noRedis;
-  if (process.env.EGRESS_TEST_NETNS !== '1') {
-    return 'needs the network namespace of scripts/netns-run (run through bash scripts/test)';
-  }
-  return false;
-}
+import { testRedisAddress } from '../test-env.js';
 
 interface ProcInfo {
   pid: number;
@@ -118,11 +108,6 @@ export async function pollUntil<T>(
     if (Date.now() > deadline) throw new Error(`${what}: not within ${deadlineMs} ms`);
     await sleep(200);
   }
-}
-
-/** What the services said, for a failing drill's output. */
-export function stackOutput(stack: EgressStack | undefined): string {
-  return stack?.apps.map((a) => `--- ${a.app} (pid ${a.pid})\n${a.output()}`).join('\n') ?? '';
 }
 
 /** Requests a track egress of the stack's first bot's audio to an OGG file. */

@@ -6,14 +6,14 @@ import { after, before, describe, it } from 'node:test';
 import { type EgressInfo, EgressStatus } from 'livekit-server-sdk';
 import type { EgressStack } from '../demo/egress-stack.js';
 import { isEnded, RecordingClock, statusName, waitForEgress } from '../demo/egress-watch.js';
+import { skipWithoutTestNetwork } from '../test-env.js';
+import { stackOutput } from '../test-stack.js';
 import {
   appOf,
   childPids,
-  drillSkipReason,
   isAlive,
   pollUntil,
   recordFor,
-  stackOutput,
   startAudioFileEgress,
   startTrackDrillStack,
 } from './drill-support.js';
@@ -25,7 +25,7 @@ const ROOM = 'drill-kill-worker';
 const REDIS_DB = 21;
 const FAILED_WITHIN_MS = 30_000;
 
-describe('drill: SIGKILL a whole worker', { skip: drillSkipReason() }, () => {
+describe('drill: SIGKILL a whole worker', { skip: skipWithoutTestNetwork() }, () => {
   let outputDir: string;
   let stack: EgressStack | undefined;
   let egressId = '';

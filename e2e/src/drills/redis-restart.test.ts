@@ -15,11 +15,11 @@ import {
   waitForEgress,
 } from '../demo/egress-watch.js';
 import { type OutputProbe, probeOutput } from '../demo/probe-output.js';
+import { skipWithoutTestNetwork } from '../test-env.js';
+import { stackOutput } from '../test-stack.js';
 import {
-  drillSkipReason,
   pollUntil,
   recordFor,
-  stackOutput,
   startAudioFileEgress,
   startTrackDrillStack,
 } from './drill-support.js';
@@ -31,7 +31,7 @@ import {
 const ROOM = 'drill-redis-restart';
 const DOWN_MS = 3000;
 
-describe('drill: restart Redis during a recording', { skip: drillSkipReason() }, () => {
+describe('drill: restart Redis during a recording', { skip: skipWithoutTestNetwork() }, () => {
   let outputDir: string;
   let dataDir: string;
   let redis: TestRedis | undefined;

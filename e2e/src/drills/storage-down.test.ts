@@ -9,13 +9,9 @@ import type { EgressInfo } from 'livekit-server-sdk';
 import type { EgressStack } from '../demo/egress-stack.js';
 import { isEnded, RecordingClock, statusName, waitForEgress } from '../demo/egress-watch.js';
 import { type OutputProbe, probeOutput } from '../demo/probe-output.js';
-import {
-  drillSkipReason,
-  recordFor,
-  stackOutput,
-  startAudioFileEgress,
-  startTrackDrillStack,
-} from './drill-support.js';
+import { skipWithoutTestNetwork } from '../test-env.js';
+import { stackOutput } from '../test-stack.js';
+import { recordFor, startAudioFileEgress, startTrackDrillStack } from './drill-support.js';
 
 // Drill: storage down while a recording uploads. Three track egresses record at once to the
 // configured S3 storage (s3rver), with a second s3rver as `backup`; each is stopped under worse
@@ -42,7 +38,7 @@ async function probeObject(s3: S3rverEmulator, key: string, dir: string): Promis
   return probeOutput(path);
 }
 
-describe('drill: storage down during upload', { skip: drillSkipReason() }, () => {
+describe('drill: storage down during upload', { skip: skipWithoutTestNetwork() }, () => {
   let outputDir: string;
   let primary: S3rverEmulator | undefined;
   let backup: S3rverEmulator | undefined;

@@ -17,14 +17,13 @@ import {
   waitForEgress,
 } from '../demo/egress-watch.js';
 import { type OutputProbe, probeOutput } from '../demo/probe-output.js';
-import { testRedisAddress } from '../test-env.js';
+import { skipWithoutTestNetwork, testRedisAddress } from '../test-env.js';
+import { stackOutput } from '../test-stack.js';
 import {
   appOf,
-  drillSkipReason,
   pollUntil,
   recordFor,
   requestAudioFileEgress,
-  stackOutput,
   startAudioFileEgress,
   startTrackDrillStack,
   waitActive,
@@ -38,7 +37,9 @@ const REDIS_DB = 23;
 // How long the third egress is watched staying queued while the first worker drains.
 const QUEUED_WATCH_MS = 3000;
 
-describe('drill: SIGTERM a worker with two running egresses', { skip: drillSkipReason() }, () => {
+describe('drill: SIGTERM a worker with two running egresses', {
+  skip: skipWithoutTestNetwork(),
+}, () => {
   let outputDir: string;
   let stack: EgressStack | undefined;
   let draining: AppProcess;

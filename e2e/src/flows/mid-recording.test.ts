@@ -13,8 +13,8 @@ import {
 import { getEgress, statusName } from '../demo/egress-watch.js';
 import { outputMismatches } from '../demo/expectations.js';
 import { frameMeanRgb, type OutputProbe, probeOutput } from '../demo/probe-output.js';
-import { flowSkipReason } from './flow-env.js';
-import { type FlowStack, startFlowStack } from './flow-stack.js';
+import { skipWithoutTestNetwork } from '../test-env.js';
+import { startTestStack, type TestStack } from '../test-stack.js';
 import { type LayoutPageServer, startLayoutPageServer } from './layout-page-server.js';
 import { durationMismatch, type RecordedEgress, recordEgress } from './record-egress.js';
 import { type RtmpCapture, startRtmpCapture } from './rtmp-capture.js';
@@ -40,8 +40,8 @@ function layoutOf(info: EgressInfo): string | undefined {
   return info.request.case === 'roomComposite' ? info.request.value.layout : undefined;
 }
 
-describe('update stream and layout mid-recording', { skip: flowSkipReason() }, () => {
-  let flow: FlowStack | undefined;
+describe('update stream and layout mid-recording', { skip: skipWithoutTestNetwork() }, () => {
+  let flow: TestStack | undefined;
   let page: LayoutPageServer | undefined;
   let rtmpA: RtmpCapture | undefined;
   let rtmpB: RtmpCapture | undefined;
@@ -55,7 +55,7 @@ describe('update stream and layout mid-recording', { skip: flowSkipReason() }, (
 
   before(async () => {
     // The page needs no one in the room: no bots, no track worker.
-    flow = await startFlowStack({
+    flow = await startTestStack({
       redisDb: REDIS_DB,
       room: ROOM,
       workers: ['composite-worker'],

@@ -19,24 +19,17 @@ import {
 } from 'livekit-server-sdk';
 import { DEMO_API_KEY, DEMO_API_SECRET, type EgressStack } from '../demo/egress-stack.js';
 import { getEgress, statusName } from '../demo/egress-watch.js';
-import { type OutputExpectation, outputMismatches } from '../demo/expectations.js';
-import { type PcmReceiver, startPcmReceiver } from '../demo/pcm-receiver.js';
-import { probeOutput } from '../demo/probe-output.js';
-import { flowSkipReason } from './flow-env.js';
+import { skipWithoutTestNetwork } from '../test-env.js';
 import { FlowRuns } from './flow-runs.js';
-import { type FlowStack, startFlowStack } from './flow-stack.js';
-import { type LayoutPageServer, startLayoutPageServer } from './layout-page-server.js';
-import { durationMismatch } from './record-egress.js';
 import {
-  COMPOSITE_MEDIA,
-  fileLocation,
-  REQUEST_TYPE_BOTS,
-  REQUEST_TYPE_CPU_COST,
-  SMALL_ENCODING,
-  savedPcmOutput,
-  templateStartRequest,
-  WEBSOCKET_PCM,
-} from './request-types.js';
+  COMPOSITE_FILE,
+  itWritesExpectedMedia,
+  type RequestTypeFlow,
+  type RequestTypeRig,
+  startRequestTypeRig,
+  websocketPcm,
+} from './request-type-rig.js';
+import { fileLocation, SMALL_ENCODING, templateStartRequest } from './request-types.js';
 
 // Every request type through the psrpc door against the whole system: the bridge's
 // FakeLivekitServer plays livekit-server over the same Redis (StartEgress with livekit-server's
@@ -51,14 +44,8 @@ const RECORD_SEC = 4;
 const logger = createLogger({ service: 'e2e-psrpc', level: process.env.LOG_LEVEL ?? 'silent' });
 
 /** One egress livekit-server asks for, and what its output must be. */
-interface PsrpcFlow {
-  name: string;
-  /** Its room; a web egress has none (nor a room id). */
-  room: string;
+interface PsrpcFlow extends RequestTypeFlow {
   request: (stack: EgressStack) => RpcStartEgressRequest['request'];
-  /** Where the output can be probed once it ended. */
-  outputPath: (ended: EgressInfo) => Promise<string>;
-  want: OutputExpectation;
 }
 
 /** What the fake livekit-server saw of one flow. */
@@ -78,14 +65,12 @@ interface PsrpcRun {
 }
 
 describe('the psrpc door with livekit-server played by the fake', {
-  skip: flowSkipReason(),
+  skip: skipWithoutTestNetwork(),
 }, () => {
   let redis: TestRedis | undefined;
-  let flowStack: FlowStack | undefined;
+  let rig: RequestTypeRig | undefined;
   let stack: EgressStack | undefined;
   let fake: FakeLivekitServer | undefined;
-  let page: LayoutPageServer | undefined;
-  let pcm: PcmReceiver | undefined;
   const runs = new FlowRuns<PsrpcRun>();
 
   const fileOutput = (filepath: string) =>
@@ -104,8 +89,7 @@ describe('the psrpc door with livekit-server played by the fake', {
           fileOutputs: [fileOutput('rc.mp4')],
         }),
       }),
-      outputPath: fileLocation,
-      want: COMPOSITE_MEDIA,
+      ...COMPOSITE_FILE,
     },
     {
       name: 'web',
@@ -113,21 +97,19 @@ describe('the psrpc door with livekit-server played by the fake', {
       request: () => ({
         case: 'web',
         value: new WebEgressRequest({
-          url: page?.url ?? '',
+          url: rig?.pageUrl ?? '',
           awaitStartSignal: true,
           options: advanced,
           fileOutputs: [fileOutput('web.mp4')],
         }),
       }),
-      outputPath: fileLocation,
-      want: COMPOSITE_MEDIA,
+      ...COMPOSITE_FILE,
     },
     {
       name: 'v2 StartEgress from a template source',
       room: ROOM,
       request: () => ({ case: 'egress', value: templateStartRequest(ROOM, 'v2.mp4') }),
-      outputPath: fileLocation,
-      want: COMPOSITE_MEDIA,
+      ...COMPOSITE_FILE,
     },
     {
       name: 'track composite',
@@ -142,8 +124,7 @@ describe('the psrpc door with livekit-server played by the fake', {
           fileOutputs: [fileOutput('tc.mp4')],
         }),
       }),
-      outputPath: fileLocation,
-      want: COMPOSITE_MEDIA,
+      ...COMPOSITE_FILE,
     },
     {
       name: 'participant',
@@ -157,8 +138,7 @@ describe('the psrpc door with livekit-server played by the fake', {
           fileOutputs: [fileOutput('bob.mp4')],
         }),
       }),
-      outputPath: fileLocation,
-      want: COMPOSITE_MEDIA,
+      ...COMPOSITE_FILE,
     },
     {
       name: 'track to a file',
@@ -182,14 +162,10 @@ describe('the psrpc door with livekit-server played by the fake', {
         value: new TrackEgressRequest({
           roomName: ROOM,
           trackId: s.bots[1]?.publications.audio?.sid ?? '',
-          output: { case: 'websocketUrl', value: pcm?.url ?? '' },
+          output: { case: 'websocketUrl', value: rig?.pcmUrl ?? '' },
         }),
       }),
-      outputPath: () => {
-        assert.ok(pcm && flowStack);
-        return savedPcmOutput(pcm, flowStack.outputDir);
-      },
-      want: WEBSOCKET_PCM,
+      ...websocketPcm(() => rig),
     },
   ];
 
@@ -250,20 +226,17 @@ describe('the psrpc door with livekit-server played by the fake', {
 
   before(async () => {
     redis = await startTestRedis();
-    page = await startLayoutPageServer();
-    pcm = await startPcmReceiver();
     const { hostname, port } = new URL(redis.url);
-    flowStack = await startFlowStack({
+    rig = await startRequestTypeRig({
       redisAddress: `${hostname}:${port}`,
       room: ROOM,
-      bots: REQUEST_TYPE_BOTS,
       // A loaded test machine may have no worker with idle CPU at the instant of the claim
       // (seen: no claim for the track egress, "no response from servers"); then the bridge
       // still claims, low, and the job waits in its queue, as for a pool scaling from zero.
       // The Chromium egresses beyond the CPU budget wait in the queue the same way.
-      config: { queued_start_affinity: '0.1', cpu_cost: REQUEST_TYPE_CPU_COST },
+      config: { queued_start_affinity: '0.1' },
     });
-    stack = flowStack.stack;
+    stack = rig.stack;
     fake = new FakeLivekitServer({ redis: redis.url, logger });
     await fake.start();
     await runs.runAll(flows, runFlow);
@@ -271,10 +244,8 @@ describe('the psrpc door with livekit-server played by the fake', {
 
   after(async () => {
     await fake?.close();
-    await flowStack?.close(runs.hasFailure);
+    await rig?.close(runs.hasFailure);
     await redis?.close();
-    await pcm?.close();
-    await page?.close();
   });
 
   const runOf = (name: string) => runs.get(name);
@@ -321,12 +292,7 @@ describe('the psrpc door with livekit-server played by the fake', {
         assert.equal((stopAfterEnd as Error & { code?: string }).code, 'unavailable');
       });
 
-      it('writes the expected media, as long as it reports', async () => {
-        const run = runOf(flow.name);
-        const probe = await probeOutput(run.outputPath);
-        assert.deepEqual(outputMismatches(probe, flow.want), [], run.outputPath);
-        assert.equal(durationMismatch(probe.durationSec, run.ended, run.recordedSec), undefined);
-      });
+      itWritesExpectedMedia(flow.want, () => runOf(flow.name));
     });
   }
 });

@@ -16,9 +16,9 @@ import type { EgressStack } from '../demo/egress-stack.js';
 import { statusName } from '../demo/egress-watch.js';
 import { outputMismatches } from '../demo/expectations.js';
 import { type OutputProbe, probeOutput } from '../demo/probe-output.js';
-import { flowSkipReason } from './flow-env.js';
+import { skipWithoutTestNetwork } from '../test-env.js';
+import { startTestStack, type TestStack } from '../test-stack.js';
 import { FlowRuns } from './flow-runs.js';
-import { type FlowStack, startFlowStack } from './flow-stack.js';
 import { durationMismatch, type RecordedEgress, recordEgress } from './record-egress.js';
 
 // Uploads to each storage emulator of packages/storage, end to end through the Twirp door: a
@@ -53,8 +53,8 @@ function yamlBlock(values: Record<string, string>): string {
   return `{ ${fields.join(', ')} }`;
 }
 
-describe('uploads to each storage emulator', { skip: flowSkipReason() }, () => {
-  let flowStack: FlowStack | undefined;
+describe('uploads to each storage emulator', { skip: skipWithoutTestNetwork() }, () => {
+  let flowStack: TestStack | undefined;
   let stack: EgressStack | undefined;
   let s3: S3rverEmulator | undefined;
   let azure: AzuriteEmulator | undefined;
@@ -94,7 +94,7 @@ describe('uploads to each storage emulator', { skip: flowSkipReason() }, () => {
       container_name: azureConfig.containerName,
       endpoint: azureConfig.endpoint ?? '',
     });
-    flowStack = await startFlowStack({
+    flowStack = await startTestStack({
       redisDb: REDIS_DB,
       room: ROOM,
       workers: ['track-worker'],

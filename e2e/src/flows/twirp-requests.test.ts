@@ -8,24 +8,18 @@ import {
 } from 'livekit-server-sdk';
 import type { EgressStack } from '../demo/egress-stack.js';
 import { getEgress, statusName } from '../demo/egress-watch.js';
-import { type OutputExpectation, outputMismatches } from '../demo/expectations.js';
-import { type PcmReceiver, startPcmReceiver } from '../demo/pcm-receiver.js';
-import { probeOutput } from '../demo/probe-output.js';
-import { flowSkipReason } from './flow-env.js';
+import { skipWithoutTestNetwork } from '../test-env.js';
 import { FlowRuns } from './flow-runs.js';
-import { type FlowStack, startFlowStack } from './flow-stack.js';
-import { type LayoutPageServer, startLayoutPageServer } from './layout-page-server.js';
-import { durationMismatch, type RecordedEgress, recordEgress } from './record-egress.js';
+import { type RecordedEgress, recordEgress } from './record-egress.js';
 import {
-  COMPOSITE_MEDIA,
-  fileLocation,
-  REQUEST_TYPE_BOTS,
-  REQUEST_TYPE_CPU_COST,
-  SMALL_ENCODING,
-  savedPcmOutput,
-  templateStartRequest,
-  WEBSOCKET_PCM,
-} from './request-types.js';
+  COMPOSITE_FILE,
+  itWritesExpectedMedia,
+  type RequestTypeFlow,
+  type RequestTypeRig,
+  startRequestTypeRig,
+  websocketPcm,
+} from './request-type-rig.js';
+import { fileLocation, SMALL_ENCODING, templateStartRequest } from './request-types.js';
 
 // Every request type through the Twirp door with livekit-server-sdk's EgressClient, against the
 // whole system as child processes (test SFU with bots, bridge, composite and track workers):
@@ -35,14 +29,8 @@ const ROOM = 'e2e-twirp-requests';
 const REDIS_DB = 16;
 const RECORD_SEC = 4;
 /** One request type's run, and what its output must be. */
-interface Flow {
-  name: string;
-  /** Its room; a web egress has none, so it is looked for in List without a room. */
-  room: string;
+interface Flow extends RequestTypeFlow {
   start: (stack: EgressStack) => Promise<EgressInfo>;
-  /** Where the output can be probed once it ended. */
-  outputPath: (ended: EgressInfo) => Promise<string>;
-  want: OutputExpectation;
 }
 
 /** What the test saw of one flow. */
@@ -60,11 +48,9 @@ async function listedIds(stack: EgressStack, room: string, active: boolean): Pro
   return listed.map((i) => i.egressId);
 }
 
-describe('every request type through the Twirp door', { skip: flowSkipReason() }, () => {
-  let flowStack: FlowStack | undefined;
+describe('every request type through the Twirp door', { skip: skipWithoutTestNetwork() }, () => {
+  let rig: RequestTypeRig | undefined;
   let stack: EgressStack | undefined;
-  let page: LayoutPageServer | undefined;
-  let pcm: PcmReceiver | undefined;
   const runs = new FlowRuns<FlowRun>();
 
   const flows: Flow[] = [
@@ -77,27 +63,24 @@ describe('every request type through the Twirp door', { skip: flowSkipReason() }
           { file: new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'room.mp4' }) },
           { layout: 'grid-dark', encodingOptions: SMALL_ENCODING },
         ),
-      outputPath: fileLocation,
-      want: COMPOSITE_MEDIA,
+      ...COMPOSITE_FILE,
     },
     {
       name: 'web',
       room: '',
       start: (s) =>
         s.client.startWebEgress(
-          page?.url ?? '',
+          rig?.pageUrl ?? '',
           { file: new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'web.mp4' }) },
           { encodingOptions: SMALL_ENCODING, awaitStartSignal: true },
         ),
-      outputPath: fileLocation,
-      want: COMPOSITE_MEDIA,
+      ...COMPOSITE_FILE,
     },
     {
       name: 'v2 StartEgress from a template source',
       room: ROOM,
       start: (s) => s.client.startEgress(templateStartRequest(ROOM, 'v2.mp4')),
-      outputPath: fileLocation,
-      want: COMPOSITE_MEDIA,
+      ...COMPOSITE_FILE,
     },
     {
       name: 'track composite',
@@ -112,8 +95,7 @@ describe('every request type through the Twirp door', { skip: flowSkipReason() }
             encodingOptions: SMALL_ENCODING,
           },
         ),
-      outputPath: fileLocation,
-      want: COMPOSITE_MEDIA,
+      ...COMPOSITE_FILE,
     },
     {
       name: 'participant',
@@ -125,8 +107,7 @@ describe('every request type through the Twirp door', { skip: flowSkipReason() }
           { file: new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'bob.mp4' }) },
           { encodingOptions: SMALL_ENCODING },
         ),
-      outputPath: fileLocation,
-      want: COMPOSITE_MEDIA,
+      ...COMPOSITE_FILE,
     },
     {
       name: 'track to a file',
@@ -144,12 +125,12 @@ describe('every request type through the Twirp door', { skip: flowSkipReason() }
       name: 'track to a websocket',
       room: ROOM,
       start: (s) =>
-        s.client.startTrackEgress(ROOM, pcm?.url ?? '', s.bots[1]?.publications.audio?.sid ?? ''),
-      outputPath: () => {
-        assert.ok(pcm && flowStack);
-        return savedPcmOutput(pcm, flowStack.outputDir);
-      },
-      want: WEBSOCKET_PCM,
+        s.client.startTrackEgress(
+          ROOM,
+          rig?.pcmUrl ?? '',
+          s.bots[1]?.publications.audio?.sid ?? '',
+        ),
+      ...websocketPcm(() => rig),
     },
   ];
 
@@ -182,22 +163,13 @@ describe('every request type through the Twirp door', { skip: flowSkipReason() }
   }
 
   before(async () => {
-    page = await startLayoutPageServer();
-    pcm = await startPcmReceiver();
-    flowStack = await startFlowStack({
-      redisDb: REDIS_DB,
-      room: ROOM,
-      bots: REQUEST_TYPE_BOTS,
-      config: { cpu_cost: REQUEST_TYPE_CPU_COST },
-    });
-    stack = flowStack.stack;
+    rig = await startRequestTypeRig({ redisDb: REDIS_DB, room: ROOM });
+    stack = rig.stack;
     await runs.runAll(flows, runFlow);
   });
 
   after(async () => {
-    await flowStack?.close(runs.hasFailure);
-    await pcm?.close();
-    await page?.close();
+    await rig?.close(runs.hasFailure);
   });
 
   const runOf = (name: string) => runs.get(name);
@@ -235,12 +207,9 @@ describe('every request type through the Twirp door', { skip: flowSkipReason() }
         assert.equal(secondStop.message, 'egress with status EGRESS_COMPLETE cannot be stopped');
       });
 
-      it('writes the expected media, as long as it reports', async () => {
-        const run = runOf(flow.name);
-        const probe = await probeOutput(run.outputPath);
-        assert.deepEqual(outputMismatches(probe, flow.want), [], run.outputPath);
-        const { ended, recordedSec } = run.recorded;
-        assert.equal(durationMismatch(probe.durationSec, ended, recordedSec), undefined);
+      itWritesExpectedMedia(flow.want, () => {
+        const { outputPath, recorded } = runOf(flow.name);
+        return { outputPath, ended: recorded.ended, recordedSec: recorded.recordedSec };
       });
     });
   }

@@ -8,8 +8,8 @@ import {
 } from 'livekit-server-sdk';
 import { DEMO_API_KEY, DEMO_API_SECRET } from '../demo/egress-stack.js';
 import { statusName } from '../demo/egress-watch.js';
-import { flowSkipReason } from './flow-env.js';
-import { type FlowStack, startFlowStack } from './flow-stack.js';
+import { skipWithoutTestNetwork } from '../test-env.js';
+import { startTestStack, type TestStack } from '../test-stack.js';
 import { type RecordedEgress, recordEgress } from './record-egress.js';
 import { startWebhookSink, type WebhookSink } from './webhook-sink.js';
 
@@ -23,8 +23,8 @@ const RECORD_SEC = 3;
 /** A signing_key naming no API key of the stack. */
 const UNKNOWN_KEY = 'unknown-api-key';
 
-describe('webhooks of a Twirp egress', { skip: flowSkipReason() }, () => {
-  let flow: FlowStack | undefined;
+describe('webhooks of a Twirp egress', { skip: skipWithoutTestNetwork() }, () => {
+  let flow: TestStack | undefined;
   let configSink: WebhookSink | undefined;
   let requestSink: WebhookSink | undefined;
   let unknownKeySink: WebhookSink | undefined;
@@ -42,7 +42,7 @@ describe('webhooks of a Twirp egress', { skip: flowSkipReason() }, () => {
     configSink = await startWebhookSink(DEMO_API_KEY, DEMO_API_SECRET);
     requestSink = await startWebhookSink(DEMO_API_KEY, DEMO_API_SECRET);
     unknownKeySink = await startWebhookSink(UNKNOWN_KEY, DEMO_API_SECRET);
-    flow = await startFlowStack({
+    flow = await startTestStack({
       redisDb: REDIS_DB,
       room: ROOM,
       workers: ['track-worker'],
