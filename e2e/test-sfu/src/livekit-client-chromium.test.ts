@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { hasChromium } from './browser/chromium-subscriber.js';
-import { useTestSfu } from './testing/sfu-suite.js';
+import { SIMULCAST_PUBLISHER, useTestSfu } from './testing/sfu-suite.js';
 
 const isChromiumMissing = !(await hasChromium()) && process.env.CI !== 'true';
 
@@ -49,14 +49,7 @@ describe('test SFU with livekit-client in Chromium subscribing', {
 
   it('switches simulcast layers live when the subscriber asks for another quality', async (t) => {
     const room = `room-${randomUUID()}`;
-    const bot = await suite.startBot({
-      room,
-      identity: 'pub',
-      kind: 'video',
-      width: 640,
-      height: 360,
-      simulcast: true,
-    });
+    const bot = await suite.startBot({ room, ...SIMULCAST_PUBLISHER });
     const browser = await suite.openBrowser(room, 'browser');
     await browser.waitFor((s) => s.videoFrames > 0, 30_000);
     const trackSid = bot.publications.video?.sid ?? '';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { VideoStream } from '@livekit/rtc-node';
 import { measureVideo } from './rtc-node-probe.js';
-import { useTestSfu } from './testing/sfu-suite.js';
+import { SIMULCAST_PUBLISHER, useTestSfu } from './testing/sfu-suite.js';
 
 describe('test SFU forwarding a simulcast track', { timeout: 120_000 }, () => {
   const suite = useTestSfu();
@@ -11,14 +11,7 @@ describe('test SFU forwarding a simulcast track', { timeout: 120_000 }, () => {
   it('forwards one layer and moves up to the full resolution', async () => {
     const room = `room-${randomUUID()}`;
     const probe = await suite.join(room, 'sub');
-    await suite.startBot({
-      room,
-      identity: 'pub',
-      kind: 'video',
-      width: 640,
-      height: 360,
-      simulcast: true,
-    });
+    await suite.startBot({ room, ...SIMULCAST_PUBLISHER });
     const video = await probe.waitForTrack('pub', 'video');
     const published = suite.sfu.rooms.participants(room).find((p) => p.identity === 'pub')
       ?.tracks[0];

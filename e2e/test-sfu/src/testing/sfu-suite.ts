@@ -46,6 +46,15 @@ export interface SfuSuite {
   openBrowser(room: string, identity: string): Promise<ChromiumSubscriber>;
 }
 
+/** A bot `pub` publishing one 640x360 video in simulcast layers. */
+export const SIMULCAST_PUBLISHER = {
+  identity: 'pub',
+  kind: 'video',
+  width: 640,
+  height: 360,
+  simulcast: true,
+} as const satisfies Omit<SuiteBotOptions, 'room'>;
+
 const TEST_API_KEY = 'test-key';
 const TEST_API_SECRET = 'test-secret-test-secret-test-secret-0123';
 const HIDDEN_RECORDER: Pick<TestTokenOptions, 'grants' | 'kind'> = {
