@@ -8,7 +8,7 @@ import {
   type Config,
   type ControlMessage,
   CpuAdmission,
-  createRedis,
+  createWorkerRedis,
   DEFAULT_ENCODING,
   decodeJobInfo,
   decodeJobRequest,
@@ -19,21 +19,20 @@ import {
   egressControlChannel,
   egressInfoFromJson,
   encodeControlReplyError,
-  encodeWorkerCapacity,
   encodeWorkerStatus,
   isFinalStatus,
-  JOB_LOCK_MS,
+  JobGate,
   type JobPayload,
   type Logger,
-  markAborted,
+  loaderExecArgv,
   markFailed,
   msToNs,
   ProcessUsage,
-  parseControlMessage,
+  parseControlMessageOn,
   parseJobPayload,
+  poolWorkerOptions,
   QUEUE_NAMES,
-  REQUEST_TYPES,
-  type RequestType,
+  repeatWithoutOverlap,
   type UsageSample,
   validateRequest,
   type WorkerStatusMessage,
@@ -121,24 +120,6 @@ interface Killable {
   kill(error: EgressError): void;
 }
 
-const DEADLINE_MESSAGE = 'the start deadline passed before a worker could take the job';
-const STALLED_MESSAGE = 'a previous worker of this egress died';
-
-/** Node flags a forked egress needs to load this code the way the worker was loaded (tsx). */
-function loaderExecArgv(): string[] {
-  const out: string[] = [];
-  const args = process.execArgv;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? '';
-    if (/^--(import|require|loader|experimental-loader)=/.test(arg)) out.push(arg);
-    else if (/^(--import|--require|-r|--loader|--experimental-loader)$/.test(arg)) {
-      out.push(arg, args[i + 1] ?? '');
-      i++;
-    }
-  }
-  return out;
-}
-
 function costsOf(config: Config): { min: number } {
   const c = config.cpuCost;
   return {
@@ -200,13 +181,7 @@ export async function startCompositeWorker(
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
 
-  const connection = createRedis(config.redis, 'worker');
-  const subscriber = createRedis(config.redis, 'worker');
-  const commands = createRedis(config.redis, 'worker');
-  for (const r of [connection, subscriber, commands]) {
-    r.on('error', (err: unknown) => log.warn({ err }, 'redis connection error'));
-  }
-  await Promise.all([subscriber.connect(), commands.connect()]);
+  const { connection, subscriber, commands } = await createWorkerRedis(config.redis, log);
 
   /** Control handlers of running egresses. */
   const handlers = new Map<string, (message: ControlMessage) => void>();
@@ -214,35 +189,26 @@ export async function startCompositeWorker(
   const groups = new Map<string, number[]>();
   /** What the resource watchdog may do to each running egress. */
   const killables = new Map<string, Killable>();
-  let blockedCost: number | undefined;
-  let isDraining = false;
-  let isPaused = false;
 
   subscriber.on('message', (channel: string, raw: string) => {
-    let message: ControlMessage;
-    try {
-      message = parseControlMessage(raw);
-    } catch {
-      return; // names no reply channel we can trust
-    }
-    if (egressControlChannel(message.egressId) !== channel) return;
-    handlers.get(message.egressId)?.(message);
+    const message = parseControlMessageOn(channel, raw);
+    if (message) handlers.get(message.egressId)?.(message);
   });
 
   const worker = new Worker<JobPayload, WorkerStatusMessage>(
     QUEUE_NAMES.composite,
     (job, token) => processJob(job, token),
-    {
-      connection,
-      ...(options.prefix ? { prefix: options.prefix } : {}),
-      concurrency: 1,
-      maxStalledCount: 0,
-      // A dead worker's job must be noticed by the bridge within 30 s (protocol JOB_LOCK_MS).
-      lockDuration: JOB_LOCK_MS,
-      autorun: false,
-    },
+    poolWorkerOptions({ connection, prefix: options.prefix, concurrency: 1 }),
   );
   worker.on('error', (err) => log.warn({ err }, 'worker error'));
+  const gate = new JobGate({
+    admission,
+    minCost: costs.min,
+    worker,
+    logger: log,
+    // fetch one job at a time: BullMQ takes as many as its concurrency allows
+    concurrency: () => Math.max(1, handlers.size + 1),
+  });
 
   // Warm processes only serve the browser capture; each costs memory (Chromium, Xvfb) and a
   // little CPU, measured into admission, and one is kept only while a job could use it.
@@ -258,24 +224,9 @@ export async function startCompositeWorker(
           fork: forkEgressProcess,
           prepare: { config },
           logger: log,
-          mayStart: () => !isDraining && admission.canAdmit(costs.min),
+          mayStart: () => !gate.isDraining && admission.canAdmit(costs.min),
         })
       : undefined;
-
-  /** Fetch only what fits: concurrency = running + 1 while the next job could fit, else pause. */
-  function updateGate(): void {
-    if (isDraining) return;
-    worker.concurrency = Math.max(1, handlers.size + 1);
-    const need = blockedCost ?? costs.min;
-    const shouldRun = admission.canAdmit(need);
-    if (shouldRun && isPaused) {
-      isPaused = false;
-      void worker.resume().catch((err: unknown) => log.warn({ err }, 'resume failed'));
-    } else if (!shouldRun && !isPaused) {
-      isPaused = true;
-      void worker.pause(true).catch((err: unknown) => log.warn({ err }, 'pause failed'));
-    }
-  }
 
   async function publishCapacity(): Promise<void> {
     const ids = [...groups.keys()];
@@ -286,18 +237,11 @@ export async function startCompositeWorker(
     for (const [egressId, pgids] of groups) admission.measure(egressId, sumOf(pgids));
     admission.measureIdle(sumOf(warmGroups));
     await enforceLimits(sample);
-    if (blockedCost !== undefined && admission.canAdmit(blockedCost)) blockedCost = undefined;
-    updateGate();
-    const canAccept: Partial<Record<RequestType, boolean>> = {};
-    if (isDraining) for (const type of REQUEST_TYPES) canAccept[type] = false;
-    const body = encodeWorkerCapacity({
+    gate.update();
+    const body = gate.capacity({
       workerId,
       pool: 'composite',
-      cpuTotal: admission.cpuTotal,
-      cpuAvailable: admission.available(),
       activeEgressIds: admission.activeIds.length > 0 ? admission.activeIds : ids,
-      ...(isDraining ? { canAccept } : {}),
-      updatedAtMs: Date.now(),
     });
     await commands.set(capacityKey, body, 'PX', capacityTtlMs);
   }
@@ -335,16 +279,11 @@ export async function startCompositeWorker(
     }
   }
 
-  let ticking = false;
-  const ticker = setInterval(() => {
-    if (ticking) return;
-    ticking = true;
-    publishCapacity()
-      .catch((err: unknown) => log.warn({ err }, 'could not publish capacity'))
-      .finally(() => {
-        ticking = false;
-      });
-  }, options.capacityIntervalMs ?? 1000);
+  const stopPublishing = repeatWithoutOverlap(
+    publishCapacity,
+    options.capacityIntervalMs ?? 1000,
+    (err) => log.warn({ err }, 'could not publish capacity'),
+  );
 
   async function processJob(
     job: Job<JobPayload, WorkerStatusMessage>,
@@ -357,28 +296,14 @@ export async function startCompositeWorker(
       throw new Error(JSON.stringify(EgressError.from(err).toJSON()));
     }
     const info = decodeJobInfo(payload);
-    if (job.stalledCounter > 0) {
-      return encodeWorkerStatus(markFailed(info, EgressError.internal(STALLED_MESSAGE)));
-    }
-    if (Date.now() > payload.startDeadlineMs) {
-      return encodeWorkerStatus(markAborted(info, DEADLINE_MESSAGE));
-    }
-    if (!admission.canAdmit(payload.cpuCost)) {
-      // not for us now: back to the wait list, and no fetching until it would fit
-      log.debug({ egressId: payload.egressId, cost: payload.cpuCost }, 'job does not fit');
-      blockedCost = payload.cpuCost;
-      updateGate();
-      await job.moveToWait(token);
-      throw new WaitingError();
-    }
-    admission.reserve(payload.egressId, payload.cpuCost);
+    const verdict = await gate.admit(job, token, payload, info);
+    if (verdict.action === 'answer') return verdict.result;
+    if (verdict.action === 'wait') throw new WaitingError();
     try {
       const final = await runEgress(job, payload, info);
       return encodeWorkerStatus(final);
     } finally {
-      admission.release(payload.egressId);
-      blockedCost = undefined;
-      updateGate();
+      gate.release(payload.egressId);
       warmPool?.refill();
     }
   }
@@ -625,7 +550,7 @@ export async function startCompositeWorker(
     warmProcesses: () => warmPool?.ready() ?? [],
     close: () => {
       closing ??= (async () => {
-        isDraining = true;
+        gate.drain();
         await publishCapacity().catch(() => {});
         await warmPool?.close();
         log.info({ running: handlers.size }, 'draining: waiting for running egresses');
@@ -634,7 +559,7 @@ export async function startCompositeWorker(
         } catch (err) {
           log.warn({ err }, 'worker close failed');
         }
-        clearInterval(ticker);
+        stopPublishing();
         await sinkReaper?.close();
         await commands.del(capacityKey).catch(() => {});
         await Promise.allSettled([subscriber.quit(), commands.quit(), connection.quit()]);

@@ -12,6 +12,7 @@ import {
   isFinalStatus,
   type JobPayload,
   type Logger,
+  loaderExecArgv,
   markFailed,
   syncLegacyResult,
   validateRequest,
@@ -56,21 +57,6 @@ interface Cell {
 
 /** The message an egress gets when its cell process died under it. */
 export const CELL_CRASHED_MESSAGE = 'the process running this egress exited unexpectedly';
-
-// Node flags the cell needs to load this code the way the worker was loaded (tsx under tests).
-function loaderExecArgv(): string[] {
-  const out: string[] = [];
-  const args = process.execArgv;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? '';
-    if (/^--(import|require|loader|experimental-loader)=/.test(arg)) out.push(arg);
-    else if (/^(--import|--require|-r|--loader|--experimental-loader)$/.test(arg)) {
-      out.push(arg, args[i + 1] ?? '');
-      i++;
-    }
-  }
-  return out;
-}
 
 /**
  * Runs egresses in "cell" processes of up to `egressesPerCell` each (README: the isolation

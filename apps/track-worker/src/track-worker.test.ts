@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EgressRequest } from '@egress/protocol';
+import { type EgressRequest, JOB_DEADLINE_MESSAGE } from '@egress/protocol';
 import {
   DirectFileOutput,
   EgressStatus,
@@ -20,7 +20,6 @@ import {
   startTrackWorkerHarness,
   type TrackWorkerHarness,
 } from './testing/track-worker-harness.js';
-import { DEADLINE_MESSAGE } from './track-worker.js';
 
 // Real Redis, BullMQ, test SFU, GStreamer and ffprobe.
 describe('track worker', { timeout: 240_000 }, () => {
@@ -115,7 +114,7 @@ describe('track worker', { timeout: 240_000 }, () => {
     });
     const info = await harness.finished(job);
     assert.equal(EgressStatus[info.status], 'EGRESS_ABORTED');
-    assert.equal(info.error, DEADLINE_MESSAGE);
+    assert.equal(info.error, JOB_DEADLINE_MESSAGE);
   });
 
   it('keeps other recordings going and the crashed one playable when a cell process dies', async () => {

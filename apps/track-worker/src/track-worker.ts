@@ -6,24 +6,21 @@ import {
   type Config,
   type ControlMessage,
   CpuAdmission,
-  createRedis,
+  createWorkerRedis,
   decodeJobInfo,
   EgressError,
   egressCapacityKey,
   egressControlChannel,
-  encodeWorkerCapacity,
   encodeWorkerStatus,
-  JOB_LOCK_MS,
+  JobGate,
   type JobPayload,
   type Logger,
-  markAborted,
-  markFailed,
   ProcessUsage,
-  parseControlMessage,
+  parseControlMessageOn,
   parseJobPayload,
+  poolWorkerOptions,
   QUEUE_NAMES,
-  REQUEST_TYPES,
-  type RequestType,
+  repeatWithoutOverlap,
   type WorkerStatusMessage,
 } from '@egress/protocol';
 import type { EgressInfo } from '@livekit/protocol';
@@ -83,11 +80,6 @@ const TRACK_POOL_COSTS = [
   'sdkAudioRoomCompositeCpuCost',
 ] as const;
 
-/** The message an egress gets when its job reached this worker after the start deadline. */
-export const DEADLINE_MESSAGE = 'the start deadline passed before a worker could take the job';
-/** The message an egress gets when an earlier worker of its job died. */
-export const STALLED_MESSAGE = 'a previous worker of this egress died';
-
 /**
  * Starts the track worker: a BullMQ Worker on `egress-track` speaking the bridge's contract
  * (apps/bridge/src/testing/test-worker.ts): `maxStalledCount: 0`, a job whose earlier worker
@@ -100,13 +92,11 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
   if (!config.redis) throw EgressError.invalidArgument('redis.address: required');
   const log = options.logger.child({ component: 'track-worker' });
   const tmpRoot = options.tmpRoot ?? join(tmpdir(), 'egress-track');
-  const connection = createRedis(config.redis, 'worker');
-  const subscriber = createRedis(config.redis, 'worker');
-  const publisher = createRedis(config.redis, 'worker');
-  for (const r of [connection, subscriber, publisher]) {
-    r.on('error', (err: unknown) => log.warn({ err }, 'redis connection error'));
-  }
-  await Promise.all([subscriber.connect(), publisher.connect()]);
+  const {
+    connection,
+    subscriber,
+    commands: publisher,
+  } = await createWorkerRedis(config.redis, log);
 
   const cells = new CellPool({
     config,
@@ -129,11 +119,22 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
     ...(options.cpuPendingMs ? { pendingMs: options.cpuPendingMs } : {}),
   });
   const usage = new ProcessUsage({ select: 'tree' });
-  const minCost = Math.min(...TRACK_POOL_COSTS.map((key) => config.cpuCost[key]));
-  let isDraining = false;
-  let isPaused = false;
-  /** The cost of a job that did not fit: nothing is fetched until it would. */
-  let blockedCost: number | undefined;
+  const worker = new Worker<JobPayload, WorkerStatusMessage>(
+    QUEUE_NAMES.track,
+    (job, token) => processJob(job, token),
+    poolWorkerOptions({
+      connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency ?? 100,
+    }),
+  );
+  worker.on('error', (err) => log.warn({ err }, 'worker error'));
+  const gate = new JobGate({
+    admission,
+    minCost: Math.min(...TRACK_POOL_COSTS.map((key) => config.cpuCost[key])),
+    worker,
+    logger: log,
+  });
 
   async function measureCells(): Promise<void> {
     const cellsNow = cells.egressIdsByCell();
@@ -147,55 +148,20 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
     admission.measureIdle(idle);
   }
 
-  /** Fetches jobs only while the next one could fit; pauses the worker otherwise. */
-  function updateGate(): void {
-    if (isDraining) return;
-    const shouldRun = admission.canAdmit(blockedCost ?? minCost);
-    if (shouldRun && isPaused) {
-      isPaused = false;
-      void worker.resume().catch((err: unknown) => log.warn({ err }, 'resume failed'));
-    } else if (!shouldRun && !isPaused) {
-      isPaused = true;
-      void worker.pause(true).catch((err: unknown) => log.warn({ err }, 'pause failed'));
-    }
-  }
-
   async function publishCapacity(): Promise<void> {
     await measureCells();
-    if (blockedCost !== undefined && admission.canAdmit(blockedCost)) blockedCost = undefined;
-    updateGate();
-    const canAccept: Partial<Record<RequestType, boolean>> = {};
-    if (isDraining) for (const type of REQUEST_TYPES) canAccept[type] = false;
-    const body = encodeWorkerCapacity({
-      workerId,
-      pool: 'track',
-      cpuTotal: admission.cpuTotal,
-      cpuAvailable: admission.available(),
-      activeEgressIds: admission.activeIds,
-      ...(isDraining ? { canAccept } : {}),
-      updatedAtMs: Date.now(),
-    });
+    gate.update();
+    const body = gate.capacity({ workerId, pool: 'track' });
     await publisher.set(capacityKey, body, 'PX', options.capacityTtlMs ?? 5000);
   }
-  let isPublishing = false;
-  const ticker = setInterval(() => {
-    if (isPublishing) return;
-    isPublishing = true;
-    publishCapacity()
-      .catch((err: unknown) => log.warn({ err }, 'could not publish capacity'))
-      .finally(() => {
-        isPublishing = false;
-      });
-  }, options.capacityIntervalMs ?? 1000);
+  const stopPublishing = repeatWithoutOverlap(
+    publishCapacity,
+    options.capacityIntervalMs ?? 1000,
+    (err) => log.warn({ err }, 'could not publish capacity'),
+  );
   subscriber.on('message', (channel: string, raw: string) => {
-    let message: ControlMessage;
-    try {
-      message = parseControlMessage(raw);
-    } catch {
-      // A malformed message names no reply channel we can trust: nothing to answer.
-      return;
-    }
-    if (egressControlChannel(message.egressId) !== channel) return;
+    const message = parseControlMessageOn(channel, raw);
+    if (!message) return;
     const handler = handlers.get(message.egressId);
     void handler?.(message).catch((err: unknown) =>
       log.warn({ err, egressId: message.egressId }, 'control message failed'),
@@ -215,27 +181,13 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
       // The bridge reads an EgressError as JSON from the failed reason (egress-state.ts).
       throw new UnrecoverableError(JSON.stringify(EgressError.from(err).toJSON()));
     }
-    if (job.stalledCounter > 0) {
-      return encodeWorkerStatus(markFailed(info, EgressError.internal(STALLED_MESSAGE)));
-    }
-    if (Date.now() > payload.startDeadlineMs) {
-      return encodeWorkerStatus(markAborted(info, DEADLINE_MESSAGE));
-    }
-    if (!admission.canAdmit(payload.cpuCost)) {
-      // Not for this worker now: back to the wait list for another worker (or this one later).
-      log.debug({ egressId: payload.egressId, cost: payload.cpuCost }, 'job does not fit');
-      blockedCost = payload.cpuCost;
-      updateGate();
-      await job.moveToWait(token);
-      throw new WaitingError();
-    }
-    admission.reserve(payload.egressId, payload.cpuCost);
+    const verdict = await gate.admit(job, token, payload, info);
+    if (verdict.action === 'answer') return verdict.result;
+    if (verdict.action === 'wait') throw new WaitingError();
     try {
       return await runJob(job, payload);
     } finally {
-      admission.release(payload.egressId);
-      blockedCost = undefined;
-      updateGate();
+      gate.release(payload.egressId);
     }
   }
 
@@ -273,20 +225,6 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
     }
   }
 
-  const worker = new Worker<JobPayload, WorkerStatusMessage>(
-    QUEUE_NAMES.track,
-    (job, token) => processJob(job, token),
-    {
-      connection,
-      ...(options.prefix ? { prefix: options.prefix } : {}),
-      concurrency: options.concurrency ?? 100,
-      maxStalledCount: 0,
-      // A dead worker's job must be noticed by the bridge within 30 s (protocol JOB_LOCK_MS).
-      lockDuration: JOB_LOCK_MS,
-      autorun: false,
-    },
-  );
-  worker.on('error', (err) => log.warn({ err }, 'worker error'));
   await worker.waitUntilReady();
   void worker.run().catch((err: unknown) => log.error({ err }, 'track worker stopped'));
   log.info({ queue: QUEUE_NAMES.track }, 'track worker started');
@@ -298,7 +236,7 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
     pidOf: (egressId) => cells.pidOf(egressId),
     close() {
       closing ??= (async () => {
-        isDraining = true;
+        gate.drain();
         await publishCapacity().catch(() => undefined);
         try {
           // Not forced: running egresses finish (a stop still reaches them meanwhile).
@@ -307,7 +245,7 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
           log.warn({ err }, 'worker close failed');
         }
         await cells.close();
-        clearInterval(ticker);
+        stopPublishing();
         await publisher.del(capacityKey).catch(() => undefined);
         await Promise.allSettled([subscriber.quit(), publisher.quit(), connection.quit()]);
       })();

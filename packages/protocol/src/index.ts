@@ -7,6 +7,8 @@ export {
   JobGate,
   type JobGateOptions,
   type JobGateVerdict,
+  type PoolWorkerOptions,
+  poolWorkerOptions,
 } from './admission/job-gate.js';
 export {
   type LeaderUsage,
@@ -131,6 +133,7 @@ export {
   encodeControlReplyError,
   encodeControlReplyOk,
   parseControlMessage,
+  parseControlMessageOn,
   parseControlReply,
 } from './jobs/control-messages.js';
 export {

@@ -2,7 +2,7 @@ import type { EgressInfo } from '@livekit/protocol';
 import { markAborted, markFailed } from '../egress-info/transitions.js';
 import { EgressError } from '../errors.js';
 import type { JobPayload } from '../jobs/job-payload.js';
-import type { Pool } from '../jobs/queue-names.js';
+import { JOB_LOCK_MS, type Pool } from '../jobs/queue-names.js';
 import {
   encodeWorkerCapacity,
   encodeWorkerStatus,
@@ -16,6 +16,38 @@ import type { CpuAdmission } from './cpu-admission.js';
 export const JOB_DEADLINE_MESSAGE = 'the start deadline passed before a worker could take the job';
 /** The error of an egress whose job's earlier worker died (BullMQ stalled job). */
 export const JOB_STALLED_MESSAGE = 'a previous worker of this egress died';
+
+/** The BullMQ `Worker` options of a pool worker (see {@link poolWorkerOptions}). */
+export interface PoolWorkerOptions<Connection> {
+  connection: Connection;
+  prefix?: string;
+  concurrency: number;
+  maxStalledCount: number;
+  lockDuration: number;
+  autorun: boolean;
+}
+
+/**
+ * BullMQ `Worker` options for the bridge's job contract: a stalled job is never retried (the
+ * bridge fails its egress, and {@link JobGate} fails one that comes back), the lock is short enough
+ * for the bridge to notice a dead worker within 30 s (`JOB_LOCK_MS`), and the worker waits for
+ * `run()`.
+ */
+export function poolWorkerOptions<Connection>(options: {
+  connection: Connection;
+  /** The bridge's `queuePrefix`. @defaultValue BullMQ's 'bull' */
+  prefix?: string | undefined;
+  concurrency: number;
+}): PoolWorkerOptions<Connection> {
+  return {
+    connection: options.connection,
+    ...(options.prefix ? { prefix: options.prefix } : {}),
+    concurrency: options.concurrency,
+    maxStalledCount: 0,
+    lockDuration: JOB_LOCK_MS,
+    autorun: false,
+  };
+}
 
 /** What the gate drives of a BullMQ `Worker` (protocol does not depend on bullmq). */
 export interface GatedWorker {

@@ -10,8 +10,10 @@ import {
   encodeControlReplyError,
   encodeControlReplyOk,
   parseControlMessage,
+  parseControlMessageOn,
   parseControlReply,
 } from './control-messages.js';
+import { egressControlChannel } from './queue-names.js';
 
 const envelope = { requestId: 'req-1', replyTo: 'egress:reply:req-1', egressId: 'EG_c' };
 
@@ -100,6 +102,19 @@ describe('control messages', () => {
       );
     });
   }
+});
+
+describe('parseControlMessageOn', () => {
+  const raw = encodeControlMessage({ ...envelope, type: 'stop' });
+  it('returns a message received on its egress control channel', () => {
+    assert.equal(parseControlMessageOn(egressControlChannel('EG_c'), raw)?.requestId, 'req-1');
+  });
+  it('ignores a message received on another egress channel', () => {
+    assert.equal(parseControlMessageOn(egressControlChannel('EG_other'), raw), undefined);
+  });
+  it('ignores a malformed message', () => {
+    assert.equal(parseControlMessageOn(egressControlChannel('EG_c'), '}{'), undefined);
+  });
 });
 
 describe('control replies', () => {

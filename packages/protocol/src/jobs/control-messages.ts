@@ -4,6 +4,7 @@ import { END_REASONS, type EndReason } from '../egress-info/transitions.js';
 import { EgressError, ERROR_CODES, type ErrorCode } from '../errors.js';
 import { egressInfoFromJson, egressInfoToJson } from './job-payload.js';
 import { MESSAGE_VERSION, parseVersioned } from './parse-versioned.js';
+import { egressControlChannel } from './queue-names.js';
 
 const envelope = {
   version: z.literal(MESSAGE_VERSION),
@@ -104,6 +105,20 @@ export function encodeControlMessage(message: ControlMessageInput): string {
  */
 export function parseControlMessage(raw: unknown): ControlMessage {
   return parseVersioned(controlMessageSchema, raw, 'control message');
+}
+
+/**
+ * The control message a worker received on `channel`, or undefined when it is malformed (it
+ * names no reply channel to trust, so nothing can be answered) or not for that channel's egress.
+ */
+export function parseControlMessageOn(channel: string, raw: unknown): ControlMessage | undefined {
+  let message: ControlMessage;
+  try {
+    message = parseControlMessage(raw);
+  } catch {
+    return undefined;
+  }
+  return egressControlChannel(message.egressId) === channel ? message : undefined;
 }
 
 /** A success reply carrying the egress's info after the change, as the JSON string to publish. */
