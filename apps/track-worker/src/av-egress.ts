@@ -5,7 +5,7 @@ import type { AvEncoder, AvEncoderOptions } from './av-encoder.js';
 import { AvRecorder } from './av-recorder.js';
 import { endingLatch } from './ending-latch.js';
 import { followReceiveDelays } from './receive-delays.js';
-import { type Ending, leaveRoom, type TrackEgressResult } from './track-egress.js';
+import { type Ending, failedResult, leaveRoom, type TrackEgressResult } from './track-egress.js';
 
 /** Options of {@link runAvEgress}. */
 export interface AvEgressOptions {
@@ -93,12 +93,7 @@ export async function runAvEgress(
   let stopDelays: () => void = () => undefined;
   const failed = (error: EgressError): TrackEgressResult => {
     recorder.destroy();
-    return {
-      status: 'failed',
-      error,
-      ...(startedAtMs === undefined ? {} : { startedAtMs }),
-      endedAtMs: Date.now(),
-    };
+    return failedResult(error, startedAtMs);
   };
   const notStarted = (ending: Ending): TrackEgressResult => {
     if (ending.ending === 'error') return failed(ending.error);
