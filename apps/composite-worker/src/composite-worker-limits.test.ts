@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { probeMedia } from '@egress/media/testing';
-import { createLogger, type EgressRequest, ProcessUsage } from '@egress/protocol';
+import { type EgressRequest, ProcessUsage } from '@egress/protocol';
 import {
   EgressStatus,
   EncodedFileOutput,
@@ -18,15 +18,13 @@ import {
   startWorkerTestEnv,
   type TestWorker,
   type TestWorkerOptions,
+  testLogger,
   type WorkerTestEnv,
 } from './testing/worker-test-env.js';
 
 // Go's CPU and memory kills with real egress processes (GStreamer test sources), Redis and
 // BullMQ; the limits are set low so that one egress trips them.
-const logger = createLogger({
-  service: 'composite-limits-test',
-  level: process.env.LOG_LEVEL ?? 'silent',
-});
+const logger = testLogger('composite-limits-test');
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { meanVolumeDb, probeMedia } from '@egress/media/testing';
-import { createLogger, redactStreamUrl } from '@egress/protocol';
+import { redactStreamUrl } from '@egress/protocol';
 import {
   EgressStatus,
   EncodedFileOutput,
@@ -28,15 +28,13 @@ import {
   startTestWorker,
   startWorkerTestEnv,
   type TestWorker,
+  testLogger,
   type WorkerTestEnv,
 } from './testing/worker-test-env.js';
 
 // Real Redis, BullMQ, GStreamer (test sources instead of Chromium), SRT receivers (ffmpeg
 // listeners on 127.0.0.1) and ffprobe.
-const logger = createLogger({
-  service: 'composite-srt-test',
-  level: process.env.LOG_LEVEL ?? 'silent',
-});
+const logger = testLogger('composite-srt-test');
 
 let env: WorkerTestEnv;
 let worker: TestWorker;

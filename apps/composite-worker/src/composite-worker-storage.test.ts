@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type MediaProbe, meanVolumeDb, probeMedia } from '@egress/media/testing';
-import { createLogger, type EgressRequest } from '@egress/protocol';
+import type { EgressRequest } from '@egress/protocol';
 import {
   AZURITE_ACCOUNT_KEY,
   AZURITE_ACCOUNT_NAME,
@@ -35,14 +35,12 @@ import {
   startTestWorker,
   startWorkerTestEnv,
   type TestWorker,
+  testLogger,
   type WorkerTestEnv,
 } from './testing/worker-test-env.js';
 
 // Real Redis, BullMQ, GStreamer (test sources instead of Chromium), s3rver, Azurite and ffprobe.
-const logger = createLogger({
-  service: 'composite-storage-test',
-  level: process.env.LOG_LEVEL ?? 'silent',
-});
+const logger = testLogger('composite-storage-test');
 const BUCKET = 'egress-test';
 const RECORD_MS = 5000;
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { probeMedia } from '@egress/media/testing';
-import { createLogger, type EgressRequest, redactStreamUrl } from '@egress/protocol';
+import { type EgressRequest, redactStreamUrl } from '@egress/protocol';
 import {
   EgressStatus,
   EncodedFileOutput,
@@ -40,14 +40,12 @@ import {
   startTestWorker,
   startWorkerTestEnv,
   type TestWorker,
+  testLogger,
   type WorkerTestEnv,
 } from './testing/worker-test-env.js';
 
 // Real Redis, BullMQ, GStreamer (test sources instead of Chromium) and ffprobe.
-const logger = createLogger({
-  service: 'composite-test',
-  level: process.env.LOG_LEVEL ?? 'silent',
-});
+const logger = testLogger('composite-test');
 const WAIT_MS = 60_000;
 
 let env: WorkerTestEnv;

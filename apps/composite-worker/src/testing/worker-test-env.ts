@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, QUEUE_NAMES } from '@egress/protocol';
+import { createLogger, type Logger, loadConfig, QUEUE_NAMES } from '@egress/protocol';
 import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -14,6 +14,11 @@ import {
   type CompositeWorkerOptions,
   startCompositeWorker,
 } from '../composite-worker.js';
+
+/** The logger of a test file: silent unless `LOG_LEVEL` asks for more. */
+export function testLogger(service: string): Logger {
+  return createLogger({ service, level: process.env.LOG_LEVEL ?? 'silent' });
+}
 
 /** What every composite worker test file shares: the test Redis, a client and a temp folder. */
 export interface WorkerTestEnv {
