@@ -1,47 +1,41 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { meanVolumeDb, probeMedia, TONE_PAGE } from '@egress/media/testing';
-import { createLogger, type EgressRequest, loadConfig, QUEUE_NAMES } from '@egress/protocol';
-import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
+import type { EgressRequest } from '@egress/protocol';
 import {
-  AudioCodec,
   EgressStatus,
   EncodedFileOutput,
   EncodedFileType,
-  EncodingOptions,
   WebEgressRequest,
 } from '@livekit/protocol';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import {
-  type CompositeWorker,
-  type EgressStart,
-  startCompositeWorker,
-} from './composite-worker.js';
+import type { EgressStart } from './composite-worker.js';
 import { parseOwnedSinks } from './pulse-sink-reaper.js';
 import { enqueue, sendStop, waitForResult, waitForStatus } from './testing/job-driver.js';
+import { PULSE_SKIP } from './testing/pulse-skip.js';
+import { startPageServer, type TestPageServer } from './testing/start-page-server.js';
+import { testEncoding } from './testing/test-encoding.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
+import {
+  spawnTestWorkerProcess,
+  startTestWorker,
+  startWorkerTestEnv,
+  type TestWorker,
+  testLogger,
+  type WorkerTestEnv,
+} from './testing/worker-test-env.js';
 
 // The warm pool with real Chromium, Xvfb, PulseAudio (PULSE_RUNTIME_PATH from scripts/test),
 // GStreamer, Redis and BullMQ: run with
 // `bash scripts/test apps/composite-worker/src/composite-worker-warm.test.ts`.
 const run = promisify(execFile);
-const logger = createLogger({ service: 'warm-test', level: process.env.LOG_LEVEL ?? 'silent' });
-const SKIP =
-  process.env.PULSE_RUNTIME_PATH || process.env.CI === 'true'
-    ? false
-    : 'needs the PulseAudio daemon scripts/test starts (PULSE_RUNTIME_PATH)';
+const logger = testLogger('warm-test');
 /** Chromium starts slowly on a loaded machine: generous waits, no timing assertions. */
 const WAIT_MS = 90_000;
 const WARM = { width: 640, height: 360, depth: 24 };
@@ -112,49 +106,30 @@ function configYaml(redisUrl: string, outDir: string): string {
   });
 }
 
-let redis: TestRedis;
-let root: string;
-let server: Server;
-let baseUrl: string;
+let env: WorkerTestEnv;
+let pages: TestPageServer;
 
 function webRequest(size: { width: number; height: number }): EgressRequest {
   return {
     case: 'web',
     value: new WebEgressRequest({
-      url: `${baseUrl}/page`,
+      url: `${pages.baseUrl}/page`,
       awaitStartSignal: true,
-      options: {
-        case: 'advanced',
-        value: new EncodingOptions({
-          ...size,
-          framerate: 30,
-          videoBitrate: 1000,
-          audioCodec: AudioCodec.AAC,
-          audioBitrate: 96,
-          audioFrequency: 48000,
-        }),
-      },
+      options: testEncoding({ ...size, videoBitrate: 1000, audioBitrate: 96 }),
       fileOutputs: [new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'warm/' })],
     }),
   };
 }
 
 before(async () => {
-  if (SKIP) return;
-  redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
-  root = await mkdtemp(join(tmpdir(), 'composite-warm-'));
-  server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html' });
-    res.end(TONE_PAGE);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  if (PULSE_SKIP) return;
+  env = await startWorkerTestEnv('composite-warm-');
+  pages = await startPageServer(() => TONE_PAGE);
 });
 
 after(async () => {
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  await redis?.close();
-  if (root) await rm(root, { recursive: true, force: true });
+  await pages?.close();
+  await env?.close();
 });
 
 /** A worker process (`test-worker-process`, browser capture) and what runs below it. */
@@ -167,19 +142,12 @@ interface WorkerProcess {
 }
 
 async function startWorkerProcess(name: string): Promise<WorkerProcess> {
-  const isTs = import.meta.url.endsWith('.ts');
-  const entry = fileURLToPath(
-    new URL(`./testing/test-worker-process.${isTs ? 'ts' : 'js'}`, import.meta.url),
-  );
-  const child = spawn(process.execPath, [...(isTs ? ['--import', 'tsx'] : []), entry], {
-    env: {
-      ...process.env,
-      EGRESS_CONFIG_BODY: configYaml(redis.url, join(root, `${name}-out`)),
-      EGRESS_TEST_PREFIX: `test-${randomUUID()}`,
-      EGRESS_TEST_TMP: join(root, `${name}-tmp`),
-      EGRESS_TEST_MEDIA_SOURCE: 'web',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  const child = await spawnTestWorkerProcess({
+    yaml: configYaml(env.redis.url, join(env.root, `${name}-out`)),
+    prefix: `test-${randomUUID()}`,
+    tmpRoot: join(env.root, `${name}-tmp`),
+    mediaSource: 'web',
+    awaitReady: false,
   });
   const worker = { child, pid: child.pid ?? 0, exited: once(child, 'exit'), seen: [] };
   try {
@@ -204,7 +172,10 @@ async function stopWorkerProcess(worker: Pick<WorkerProcess, 'child' | 'pid'>): 
   if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
 }
 
-describe('a composite worker process with a warm pool', { skip: SKIP, timeout: 240_000 }, () => {
+describe('a composite worker process with a warm pool', {
+  skip: PULSE_SKIP,
+  timeout: 240_000,
+}, () => {
   it('leaves no egress process, Xvfb or Chromium behind on SIGTERM', async () => {
     const worker = await startWorkerProcess('sigterm');
     try {
@@ -236,42 +207,28 @@ describe('a composite worker process with a warm pool', { skip: SKIP, timeout: 2
   });
 });
 
-describe('composite worker with a warm pool', { skip: SKIP, timeout: 300_000 }, () => {
-  let client: Redis;
-  let queue: Queue;
-  let worker: CompositeWorker;
+describe('composite worker with a warm pool', { skip: PULSE_SKIP, timeout: 300_000 }, () => {
+  let warm: TestWorker;
   const starts = new Map<string, EgressStart>();
-  const prefix = `test-${randomUUID()}`;
 
   before(async () => {
-    const config = loadConfig(
-      { EGRESS_CONFIG_BODY: configYaml(redis.url, join(root, 'out')) },
-      { onWarning: () => undefined },
-    );
-    client = new Redis(redis.url, { maxRetriesPerRequest: null });
-    queue = new Queue(QUEUE_NAMES.composite, { connection: client, prefix });
-    worker = await startCompositeWorker({
-      config,
+    warm = await startTestWorker(env, {
+      yaml: configYaml(env.redis.url, join(env.root, 'out')),
       logger,
-      prefix,
       mediaSource: 'web',
-      tmpRoot: join(root, 'tmp'),
-      cpuTotal: 16,
+      tmpName: 'tmp',
       warmDisplay: WARM,
       onEgressActive: (start) => starts.set(start.egressId, start),
     });
   });
 
   after(async () => {
-    await worker?.close();
-    await queue?.obliterate({ force: true }).catch(() => {});
-    await queue?.close();
-    client?.disconnect();
+    await warm?.close();
   });
 
   /** Waits for one ready warm process and returns its pid. */
   async function readyWarmPid(except?: number): Promise<number> {
-    const pids = () => worker.warmProcesses().map((p) => p.pid);
+    const pids = () => warm.worker.warmProcesses().map((p) => p.pid);
     await waitUntil('a warm egress process is ready', () => pids().some((pid) => pid !== except));
     const pid = pids().find((p) => p !== except);
     assert.ok(pid !== undefined);
@@ -280,16 +237,16 @@ describe('composite worker with a warm pool', { skip: SKIP, timeout: 300_000 }, 
 
   it('records a job in a warm egress process, then starts a new one', async (t) => {
     const warmPid = await readyWarmPid();
-    const egressId = await enqueue(queue, webRequest(WARM));
-    await waitForStatus(queue, egressId, EgressStatus.EGRESS_ACTIVE);
-    assert.equal(worker.pidOf(egressId), warmPid, 'the job did not run in the warm process');
+    const egressId = await enqueue(warm.queue, webRequest(WARM));
+    await waitForStatus(warm.queue, egressId, EgressStatus.EGRESS_ACTIVE);
+    assert.equal(warm.worker.pidOf(egressId), warmPid, 'the job did not run in the warm process');
     assert.equal(starts.get(egressId)?.isWarm, true);
     // the pool refills once the egress is ACTIVE, with a new process: a used one never returns
     const nextPid = await readyWarmPid(warmPid);
     assert.notEqual(nextPid, warmPid);
     await sleep(3000);
-    await sendStop(client, egressId);
-    const done = await waitForResult(queue, egressId);
+    await sendStop(env.client, egressId);
+    const done = await waitForResult(warm.queue, egressId);
     assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
     const file = done.fileResults[0];
     const probe = await probeMedia(file?.location ?? '');
@@ -310,7 +267,7 @@ describe('composite worker with a warm pool', { skip: SKIP, timeout: 300_000 }, 
 
   it('replaces a warm egress process that died and never hands it a job', async () => {
     const deadPid = await readyWarmPid();
-    const deadWarmId = worker.warmProcesses().find((p) => p.pid === deadPid)?.warmId ?? '';
+    const deadWarmId = warm.worker.warmProcesses().find((p) => p.pid === deadPid)?.warmId ?? '';
     assert.ok((await warmSinks()).includes(deadWarmId), 'the warm process has no sink');
     const deadChildren = await descendants(deadPid);
     process.kill(deadPid, 'SIGKILL');
@@ -320,9 +277,9 @@ describe('composite worker with a warm pool', { skip: SKIP, timeout: 300_000 }, 
       'the dead warm process’s sink is unloaded',
       async () => !(await warmSinks()).includes(deadWarmId),
     );
-    const egressId = await enqueue(queue, webRequest(WARM));
-    await waitForStatus(queue, egressId, EgressStatus.EGRESS_ACTIVE);
-    const livePid = worker.pidOf(egressId);
+    const egressId = await enqueue(warm.queue, webRequest(WARM));
+    await waitForStatus(warm.queue, egressId, EgressStatus.EGRESS_ACTIVE);
+    const livePid = warm.worker.pidOf(egressId);
     assert.notEqual(livePid, deadPid);
     // The running egress's sink outlives several reaper checks.
     await sleep(3 * REAP_GRACE_MS);
@@ -331,8 +288,8 @@ describe('composite worker with a warm pool', { skip: SKIP, timeout: 300_000 }, 
       parseOwnedSinks(stdout).some((sink) => sink.ownerPid === livePid),
       'the running egress lost its sink',
     );
-    await sendStop(client, egressId);
-    const done = await waitForResult(queue, egressId);
+    await sendStop(env.client, egressId);
+    const done = await waitForResult(warm.queue, egressId);
     assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
     // its Xvfb and Chromium went with it, and the pool has a live one again
     for (const p of deadChildren) {
@@ -344,7 +301,7 @@ describe('composite worker with a warm pool', { skip: SKIP, timeout: 300_000 }, 
 
   it('replaces a warm egress process whose browser died, closing its display and sink', async () => {
     const warmPid = await readyWarmPid();
-    const warmId = worker.warmProcesses().find((p) => p.pid === warmPid)?.warmId ?? '';
+    const warmId = warm.worker.warmProcesses().find((p) => p.pid === warmPid)?.warmId ?? '';
     const below = await descendants(warmPid);
     const chromium = below.find((p) => p.ppid === warmPid && p.comm.startsWith('chrom'));
     assert.ok(chromium, 'no Chromium below the warm process');
@@ -358,12 +315,12 @@ describe('composite worker with a warm pool', { skip: SKIP, timeout: 300_000 }, 
   it('runs a job of another size in a new process and records it', async () => {
     await readyWarmPid();
     const size = { width: 320, height: 240 };
-    const egressId = await enqueue(queue, webRequest(size));
-    await waitForStatus(queue, egressId, EgressStatus.EGRESS_ACTIVE);
+    const egressId = await enqueue(warm.queue, webRequest(size));
+    await waitForStatus(warm.queue, egressId, EgressStatus.EGRESS_ACTIVE);
     assert.equal(starts.get(egressId)?.isWarm, false);
     await sleep(2000);
-    await sendStop(client, egressId);
-    const done = await waitForResult(queue, egressId);
+    await sendStop(env.client, egressId);
+    const done = await waitForResult(warm.queue, egressId);
     assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
     const probe = await probeMedia(done.fileResults[0]?.location ?? '');
     assert.equal(probe.video?.codec, 'h264');
@@ -373,14 +330,14 @@ describe('composite worker with a warm pool', { skip: SKIP, timeout: 300_000 }, 
 
   it('closes its warm processes and their sinks on close', async () => {
     const warmPid = await readyWarmPid();
-    const warmIds = worker.warmProcesses().map((p) => p.warmId);
+    const warmIds = warm.worker.warmProcesses().map((p) => p.warmId);
     assert.deepEqual(
       (await warmSinks()).filter((s) => warmIds.includes(s)),
       warmIds,
       'a warm process has its own sink',
     );
     const children = await descendants(warmPid);
-    await worker.close();
+    await warm.worker.close();
     assert.equal(await isAlive(warmPid), false);
     for (const p of children) assert.equal(await isAlive(p.pid), false, `${p.comm} left`);
     assert.deepEqual(

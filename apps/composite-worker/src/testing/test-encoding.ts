@@ -1,6 +1,6 @@
 import { AudioCodec, EncodingOptions } from '@livekit/protocol';
 
-/** The size, rate and bitrate of a test encoding; the rest is {@link testEncoding}'s. */
+/** The size, rate and bitrates of a test encoding; the rest is {@link testEncoding}'s. */
 export interface TestEncodingSize {
   /** @defaultValue 320 */
   width?: number;
@@ -10,11 +10,13 @@ export interface TestEncodingSize {
   framerate?: number;
   /** kbps. @defaultValue 600 */
   videoBitrate?: number;
+  /** kbps. @defaultValue 64 */
+  audioBitrate?: number;
 }
 
 /**
  * A request's `options` for worker tests: small H.264 (320x240 30 fps by default) and AAC
- * 64 kbps at 48 kHz, cheap enough for a loaded machine.
+ * (64 kbps by default) at 48 kHz, cheap enough for a loaded machine.
  */
 export function testEncoding(size: TestEncodingSize = {}): {
   case: 'advanced';
@@ -28,7 +30,7 @@ export function testEncoding(size: TestEncodingSize = {}): {
       framerate: size.framerate ?? 30,
       videoBitrate: size.videoBitrate ?? 600,
       audioCodec: AudioCodec.AAC,
-      audioBitrate: 64,
+      audioBitrate: size.audioBitrate ?? 64,
       audioFrequency: 48000,
     }),
   };
