@@ -1,67 +1,38 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { requestChannel } from '@egress/protocol/psrpc';
-import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import { EgressInfo, EgressStatus } from '@livekit/protocol';
 import { IoInfoReporter, type IoInfoReporterOptions } from './io-info-reporter.js';
-import { PsrpcBus } from './psrpc-bus.js';
-import { PsrpcClient } from './psrpc-client.js';
-import { FakeLivekitServer } from './testing/fake-livekit-server.js';
-import { RawRedisTap } from './testing/raw-redis-tap.js';
-import { testLogger } from './testing/test-logger.js';
-
-const logger = testLogger();
-
-function uniqueTopic(): string {
-  return `test_${randomUUID().replaceAll('-', '')}`;
-}
+import type { PsrpcClient } from './psrpc-client.js';
+import type { FakeLivekitServer } from './testing/fake-livekit-server.js';
+import { psrpcTestRig, uniqueTopic } from './testing/psrpc-test-rig.js';
 
 function info(egressId: string, status: EgressStatus): EgressInfo {
   return new EgressInfo({ egressId, roomId: 'RM_test', status });
 }
 
 describe('IoInfoReporter', () => {
-  let redis: TestRedis;
-  const closers: (() => Promise<void>)[] = [];
-
-  before(async () => {
-    redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
-  });
-
-  after(async () => {
-    for (const close of closers.reverse()) await close();
-    await redis.close();
-  });
+  const rig = psrpcTestRig();
 
   async function setup(
     topic: string,
     options: { isServingIoInfo?: boolean; reporter?: Partial<IoInfoReporterOptions> } = {},
   ): Promise<{ fake: FakeLivekitServer; reporter: IoInfoReporter }> {
-    const fake = new FakeLivekitServer({
-      redis: redis.url,
-      logger,
+    const fake = await rig.newFake({
       ioInfoTopic: [topic],
       isServingIoInfo: options.isServingIoInfo ?? true,
     });
-    closers.push(() => fake.close());
-    await fake.start();
-    const bus = new PsrpcBus({ redis: redis.url, logger });
-    closers.push(() => bus.close());
-    await bus.start();
-    const client = new PsrpcClient({ bus, service: 'IOInfo', logger });
-    closers.push(() => client.close());
-    await client.start();
+    const client = await rig.newClient('IOInfo');
     const reporter = new IoInfoReporter({
       client,
-      logger,
+      logger: rig.logger,
       topic: [topic],
       updateTimeoutMs: 300,
       createTimeoutMs: 300,
       initialBackoffMs: 100,
       ...options.reporter,
     });
-    closers.push(() => reporter.close());
+    rig.closeLater(() => reporter.close());
     return { fake, reporter };
   }
 
@@ -99,9 +70,7 @@ describe('IoInfoReporter', () => {
   it('retries while no IOInfo server is up and delivers once one appears', async () => {
     const topic = uniqueTopic();
     const { fake, reporter } = await setup(topic, { isServingIoInfo: false });
-    const tap = new RawRedisTap(redis.url);
-    closers.push(() => tap.close());
-    await tap.start();
+    const tap = await rig.newTap();
     const reqChannel = requestChannel('IOInfo', 'UpdateEgress', [topic]);
     await tap.tap(reqChannel);
     const egressId = `EG_${topic}`;
@@ -182,7 +151,7 @@ describe('IoInfoReporter', () => {
             new IoInfoReporter({
               // Options are checked before the client is used.
               client: undefined as unknown as PsrpcClient,
-              logger,
+              logger: rig.logger,
               ...c.input,
             }),
           { code: 'invalid_argument', message: c.want },

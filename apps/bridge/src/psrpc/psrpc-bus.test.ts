@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   claimRequestChannel,
   encodeEnvelope,
@@ -12,16 +11,7 @@ import {
   requestChannel,
   responseChannel,
 } from '@egress/protocol/psrpc';
-import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
-import { PsrpcBus } from './psrpc-bus.js';
-import { RawRedisTap } from './testing/raw-redis-tap.js';
-import { testLogger } from './testing/test-logger.js';
-
-const logger = testLogger();
-
-function uniqueId(): string {
-  return randomUUID().replaceAll('-', '');
-}
+import { psrpcTestRig, uniqueId } from './testing/psrpc-test-rig.js';
 
 /** Collects what a subscription receives and lets a test await the n-th one. */
 function collector<T>() {
@@ -54,31 +44,7 @@ function collector<T>() {
 }
 
 describe('PsrpcBus', () => {
-  let redis: TestRedis;
-  const closers: (() => Promise<void>)[] = [];
-
-  before(async () => {
-    redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
-  });
-
-  after(async () => {
-    for (const close of closers.reverse()) await close();
-    await redis.close();
-  });
-
-  async function newBus(): Promise<PsrpcBus> {
-    const bus = new PsrpcBus({ redis: redis.url, logger });
-    closers.push(() => bus.close());
-    await bus.start();
-    return bus;
-  }
-
-  async function newTap(): Promise<RawRedisTap> {
-    const tap = new RawRedisTap(redis.url);
-    closers.push(() => tap.close());
-    await tap.start();
-    return tap;
-  }
+  const { newBus, newTap } = psrpcTestRig();
 
   it('delivers a message published right after subscribe resolves', async () => {
     const bus = await newBus();

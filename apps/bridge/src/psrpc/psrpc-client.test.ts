@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Empty } from '@bufbuild/protobuf';
 import {
   claimRequestChannel,
@@ -17,101 +16,29 @@ import {
   requestChannel,
   responseChannel,
 } from '@egress/protocol/psrpc';
-import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
-import {
-  EgressInfo,
-  EgressStatus,
-  EncodedFileOutput,
-  EncodedFileType,
-  FileInfo,
-  RoomCompositeEgressRequest,
-  StopEgressRequest,
-} from '@livekit/protocol';
-import { PsrpcBus } from './psrpc-bus.js';
-import { PsrpcClient } from './psrpc-client.js';
-import { PsrpcServer } from './psrpc-server.js';
-import { FakeLivekitServer } from './testing/fake-livekit-server.js';
-import { RawRedisTap } from './testing/raw-redis-tap.js';
-import { testLogger } from './testing/test-logger.js';
-
-const logger = testLogger();
+import { EgressInfo, EgressStatus, StopEgressRequest } from '@livekit/protocol';
+import { goldenEgressInfo } from './testing/golden-egress-info.js';
+import { psrpcTestRig, serveStartEgress, uniqueTopic } from './testing/psrpc-test-rig.js';
 
 // psrpc-wire.md §8 V5: the UpdateEgress argument (ACTIVE EgressInfo).
 const V5_PAYLOAD =
   '0a0745475f746573741207524d5f746573741801222e0a076d792d726f6f6d1207737065616b65725a1a080112167265636f7264696e67732f45475f746573742e6d70345080ca9ddea0ca9cc3186a076d792d726f6f6d8201180a167265636f7264696e67732f45475f746573742e6d7034900180e4ffbfb1ca9cc318';
 
-function uniqueTopic(): string {
-  return `test_${randomUUID().replaceAll('-', '')}`;
-}
-
+/** V5's EgressInfo: V4's, now active. */
 function v5Info(): EgressInfo {
-  return new EgressInfo({
-    egressId: 'EG_test',
-    roomId: 'RM_test',
-    roomName: 'my-room',
+  return goldenEgressInfo({
     status: EgressStatus.EGRESS_ACTIVE,
-    startedAt: 1767225600500000000n,
     updatedAt: 1767225605000000000n,
-    request: {
-      case: 'roomComposite',
-      value: new RoomCompositeEgressRequest({
-        roomName: 'my-room',
-        layout: 'speaker',
-        fileOutputs: [
-          new EncodedFileOutput({
-            fileType: EncodedFileType.MP4,
-            filepath: 'recordings/EG_test.mp4',
-          }),
-        ],
-      }),
-    },
-    fileResults: [new FileInfo({ filename: 'recordings/EG_test.mp4' })],
   });
 }
 
 describe('PsrpcClient', () => {
-  let redis: TestRedis;
-  const closers: (() => Promise<void>)[] = [];
-
-  before(async () => {
-    redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
-  });
-
-  after(async () => {
-    for (const close of closers.reverse()) await close();
-    await redis.close();
-  });
-
-  async function newBus(): Promise<PsrpcBus> {
-    const bus = new PsrpcBus({ redis: redis.url, logger });
-    closers.push(() => bus.close());
-    await bus.start();
-    return bus;
-  }
-
-  async function newClient(service: string, clientId?: string): Promise<PsrpcClient> {
-    const client = new PsrpcClient({
-      bus: await newBus(),
-      service,
-      logger,
-      ...(clientId ? { clientId } : {}),
-    });
-    closers.push(() => client.close());
-    await client.start();
-    return client;
-  }
-
-  async function newServer(service: string): Promise<PsrpcServer> {
-    const server = new PsrpcServer({ bus: await newBus(), service, logger });
-    closers.push(() => server.close());
-    return server;
-  }
+  const rig = psrpcTestRig();
+  const { newClient, newServer } = rig;
 
   it('delivers IOInfo CreateEgress and UpdateEgress to the fake livekit-server', async () => {
     const topic = uniqueTopic();
-    const fake = new FakeLivekitServer({ redis: redis.url, logger, ioInfoTopic: [topic] });
-    closers.push(() => fake.close());
-    await fake.start();
+    const fake = await rig.newFake({ ioInfoTopic: [topic] });
     const client = await newClient('IOInfo');
     const egressId = `EG_${topic}`;
     for (const [method, status] of [
@@ -140,7 +67,7 @@ describe('PsrpcClient', () => {
   it('publishes byte-exact request and claim response envelopes for UpdateEgress', async () => {
     const topic = uniqueTopic();
     const client = await newClient('IOInfo', 'CLI_egressbridge');
-    const tap = await newTap();
+    const tap = await rig.newTap();
     const reqChannel = requestChannel('IOInfo', 'UpdateEgress', [topic]);
     const rclaimChannel = claimResponseChannel('IOInfo', 'UpdateEgress', [topic]);
     await tap.tap(reqChannel, rclaimChannel);
@@ -233,10 +160,8 @@ describe('PsrpcClient', () => {
   it('never picks an affinity of 0: no servers available (received 1 responses)', async () => {
     const clusterId = uniqueTopic();
     const server = await newServer('EgressInternal');
-    await server.registerAffinityMethod({
-      method: 'StartEgress',
-      topic: [clusterId],
-      requestType: RpcStartEgressRequest,
+    await serveStartEgress(server, {
+      clusterId,
       affinity: () => 0,
       handler: async () => new EgressInfo(),
     });
@@ -258,10 +183,8 @@ describe('PsrpcClient', () => {
     const clusterId = uniqueTopic();
     const server = await newServer('EgressInternal');
     let handled = 0;
-    await server.registerAffinityMethod({
-      method: 'StartEgress',
-      topic: [clusterId],
-      requestType: RpcStartEgressRequest,
+    await serveStartEgress(server, {
+      clusterId,
       affinity: () => 0.5,
       handler: async () => {
         handled++;
@@ -317,11 +240,4 @@ describe('PsrpcClient', () => {
       { code: 'failed_precondition' },
     );
   });
-
-  async function newTap(): Promise<RawRedisTap> {
-    const tap = new RawRedisTap(redis.url);
-    closers.push(() => tap.close());
-    await tap.start();
-    return tap;
-  }
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { EgressError, GO_MESSAGES } from '@egress/protocol';
 import {
   claimRequestChannel,
@@ -18,24 +18,17 @@ import {
   requestChannel,
   responseChannel,
 } from '@egress/protocol/psrpc';
-import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import {
   EgressInfo,
   EgressStatus,
   EncodedFileOutput,
   EncodedFileType,
-  FileInfo,
   RoomCompositeEgressRequest,
   StopEgressRequest,
   UpdateStreamRequest,
 } from '@livekit/protocol';
-import { PsrpcBus } from './psrpc-bus.js';
-import { PsrpcServer } from './psrpc-server.js';
-import { FakeLivekitServer } from './testing/fake-livekit-server.js';
-import { RawRedisTap } from './testing/raw-redis-tap.js';
-import { testLogger } from './testing/test-logger.js';
-
-const logger = testLogger();
+import { goldenEgressInfo } from './testing/golden-egress-info.js';
+import { psrpcTestRig, serveStartEgress, uniqueTopic } from './testing/psrpc-test-rig.js';
 
 // psrpc-wire.md §8, V1-V4.
 const GOLDEN = {
@@ -54,10 +47,6 @@ const GOLDEN = {
 } as const;
 
 const SERVICE = 'EgressInternal';
-
-function uniqueTopic(): string {
-  return `test_${randomUUID().replaceAll('-', '')}`;
-}
 
 function startRequest(egressId: string): RpcStartEgressRequest {
   return new RpcStartEgressRequest({
@@ -81,68 +70,35 @@ function infoFor(request: RpcStartEgressRequest, details = ''): EgressInfo {
 }
 
 describe('PsrpcServer', () => {
-  let redis: TestRedis;
-  const closers: (() => Promise<void>)[] = [];
-
-  before(async () => {
-    redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
-  });
-
-  after(async () => {
-    for (const close of closers.reverse()) await close();
-    await redis.close();
-  });
-
-  async function newBus(): Promise<PsrpcBus> {
-    const bus = new PsrpcBus({ redis: redis.url, logger });
-    closers.push(() => bus.close());
-    await bus.start();
-    return bus;
-  }
-
-  async function newServer(service = SERVICE, serverId?: string): Promise<PsrpcServer> {
-    const server = new PsrpcServer({
-      bus: await newBus(),
-      service,
-      logger,
-      ...(serverId ? { serverId } : {}),
-    });
-    closers.push(() => server.close());
-    return server;
-  }
-
-  async function newFake(): Promise<FakeLivekitServer> {
-    const fake = new FakeLivekitServer({ redis: redis.url, logger, isServingIoInfo: false });
-    closers.push(() => fake.close());
-    await fake.start();
-    return fake;
-  }
-
-  async function newTap(): Promise<RawRedisTap> {
-    const tap = new RawRedisTap(redis.url);
-    closers.push(() => tap.close());
-    await tap.start();
-    return tap;
-  }
+  const rig = psrpcTestRig();
+  const newServer = (serverId?: string) => rig.newServer(SERVICE, serverId);
+  const newFake = () => rig.newFake({ isServingIoInfo: false });
 
   async function startEgressServer(
     clusterId: string,
     affinity: number | (() => Promise<number>),
     details = '',
-  ): Promise<{ server: PsrpcServer; calls: RpcStartEgressRequest[] }> {
-    const server = await newServer();
+  ): Promise<{ calls: RpcStartEgressRequest[] }> {
     const calls: RpcStartEgressRequest[] = [];
-    await server.registerAffinityMethod({
-      method: 'StartEgress',
-      topic: [clusterId],
-      requestType: RpcStartEgressRequest,
+    await serveStartEgress(await newServer(), {
+      clusterId,
       affinity: typeof affinity === 'number' ? () => affinity : affinity,
       handler: async (request) => {
         calls.push(request);
         return infoFor(request, details);
       },
     });
-    return { server, calls };
+    return { calls };
+  }
+
+  /** A server that claims every StartEgress and then fails it for want of CPU. */
+  async function startCpuStarvedServer(clusterId: string, serverId?: string): Promise<void> {
+    await serveStartEgress(await newServer(serverId), {
+      clusterId,
+      handler: async () => {
+        throw EgressError.unavailable(GO_MESSAGES.notEnoughCpu);
+      },
+    });
   }
 
   it('answers StartEgress with claim, claim response and one response', async () => {
@@ -170,16 +126,7 @@ describe('PsrpcServer', () => {
 
   it('sends the handler error back with its code and message', async () => {
     const clusterId = uniqueTopic();
-    const server = await newServer();
-    await server.registerAffinityMethod({
-      method: 'StartEgress',
-      topic: [clusterId],
-      requestType: RpcStartEgressRequest,
-      affinity: () => 1,
-      handler: async () => {
-        throw EgressError.unavailable(GO_MESSAGES.notEnoughCpu);
-      },
-    });
+    await startCpuStarvedServer(clusterId);
     const fake = await newFake();
     await assert.rejects(fake.startEgress(startRequest('EG_cpu'), { clusterId }), {
       code: 'unavailable',
@@ -226,7 +173,7 @@ describe('PsrpcServer', () => {
   it('drops an expired request and keeps serving', async () => {
     const clusterId = uniqueTopic();
     const { calls } = await startEgressServer(clusterId, 1);
-    const tap = await newTap();
+    const tap = await rig.newTap();
     await tap.tap(claimRequestChannel(SERVICE, 'CLI_lkserver0001'));
     // The golden V1 request expired on 2026-01-01.
     await tap.publish(
@@ -246,7 +193,7 @@ describe('PsrpcServer', () => {
   it('survives garbage and messages of the wrong type on its channels', async () => {
     const clusterId = uniqueTopic();
     const { calls } = await startEgressServer(clusterId, 1);
-    const tap = await newTap();
+    const tap = await rig.newTap();
     const reqChannel = requestChannel(SERVICE, 'StartEgress', [clusterId]);
     const rclaimChannel = claimResponseChannel(SERVICE, 'StartEgress', [clusterId]);
     const wrongTyped = encodeEnvelope(
@@ -270,7 +217,7 @@ describe('PsrpcServer', () => {
   it('answers an undecodable raw_request with malformed_request and no claim', async () => {
     const clusterId = uniqueTopic();
     const { calls } = await startEgressServer(clusterId, 1);
-    const tap = await newTap();
+    const tap = await rig.newTap();
     const clientId = `CLI_${randomUUID().slice(0, 12).replaceAll('-', 'x')}`;
     await tap.tap(claimRequestChannel(SERVICE, clientId), responseChannel(SERVICE, clientId));
     const sentAt = nowNs();
@@ -296,41 +243,16 @@ describe('PsrpcServer', () => {
 
   it('publishes byte-exact claim and response envelopes for a known request', async () => {
     const clusterId = uniqueTopic();
-    const server = await newServer(SERVICE, 'SRV_egressnode01');
+    const server = await newServer('SRV_egressnode01');
     const seenArguments: string[] = [];
-    await server.registerAffinityMethod({
-      method: 'StartEgress',
-      topic: [clusterId],
-      requestType: RpcStartEgressRequest,
-      affinity: () => 1,
+    await serveStartEgress(server, {
+      clusterId,
       handler: async (request) => {
         seenArguments.push(Buffer.from(request.toBinary()).toString('hex'));
-        // V4's EgressInfo.
-        const started = 1767225600500000000n;
-        return new EgressInfo({
-          egressId: 'EG_test',
-          roomId: 'RM_test',
-          roomName: 'my-room',
-          startedAt: started,
-          updatedAt: started,
-          request: {
-            case: 'roomComposite',
-            value: new RoomCompositeEgressRequest({
-              roomName: 'my-room',
-              layout: 'speaker',
-              fileOutputs: [
-                new EncodedFileOutput({
-                  fileType: EncodedFileType.MP4,
-                  filepath: 'recordings/EG_test.mp4',
-                }),
-              ],
-            }),
-          },
-          fileResults: [new FileInfo({ filename: 'recordings/EG_test.mp4' })],
-        });
+        return goldenEgressInfo();
       },
     });
-    const tap = await newTap();
+    const tap = await rig.newTap();
     const claimChannel = claimRequestChannel(SERVICE, 'CLI_lkserver0001');
     const resChannel = responseChannel(SERVICE, 'CLI_lkserver0001');
     await tap.tap(claimChannel, resChannel);
@@ -376,17 +298,8 @@ describe('PsrpcServer', () => {
 
   it('publishes the golden error response bytes for not enough CPU', async () => {
     const clusterId = uniqueTopic();
-    const server = await newServer(SERVICE, 'SRV_egressnode01');
-    await server.registerAffinityMethod({
-      method: 'StartEgress',
-      topic: [clusterId],
-      requestType: RpcStartEgressRequest,
-      affinity: () => 1,
-      handler: async () => {
-        throw EgressError.unavailable(GO_MESSAGES.notEnoughCpu);
-      },
-    });
-    const tap = await newTap();
+    await startCpuStarvedServer(clusterId, 'SRV_egressnode01');
+    const tap = await rig.newTap();
     const clientId = 'CLI_lkserver0002';
     await tap.tap(claimRequestChannel(SERVICE, clientId), responseChannel(SERVICE, clientId));
     const sentAt = nowNs();
@@ -423,7 +336,7 @@ describe('PsrpcServer', () => {
     const egressId = `EG_${uniqueTopic()}`;
     let handled = 0;
     for (const _ of [1, 2]) {
-      const server = await newServer('EgressHandler');
+      const server = await rig.newServer('EgressHandler');
       await server.registerQueueMethod({
         method: 'StopEgress',
         topic: [egressId],
@@ -444,7 +357,7 @@ describe('PsrpcServer', () => {
 
   it('serves UpdateStream on the egress topic', async () => {
     const egressId = `EG_${uniqueTopic()}`;
-    const server = await newServer('EgressHandler');
+    const server = await rig.newServer('EgressHandler');
     await server.registerQueueMethod({
       method: 'UpdateStream',
       topic: [egressId],
@@ -461,7 +374,7 @@ describe('PsrpcServer', () => {
 
   it('stops answering a topic once it is unregistered', async () => {
     const egressId = `EG_${uniqueTopic()}`;
-    const server = await newServer('EgressHandler');
+    const server = await rig.newServer('EgressHandler');
     for (const method of ['StopEgress', 'UpdateStream']) {
       await server.registerQueueMethod({
         method,
@@ -484,7 +397,7 @@ describe('PsrpcServer', () => {
   });
 
   it('refuses to register the same method and topic twice', async () => {
-    const server = await newServer('EgressHandler');
+    const server = await rig.newServer('EgressHandler');
     const spec = {
       method: 'StopEgress',
       topic: ['EG_twice'],
