@@ -21,13 +21,10 @@ import {
 import {
   EgressInfo,
   EgressStatus,
-  EncodedFileOutput,
-  EncodedFileType,
-  RoomCompositeEgressRequest,
   StopEgressRequest,
   UpdateStreamRequest,
 } from '@livekit/protocol';
-import { goldenEgressInfo } from './testing/golden-egress-info.js';
+import { goldenEgressInfo, goldenRoomComposite } from './testing/golden-egress-info.js';
 import { psrpcTestRig, serveStartEgress, uniqueTopic } from './testing/psrpc-test-rig.js';
 
 // psrpc-wire.md §8, V1-V4.
@@ -48,20 +45,12 @@ const GOLDEN = {
 
 const SERVICE = 'EgressInternal';
 
+/** V1's StartEgress argument under another egress id. */
 function startRequest(egressId: string): RpcStartEgressRequest {
   return new RpcStartEgressRequest({
     egressId,
     roomId: 'RM_test',
-    request: {
-      case: 'roomComposite',
-      value: new RoomCompositeEgressRequest({
-        roomName: 'my-room',
-        layout: 'speaker',
-        fileOutputs: [
-          new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'recordings/x.mp4' }),
-        ],
-      }),
-    },
+    request: { case: 'roomComposite', value: goldenRoomComposite() },
   });
 }
 

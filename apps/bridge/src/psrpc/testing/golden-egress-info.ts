@@ -9,6 +9,17 @@ import {
 
 const STARTED_AT_NS = 1767225600500000000n;
 
+/** The request of psrpc-wire.md §8 V1 and V4: `my-room`, layout `speaker`, to one MP4 file. */
+export function goldenRoomComposite(): RoomCompositeEgressRequest {
+  return new RoomCompositeEgressRequest({
+    roomName: 'my-room',
+    layout: 'speaker',
+    fileOutputs: [
+      new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'recordings/EG_test.mp4' }),
+    ],
+  });
+}
+
 /**
  * The EgressInfo of psrpc-wire.md §8 V4 (a room composite of `my-room` to
  * `recordings/EG_test.mp4`, started and updated at 2026-01-01T00:00:00.5Z); `changes` make the
@@ -21,19 +32,7 @@ export function goldenEgressInfo(changes: PartialMessage<EgressInfo> = {}): Egre
     roomName: 'my-room',
     startedAt: STARTED_AT_NS,
     updatedAt: STARTED_AT_NS,
-    request: {
-      case: 'roomComposite',
-      value: new RoomCompositeEgressRequest({
-        roomName: 'my-room',
-        layout: 'speaker',
-        fileOutputs: [
-          new EncodedFileOutput({
-            fileType: EncodedFileType.MP4,
-            filepath: 'recordings/EG_test.mp4',
-          }),
-        ],
-      }),
-    },
+    request: { case: 'roomComposite', value: goldenRoomComposite() },
     fileResults: [new FileInfo({ filename: 'recordings/EG_test.mp4' })],
     ...changes,
   });
