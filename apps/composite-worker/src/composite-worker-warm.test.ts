@@ -22,13 +22,12 @@ import { PULSE_SKIP } from './testing/pulse-skip.js';
 import { startPageServer, type TestPageServer } from './testing/start-page-server.js';
 import { testEncoding } from './testing/test-encoding.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
+import type { TestWorker, WorkerTestEnv } from './testing/worker-test-env.js';
 import {
   spawnTestWorkerProcess,
   startTestWorker,
   startWorkerTestEnv,
-  type TestWorker,
   testLogger,
-  type WorkerTestEnv,
 } from './testing/worker-test-env.js';
 
 // The warm pool with real Chromium, Xvfb, PulseAudio (PULSE_RUNTIME_PATH from scripts/test),

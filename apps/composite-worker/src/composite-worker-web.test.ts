@@ -23,13 +23,8 @@ import { PULSE_SKIP } from './testing/pulse-skip.js';
 import { startPageServer, type TestPageServer } from './testing/start-page-server.js';
 import { testEncoding } from './testing/test-encoding.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
-import {
-  startTestWorker,
-  startWorkerTestEnv,
-  type TestWorker,
-  testLogger,
-  type WorkerTestEnv,
-} from './testing/worker-test-env.js';
+import type { TestWorker, WorkerTestEnv } from './testing/worker-test-env.js';
+import { startTestWorker, startWorkerTestEnv, testLogger } from './testing/worker-test-env.js';
 
 // Real Chromium, Xvfb, PulseAudio (PULSE_RUNTIME_PATH from scripts/test), GStreamer, Redis and
 // BullMQ: run with `bash scripts/test apps/composite-worker/src/composite-worker-web.test.ts`.
