@@ -13,14 +13,8 @@ import {
 import { enqueue, sendStop, waitForResult, waitForStatus } from './testing/job-driver.js';
 import { testEncoding } from './testing/test-encoding.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
-import {
-  startTestWorker,
-  startWorkerTestEnv,
-  type TestWorker,
-  type TestWorkerOptions,
-  testLogger,
-  type WorkerTestEnv,
-} from './testing/worker-test-env.js';
+import type { TestWorker, TestWorkerOptions, WorkerTestEnv } from './testing/worker-test-env.js';
+import { startTestWorker, startWorkerTestEnv, testLogger } from './testing/worker-test-env.js';
 
 // Go's CPU and memory kills with real egress processes (GStreamer test sources), Redis and
 // BullMQ; the limits are set low so that one egress trips them.

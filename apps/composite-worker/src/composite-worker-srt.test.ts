@@ -24,13 +24,8 @@ import {
 import { startSrtReceiver, type TestSrtReceiver } from './testing/start-srt-receiver.js';
 import { testEncoding } from './testing/test-encoding.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
-import {
-  startTestWorker,
-  startWorkerTestEnv,
-  type TestWorker,
-  testLogger,
-  type WorkerTestEnv,
-} from './testing/worker-test-env.js';
+import type { TestWorker, WorkerTestEnv } from './testing/worker-test-env.js';
+import { startTestWorker, startWorkerTestEnv, testLogger } from './testing/worker-test-env.js';
 
 // Real Redis, BullMQ, GStreamer (test sources instead of Chromium), SRT receivers (ffmpeg
 // listeners on 127.0.0.1) and ffprobe.

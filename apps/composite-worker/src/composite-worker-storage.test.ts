@@ -31,13 +31,8 @@ import type { Queue } from 'bullmq';
 import { enqueue, sendStop, waitForResult, waitForStatus } from './testing/job-driver.js';
 import { testEncoding } from './testing/test-encoding.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
-import {
-  startTestWorker,
-  startWorkerTestEnv,
-  type TestWorker,
-  testLogger,
-  type WorkerTestEnv,
-} from './testing/worker-test-env.js';
+import type { TestWorker, WorkerTestEnv } from './testing/worker-test-env.js';
+import { startTestWorker, startWorkerTestEnv, testLogger } from './testing/worker-test-env.js';
 
 // Real Redis, BullMQ, GStreamer (test sources instead of Chromium), s3rver, Azurite and ffprobe.
 const logger = testLogger('composite-storage-test');

@@ -34,14 +34,13 @@ import {
 import { startRtmpServer } from './testing/start-rtmp-server.js';
 import { testEncoding } from './testing/test-encoding.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
+import type { TestWorker, WorkerTestEnv } from './testing/worker-test-env.js';
 import {
   openTestQueue,
   spawnTestWorkerProcess,
   startTestWorker,
   startWorkerTestEnv,
-  type TestWorker,
   testLogger,
-  type WorkerTestEnv,
 } from './testing/worker-test-env.js';
 
 // Real Redis, BullMQ, GStreamer (test sources instead of Chromium) and ffprobe.
