@@ -32,7 +32,7 @@ import {
   parseJobPayload,
   poolWorkerOptions,
   QUEUE_NAMES,
-  repeatWithoutOverlap,
+  startCapacityPublisher,
   type UsageSample,
   validateRequest,
   type WorkerStatusMessage,
@@ -156,7 +156,6 @@ export async function startCompositeWorker(
   const tmpRoot = options.tmpRoot ?? join(tmpdir(), 'egress');
   const mediaSource = options.mediaSource ?? 'web';
   const capacityKey = egressCapacityKey('composite', workerId);
-  const capacityTtlMs = options.capacityTtlMs ?? 5000;
   const admission = new CpuAdmission({
     cpuTotal: options.cpuTotal ?? availableParallelism(),
     maxCpuUtilization: config.cpuCost.maxCpuUtilization,
@@ -228,7 +227,8 @@ export async function startCompositeWorker(
         })
       : undefined;
 
-  async function publishCapacity(): Promise<void> {
+  /** Measures, enforces the limits, re-decides fetching and builds the capacity report. */
+  async function measureCapacity(): Promise<string> {
     const ids = [...groups.keys()];
     const warmGroups = warmPool?.processGroups() ?? [];
     const sample = await usage.sample([...[...groups.values()].flat(), ...warmGroups]);
@@ -238,12 +238,11 @@ export async function startCompositeWorker(
     admission.measureIdle(sumOf(warmGroups));
     await enforceLimits(sample);
     gate.update();
-    const body = gate.capacity({
+    return gate.capacity({
       workerId,
       pool: 'composite',
       activeEgressIds: admission.activeIds.length > 0 ? admission.activeIds : ids,
     });
-    await commands.set(capacityKey, body, 'PX', capacityTtlMs);
   }
 
   /** Go's CPU and memory kills (`ResourceWatchdog`) on one tick's usage. */
@@ -279,11 +278,14 @@ export async function startCompositeWorker(
     }
   }
 
-  const stopPublishing = repeatWithoutOverlap(
-    publishCapacity,
-    options.capacityIntervalMs ?? 1000,
-    (err) => log.warn({ err }, 'could not publish capacity'),
-  );
+  const capacity = startCapacityPublisher({
+    redis: commands,
+    key: capacityKey,
+    report: measureCapacity,
+    logger: log,
+    intervalMs: options.capacityIntervalMs,
+    ttlMs: options.capacityTtlMs,
+  });
 
   async function processJob(
     job: Job<JobPayload, WorkerStatusMessage>,
@@ -533,7 +535,7 @@ export async function startCompositeWorker(
 
   await worker.waitUntilReady();
   void worker.run().catch((err: unknown) => log.error({ err }, 'worker stopped'));
-  await publishCapacity().catch((err: unknown) => log.warn({ err }, 'could not publish capacity'));
+  await capacity.publish().catch((err: unknown) => log.warn({ err }, 'could not publish capacity'));
   warmPool?.refill();
   log.info(
     { workerId, cpuTotal: admission.cpuTotal, warmPoolSize: warmPool ? config.warmPoolSize : 0 },
@@ -551,7 +553,7 @@ export async function startCompositeWorker(
     close: () => {
       closing ??= (async () => {
         gate.drain();
-        await publishCapacity().catch(() => {});
+        await capacity.publish().catch(() => {});
         await warmPool?.close();
         log.info({ running: handlers.size }, 'draining: waiting for running egresses');
         try {
@@ -559,9 +561,8 @@ export async function startCompositeWorker(
         } catch (err) {
           log.warn({ err }, 'worker close failed');
         }
-        stopPublishing();
+        await capacity.close();
         await sinkReaper?.close();
-        await commands.del(capacityKey).catch(() => {});
         await Promise.allSettled([subscriber.quit(), commands.quit(), connection.quit()]);
       })();
       return closing;

@@ -20,7 +20,7 @@ import {
   parseJobPayload,
   poolWorkerOptions,
   QUEUE_NAMES,
-  repeatWithoutOverlap,
+  startCapacityPublisher,
   type WorkerStatusMessage,
 } from '@egress/protocol';
 import type { EgressInfo } from '@livekit/protocol';
@@ -148,17 +148,18 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
     admission.measureIdle(idle);
   }
 
-  async function publishCapacity(): Promise<void> {
-    await measureCells();
-    gate.update();
-    const body = gate.capacity({ workerId, pool: 'track' });
-    await publisher.set(capacityKey, body, 'PX', options.capacityTtlMs ?? 5000);
-  }
-  const stopPublishing = repeatWithoutOverlap(
-    publishCapacity,
-    options.capacityIntervalMs ?? 1000,
-    (err) => log.warn({ err }, 'could not publish capacity'),
-  );
+  const capacity = startCapacityPublisher({
+    redis: publisher,
+    key: capacityKey,
+    report: async () => {
+      await measureCells();
+      gate.update();
+      return gate.capacity({ workerId, pool: 'track' });
+    },
+    logger: log,
+    intervalMs: options.capacityIntervalMs,
+    ttlMs: options.capacityTtlMs,
+  });
   subscriber.on('message', (channel: string, raw: string) => {
     const message = parseControlMessageOn(channel, raw);
     if (!message) return;
@@ -237,7 +238,7 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
     close() {
       closing ??= (async () => {
         gate.drain();
-        await publishCapacity().catch(() => undefined);
+        await capacity.publish().catch(() => undefined);
         try {
           // Not forced: running egresses finish (a stop still reaches them meanwhile).
           await worker.close();
@@ -245,8 +246,7 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
           log.warn({ err }, 'worker close failed');
         }
         await cells.close();
-        stopPublishing();
-        await publisher.del(capacityKey).catch(() => undefined);
+        await capacity.close();
         await Promise.allSettled([subscriber.quit(), publisher.quit(), connection.quit()]);
       })();
       return closing;

@@ -1,3 +1,8 @@
+export {
+  type CapacityPublisher,
+  type CapacityPublisherOptions,
+  startCapacityPublisher,
+} from './admission/capacity-publisher.js';
 export { CpuAdmission, type CpuAdmissionOptions } from './admission/cpu-admission.js';
 export {
   type GatedJob,
@@ -212,7 +217,6 @@ export {
   segmentOutputNames,
 } from './naming/segment-output-names.js';
 export { connectRedis, createRedis, type RedisRole, redisOptionsOf } from './redis-connection.js';
-export { repeatWithoutOverlap } from './repeat-without-overlap.js';
 export {
   type AudioCodecName,
   type EgressRequest,
