@@ -4,14 +4,10 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { probeMedia } from '@egress/media/testing';
 import { type EgressRequest, ProcessUsage } from '@egress/protocol';
-import {
-  EgressStatus,
-  EncodedFileOutput,
-  EncodedFileType,
-  WebEgressRequest,
-} from '@livekit/protocol';
+import { EgressStatus, EncodedFileOutput, EncodedFileType } from '@livekit/protocol';
 import { enqueue, sendStop, waitForResult, waitForStatus } from './testing/job-driver.js';
 import { testEncoding } from './testing/test-encoding.js';
+import { testWebRequest } from './testing/test-web-request.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
 import type { TestWorker, TestWorkerOptions, WorkerTestEnv } from './testing/worker-test-env.js';
 import { startTestWorker, startWorkerTestEnv, testLogger } from './testing/worker-test-env.js';
@@ -59,16 +55,12 @@ async function nodeRssBytes(): Promise<number> {
 
 /** A web egress (test sources) to MP4 at `width`x`height` and `fps`. */
 function request(name: string, width: number, height: number, fps: number): EgressRequest {
-  return {
-    case: 'web',
-    value: new WebEgressRequest({
-      url: 'https://example.com/page',
-      options: testEncoding({ width, height, framerate: fps, videoBitrate: 3000 }),
-      fileOutputs: [
-        new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: `${name}.mp4` }),
-      ],
-    }),
-  };
+  return testWebRequest({
+    options: testEncoding({ width, height, framerate: fps, videoBitrate: 3000 }),
+    fileOutputs: [
+      new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: `${name}.mp4` }),
+    ],
+  });
 }
 
 describe('composite worker resource kills', () => {

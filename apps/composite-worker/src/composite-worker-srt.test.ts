@@ -11,7 +11,6 @@ import {
   StreamInfo_Status,
   StreamOutput,
   StreamProtocol,
-  WebEgressRequest,
 } from '@livekit/protocol';
 import {
   enqueue,
@@ -22,7 +21,7 @@ import {
   waitForStatus,
 } from './testing/job-driver.js';
 import { startSrtReceiver, type TestSrtReceiver } from './testing/start-srt-receiver.js';
-import { testEncoding } from './testing/test-encoding.js';
+import { testWebRequest } from './testing/test-web-request.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
 import type { TestWorker, WorkerTestEnv } from './testing/worker-test-env.js';
 import { startTestWorker, startWorkerTestEnv, testLogger } from './testing/worker-test-env.js';
@@ -82,17 +81,15 @@ describe('composite worker srt', () => {
     const key = 'srt-secret-0123456789';
     // nothing listens there: the caller's connect times out and each retry fails
     const dead = `srt://127.0.0.1:9?streamid=${key}`;
-    const egressId = await enqueue(worker.queue, {
-      case: 'web',
-      value: new WebEgressRequest({
-        url: 'https://example.com/page',
-        options: testEncoding(),
+    const egressId = await enqueue(
+      worker.queue,
+      testWebRequest({
         fileOutputs: [
           new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'srt/{time}.mp4' }),
         ],
         streamOutputs: [new StreamOutput({ protocol: StreamProtocol.SRT, urls: [a.url] })],
       }),
-    });
+    );
     const active = await waitForStatus(worker.queue, egressId, EgressStatus.EGRESS_ACTIVE);
     const activeAt = Date.now();
     assert.deepEqual(

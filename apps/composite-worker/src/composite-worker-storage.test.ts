@@ -25,11 +25,10 @@ import {
   ImageOutput,
   S3Upload,
   SegmentedFileOutput,
-  WebEgressRequest,
 } from '@livekit/protocol';
 import type { Queue } from 'bullmq';
 import { enqueue, sendStop, waitForResult, waitForStatus } from './testing/job-driver.js';
-import { testEncoding } from './testing/test-encoding.js';
+import { testWebRequest } from './testing/test-web-request.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
 import type { TestWorker, WorkerTestEnv } from './testing/worker-test-env.js';
 import { startTestWorker, startWorkerTestEnv, testLogger } from './testing/worker-test-env.js';
@@ -69,39 +68,34 @@ function startWorker(name: string, storageYaml?: string): Promise<TestWorker> {
 /** MP4 + HLS (2 s segments) + JPEG images every second, 320x240, under `folder/`. */
 function request(folder: string, imageSuffix: ImageFileSuffix, upload?: S3Upload): EgressRequest {
   const output = upload ? { output: { case: 's3' as const, value: upload } } : {};
-  return {
-    case: 'web',
-    value: new WebEgressRequest({
-      url: 'https://example.com/page',
-      options: testEncoding(),
-      fileOutputs: [
-        new EncodedFileOutput({
-          fileType: EncodedFileType.MP4,
-          filepath: `${folder}/rec.mp4`,
-          ...output,
-        }),
-      ],
-      segmentOutputs: [
-        new SegmentedFileOutput({
-          filenamePrefix: `${folder}/hls/seg`,
-          playlistName: `${folder}/hls/index.m3u8`,
-          livePlaylistName: `${folder}/hls/live.m3u8`,
-          segmentDuration: 2,
-          ...output,
-        }),
-      ],
-      imageOutputs: [
-        new ImageOutput({
-          captureInterval: 1,
-          filenamePrefix: `${folder}/img/shot`,
-          filenameSuffix: imageSuffix,
-          width: 160,
-          height: 120,
-          ...output,
-        }),
-      ],
-    }),
-  };
+  return testWebRequest({
+    fileOutputs: [
+      new EncodedFileOutput({
+        fileType: EncodedFileType.MP4,
+        filepath: `${folder}/rec.mp4`,
+        ...output,
+      }),
+    ],
+    segmentOutputs: [
+      new SegmentedFileOutput({
+        filenamePrefix: `${folder}/hls/seg`,
+        playlistName: `${folder}/hls/index.m3u8`,
+        livePlaylistName: `${folder}/hls/live.m3u8`,
+        segmentDuration: 2,
+        ...output,
+      }),
+    ],
+    imageOutputs: [
+      new ImageOutput({
+        captureInterval: 1,
+        filenamePrefix: `${folder}/img/shot`,
+        filenameSuffix: imageSuffix,
+        width: 160,
+        height: 120,
+        ...output,
+      }),
+    ],
+  });
 }
 
 /** Records RECORD_MS, stops, and returns the final info (COMPLETE) and the recorded span. */

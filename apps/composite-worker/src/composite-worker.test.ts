@@ -18,7 +18,6 @@ import {
   StreamInfo_Status,
   StreamOutput,
   StreamProtocol,
-  WebEgressRequest,
 } from '@livekit/protocol';
 import { Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -32,7 +31,7 @@ import {
   waitForStatus,
 } from './testing/job-driver.js';
 import { startRtmpServer } from './testing/start-rtmp-server.js';
-import { testEncoding } from './testing/test-encoding.js';
+import { testWebRequest } from './testing/test-web-request.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
 import type { TestWorker, WorkerTestEnv } from './testing/worker-test-env.js';
 import {
@@ -57,40 +56,35 @@ let queue: Queue;
 let worker: CompositeWorker;
 
 function webRequest(outputs: { segments?: boolean; images?: boolean } = {}): EgressRequest {
-  return {
-    case: 'web',
-    value: new WebEgressRequest({
-      url: 'https://example.com/page',
-      options: testEncoding(),
-      fileOutputs: [
-        new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'rec/{time}.mp4' }),
-      ],
-      ...(outputs.segments
-        ? {
-            segmentOutputs: [
-              new SegmentedFileOutput({
-                filenamePrefix: 'hls/seg',
-                playlistName: 'hls/index.m3u8',
-                livePlaylistName: 'hls/live.m3u8',
-                segmentDuration: 2,
-              }),
-            ],
-          }
-        : {}),
-      ...(outputs.images
-        ? {
-            imageOutputs: [
-              new ImageOutput({
-                captureInterval: 1,
-                filenamePrefix: 'img/shot',
-                width: 160,
-                height: 120,
-              }),
-            ],
-          }
-        : {}),
-    }),
-  };
+  return testWebRequest({
+    fileOutputs: [
+      new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'rec/{time}.mp4' }),
+    ],
+    ...(outputs.segments
+      ? {
+          segmentOutputs: [
+            new SegmentedFileOutput({
+              filenamePrefix: 'hls/seg',
+              playlistName: 'hls/index.m3u8',
+              livePlaylistName: 'hls/live.m3u8',
+              segmentDuration: 2,
+            }),
+          ],
+        }
+      : {}),
+    ...(outputs.images
+      ? {
+          imageOutputs: [
+            new ImageOutput({
+              captureInterval: 1,
+              filenamePrefix: 'img/shot',
+              width: 160,
+              height: 120,
+            }),
+          ],
+        }
+      : {}),
+  });
 }
 
 /** A port nothing listens on: connections to it are refused. */
