@@ -46,7 +46,8 @@ describe('track worker admission by cpu', { timeout: 180_000 }, () => {
       await sleep(600);
       const busy = await harness.capacity();
       assert.deepEqual(busy.activeEgressIds, [first.egressId]);
-      assert.ok(Math.abs(busy.cpuAvailable - 0.3) < 1e-9, `available ${busy.cpuAvailable}`);
+      // at least its cost counts (more while the new cell's start-up measures higher)
+      assert.ok(busy.cpuAvailable <= 0.3 + 1e-9, `available ${busy.cpuAvailable}`);
 
       const second = await harness.enqueue(request, { cpuCost: 0.5 });
       await sleep(3000);

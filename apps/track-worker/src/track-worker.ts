@@ -72,6 +72,9 @@ export interface TrackWorker {
   close(): Promise<void>;
 }
 
+/** The shortest window the cells' CPU is measured over, milliseconds. */
+const MEASURE_WINDOW_MS = 1000;
+
 /** The `cpu_cost` keys of the request types this pool runs: the smallest gates fetching. */
 const TRACK_POOL_COSTS = [
   'trackCpuCost',
@@ -136,7 +139,12 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
     logger: log,
   });
 
+  let measuredAtMs = Number.NEGATIVE_INFINITY;
   async function measureCells(): Promise<void> {
+    // CPU time comes in 10 ms ticks: an audio egress uses ~0.3 of one per 100 ms, so a window
+    // shorter than about a second (the capacity report may tick faster) often reads it as idle.
+    if (performance.now() - measuredAtMs < MEASURE_WINDOW_MS) return;
+    measuredAtMs = performance.now();
     const cellsNow = cells.egressIdsByCell();
     const { byLeader: trees } = await usage.sample([...cellsNow.keys()]);
     let idle = 0;
