@@ -115,6 +115,8 @@ export class TestWorker {
         concurrency: 8,
         lockDuration: options.lockDurationMs ?? 30_000,
         maxStalledCount: 0,
+        // as the pool workers (poolWorkerOptions): only the bridge checks for stalled jobs
+        skipStalledCheck: true,
         autorun: false,
       },
     );

@@ -24,6 +24,7 @@ export interface PoolWorkerOptions<Connection> {
   concurrency: number;
   maxStalledCount: number;
   lockDuration: number;
+  skipStalledCheck: boolean;
   autorun: boolean;
 }
 
@@ -31,7 +32,10 @@ export interface PoolWorkerOptions<Connection> {
  * BullMQ `Worker` options for the bridge's job contract: a stalled job is never retried (the
  * bridge fails its egress, and {@link JobGate} fails one that comes back), the lock is short enough
  * for the bridge to notice a dead worker within 30 s (`JOB_LOCK_MS`), and the worker waits for
- * `run()`.
+ * `run()`. Workers run no stall check: the bridge's watchdog does, every 5 s. BullMQ lets one
+ * check run per queue per interval (a queue-wide key held for the checker's own interval), so a
+ * worker's check, at BullMQ's default 30 s, kept the bridge's from running for up to 30 s and a
+ * dead worker's egress stayed ACTIVE past the 30 s bound.
  */
 export function poolWorkerOptions<Connection>(options: {
   connection: Connection;
@@ -45,6 +49,7 @@ export function poolWorkerOptions<Connection>(options: {
     concurrency: options.concurrency,
     maxStalledCount: 0,
     lockDuration: JOB_LOCK_MS,
+    skipStalledCheck: true,
     autorun: false,
   };
 }
