@@ -20,8 +20,9 @@ import {
   msToNs,
   POOLS,
   type Pool,
-  parseControlMessage,
+  parseControlMessageOn,
   parseJobPayload,
+  poolWorkerOptions,
   QUEUE_NAMES,
   type QueueName,
   REQUEST_TYPES,
@@ -110,14 +111,13 @@ export class TestWorker {
       options.queue,
       (job) => this.#process(job),
       {
-        connection: this.#connection,
-        prefix: options.prefix,
-        concurrency: 8,
+        // the pool workers' job contract, with a lock each test may shorten
+        ...poolWorkerOptions({
+          connection: this.#connection,
+          prefix: options.prefix,
+          concurrency: 8,
+        }),
         lockDuration: options.lockDurationMs ?? 30_000,
-        maxStalledCount: 0,
-        // as the pool workers (poolWorkerOptions): only the bridge checks for stalled jobs
-        skipStalledCheck: true,
-        autorun: false,
       },
     );
   }
@@ -283,14 +283,7 @@ export class TestWorker {
   }
 
   async #onControl(channel: string, raw: string): Promise<void> {
-    let message: ControlMessage;
-    try {
-      message = parseControlMessage(raw);
-    } catch {
-      // A malformed message cannot be answered: it names no reply channel we can trust.
-      return;
-    }
-    if (egressControlChannel(message.egressId) !== channel) return;
-    await this.#running.get(message.egressId)?.(message);
+    const message = parseControlMessageOn(channel, raw);
+    if (message) await this.#running.get(message.egressId)?.(message);
   }
 }

@@ -1,17 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import {
-  type Config,
-  type ControlMessage,
-  createEgressInfo,
-  type EgressRequest,
-  encodeJobPayload,
-  loadConfig,
-  newEgressId,
-} from '@egress/protocol';
+import { type Config, type ControlMessage, type EgressRequest, loadConfig } from '@egress/protocol';
 import { type EgressInfo, EgressStatus } from '@livekit/protocol';
 import { runTrackEgressJob } from '../track-egress-job.js';
 import { type SfuHarness, startSfuHarness } from './sfu-harness.js';
+import { testJob } from './test-job.js';
 
 /** One track pool job running in the test process. */
 export interface RunningTrackJob {
@@ -64,15 +57,7 @@ export async function startTrackJobHarness(): Promise<TrackJobHarness> {
     ...base,
     outDir,
     runJob(request, options = {}) {
-      const egressId = newEgressId();
-      const info = createEgressInfo({ egressId, request });
-      const payload = encodeJobPayload({
-        request,
-        info,
-        wsUrl: sfu.url,
-        cpuCost: 0.1,
-        startDeadlineMs: Date.now() + 60_000,
-      });
+      const { egressId, info, payload } = testJob(request, sfu.url);
       const statuses: EgressStatus[] = [];
       let latest: EgressInfo = info;
       let handler: ((message: ControlMessage) => Promise<EgressInfo>) | undefined;

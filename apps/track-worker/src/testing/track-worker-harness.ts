@@ -5,16 +5,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Config,
   controlReplyResult,
-  createEgressInfo,
   type EgressRequest,
   egressCapacityKey,
   egressControlChannel,
   egressReplyChannel,
   encodeControlMessage,
-  encodeJobPayload,
   isFinalStatus,
   loadConfig,
-  newEgressId,
   parseControlReply,
   parseWorkerCapacity,
   parseWorkerStatus,
@@ -28,6 +25,7 @@ import { type Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startTrackWorker, type TrackWorker, type TrackWorkerOptions } from '../track-worker.js';
 import { type SfuHarness, startSfuHarness } from './sfu-harness.js';
+import { testJob } from './test-job.js';
 
 /** A track worker on real Redis, BullMQ and the test SFU, with the bridge's side played here. */
 export interface TrackWorkerHarness extends SfuHarness {
@@ -113,15 +111,7 @@ export async function startTrackWorkerHarness(
     outDir,
     progress,
     async enqueue(request, options = {}) {
-      const egressId = newEgressId();
-      const info = createEgressInfo({ egressId, request });
-      const payload = encodeJobPayload({
-        request,
-        info,
-        wsUrl: sfu.url,
-        cpuCost: options.cpuCost ?? 0.1,
-        startDeadlineMs: options.startDeadlineMs ?? Date.now() + 60_000,
-      });
+      const { egressId, payload } = testJob(request, sfu.url, options);
       const job = await queue.add(requestTypeOf(request), payload, { jobId: egressId });
       return { egressId, job };
     },
