@@ -284,12 +284,16 @@ describe('templates in Chromium', { timeout: 240_000 }, () => {
     timeout: TEST_TIMEOUT_MS,
   }, async () => {
     const room = await openRoom(['video', 'video', 'screen-share'], 'speaker-light');
-    await waitForLine(room.console, 'START_RECORDING');
-    for (const layout of LAYOUTS) {
-      await setLayout(room.page, layout);
-      await checkLayout(room, layout, [true, true, false], true);
+    try {
+      await waitForLine(room.console, 'START_RECORDING');
+      for (const layout of LAYOUTS) {
+        await setLayout(room.page, layout);
+        await checkLayout(room, layout, [true, true, false], true);
+      }
+    } finally {
+      // also after a failure, or the open page keeps the file running until its timeout
+      await room.page.close();
     }
-    await room.page.close();
   });
 
   it('starts from ?layout= and signals START_RECORDING then END_RECORDING when the room closes', {
