@@ -12,6 +12,7 @@ import { type AvEncoder, type AvEncoderOptions, startAvEncoder } from './av-enco
 import type { ReceiveDelays } from './receive-delays.js';
 import { blackI420, framesDueAt } from './video/frame-clock.js';
 import { I420Fitter } from './video/i420-fit.js';
+import { noteFrameBytes } from './video/young-gc.js';
 
 /** Options of {@link AvRecorder}. */
 export interface AvRecorderOptions {
@@ -250,6 +251,7 @@ export class AvRecorder {
   }
 
   #onVideoFrame(frame: VideoFrame, timestampUs: bigint): void {
+    noteFrameBytes(frame.data.byteLength);
     // biome-ignore lint/style/noNonNullAssertion: attachVideo runs only with video
     const fitter = this.#fitter!;
     const i420 = frame.type === VideoBufferType.I420 ? frame : frame.convert(VideoBufferType.I420);

@@ -5,6 +5,7 @@ import type { PcmSinkResult } from '../audio/pcm-sink.js';
 import { type AvEncoder, startAvEncoder } from '../av-encoder.js';
 import { blackI420, framesDueAt } from './frame-clock.js';
 import { I420Fitter } from './i420-fit.js';
+import { noteFrameBytes } from './young-gc.js';
 
 /** Options of {@link VideoRecorder}. */
 export interface VideoRecorderOptions {
@@ -118,6 +119,7 @@ export class VideoRecorder {
   }
 
   #onFrame(frame: VideoFrame): void {
+    noteFrameBytes(frame.data.byteLength);
     const i420 = frame.type === VideoBufferType.I420 ? frame : frame.convert(VideoBufferType.I420);
     if (!this.#encoder) {
       const size = evenSize(this.#options.size);
