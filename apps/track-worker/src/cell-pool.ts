@@ -22,7 +22,7 @@ import { type EgressInfo, FileInfo } from '@livekit/protocol';
 import type { FromCellMessage, ToCellMessage } from './cell-messages.js';
 import type { EgressHost, HostedEgress, RunEgressOptions } from './egress-host.js';
 import type { CrashSafeFile } from './track-egress-job.js';
-import { EXPOSE_GC_FLAG } from './video/young-gc.js';
+import { CELL_GC_FLAGS } from './video/young-gc.js';
 
 /** Options of {@link CellPool}. */
 export interface CellPoolOptions {
@@ -165,7 +165,7 @@ export class CellPool implements EgressHost {
       }
     }
     const child = fork(this.#entry, [], {
-      execArgv: [...loaderExecArgv(), EXPOSE_GC_FLAG],
+      execArgv: [...loaderExecArgv(), ...CELL_GC_FLAGS],
       serialization: 'advanced',
       // The cell logs at the worker's level (its own root logger, JSON lines on the same stdout).
       // rtc-node's own logger runs at debug unless NODE_ENV is production (then info).

@@ -18,7 +18,7 @@ import { promisify } from 'node:util';
 import { ProcessUsage } from '@egress/protocol';
 import { WebSocketServer } from 'ws';
 import { probeVideoFile } from '../testing/probe-video-file.js';
-import { EXPOSE_GC_FLAG } from '../video/young-gc.js';
+import { CELL_GC_FLAGS } from '../video/young-gc.js';
 import type { VideoSenderStats } from './track-bench-source.js';
 
 const run = promisify(execFile);
@@ -231,7 +231,7 @@ async function measureCase(
         ctx.wsUrl,
       ],
       {
-        execArgv: [...process.execArgv, EXPOSE_GC_FLAG],
+        execArgv: [...process.execArgv, ...CELL_GC_FLAGS],
         env: { ...process.env, BENCH_API_KEY: apiKey, BENCH_API_SECRET: apiSecret },
       },
     );

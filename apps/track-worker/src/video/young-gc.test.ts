@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { loaderExecArgv } from '@egress/protocol';
-import { EXPOSE_GC_FLAG, YOUNG_GC_BYTES } from './young-gc.js';
+import { CELL_GC_FLAGS, YOUNG_GC_BYTES } from './young-gc.js';
 
 const probe = fileURLToPath(new URL('../testing/young-gc-probe.ts', import.meta.url));
 
@@ -25,14 +25,14 @@ async function runProbe(flags: string[], mode: 'nudge' | 'alone'): Promise<GcCou
 
 describe('noteFrameBytes', () => {
   it('frees copied frames with a minor GC per 16 MB instead of full mark-compacts', async () => {
-    const nudged = await runProbe([EXPOSE_GC_FLAG], 'nudge');
-    const alone = await runProbe([EXPOSE_GC_FLAG], 'alone');
+    const nudged = await runProbe(CELL_GC_FLAGS, 'nudge');
+    const alone = await runProbe(CELL_GC_FLAGS, 'alone');
     // Why the module exists: left alone, V8 never scavenges rtc-node's frame copies and frees
     // them with full GCs at its external memory limit.
     assert.equal(alone.minor, 0, `left alone: ${JSON.stringify(alone)}`);
     assert.ok(alone.major >= 2, `left alone: ${JSON.stringify(alone)}`);
     const expected = Math.floor(nudged.bytes / YOUNG_GC_BYTES);
-    assert.ok(nudged.minor >= expected - 2, `nudged: ${JSON.stringify(nudged)}, ${expected} due`);
+    assert.ok(nudged.minor >= expected * 0.8, `nudged: ${JSON.stringify(nudged)}, ${expected} due`);
     assert.ok(
       nudged.major < alone.major,
       `nudged ${nudged.major} vs alone ${alone.major} full GCs`,
