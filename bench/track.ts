@@ -3,8 +3,9 @@
 // (runTrackEgress in cell-like children of 10 egresses, one gst-launch encoder each) against the
 // in-repo test SFU and its bots (a 440 Hz tone, a 1280x720 30 fps pattern).
 // Run (WebRTC needs the network namespace; root):
-//   scripts/netns-run node --import tsx bench/track.ts [seconds per case, default 15] [N,N,...]
-// N: concurrent audio egresses for the real-time rows (default 50). CPU: utime + stime deltas from
+//   scripts/netns-run node --import tsx bench/track.ts [seconds per case, default 15] [N,N,...] [only]
+// N: concurrent audio egresses for the real-time rows (default 50). only: run just the cases whose
+// name contains it (e.g. `video`, to repeat the video rows: they vary ±10 % from run to run). CPU: utime + stime deltas from
 // /proc over the window, summed over each cell and its encoder children. The SFU and the tone bot
 // run in one child process, the pattern bot in another (its JS rendering would delay the SFU's
 // packet timing); their CPU is the "SFU+bots" column, not the egresses'. Video: measured once
@@ -29,7 +30,9 @@ const counts = (process.argv[3] ?? '50')
   .map(Number)
   .filter((n) => n > 0);
 
-const cases: TrackBenchCase[] = [
+const only = process.argv[4];
+
+const allCases: TrackBenchCase[] = [
   { name: 'audio → OGG', media: 'audio', output: 'ogg', count: 10 },
   { name: 'audio → WebSocket', media: 'audio', output: 'websocket', count: 10 },
   { name: 'video 720p30 → MP4', media: 'video', output: 'mp4', count: 1 },
@@ -45,6 +48,7 @@ const cases: TrackBenchCase[] = [
     }),
   ),
 ];
+const cases = allCases.filter((c) => !only || c.name.includes(only));
 
 const pct = (share: number | undefined) => `${((share ?? 0) * 100).toFixed(1)} %`;
 
