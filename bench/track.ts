@@ -84,6 +84,10 @@ function printTable(rows: TrackBenchRow[]): void {
     `|${widths.map((w, i) => (i < 1 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
   );
   for (const l of lines) console.log(fmt(l));
+  for (const r of rows.filter((row) => row.videoFormat)) {
+    const threads = r.busiestThreads.map((t) => `${t.name} ${t.cores.toFixed(3)}`).join(', ');
+    console.log(`${r.name} x${r.count}, busiest threads (cores): ${threads}`);
+  }
   console.log(
     `CPU over ${windowSec} s after a 3 s warm-up (video: once the sender sends its full size), ` +
       'in core-seconds per media second; RSS at the end of the window. Real time: files holding ' +

@@ -19,6 +19,7 @@ import { ProcessUsage } from '@egress/protocol';
 import { WebSocketServer } from 'ws';
 import { probeVideoFile } from '../testing/probe-video-file.js';
 import { CELL_GC_FLAGS } from '../video/young-gc.js';
+import { ThreadUsage } from './thread-usage.js';
 import type { VideoSenderStats } from './track-bench-source.js';
 
 const run = promisify(execFile);
@@ -74,6 +75,11 @@ export interface TrackBenchRow {
   medianFileCoverage?: number;
   /** With `checkRealTime`: median delay from ACTIVE to the first tone in the file, seconds. */
   medianFirstToneSec?: number;
+  /**
+   * The busiest threads of the egress processes over the window, cores by thread name
+   * (`queue1:src` runs x264, `DecodingQueue` libwebrtc's decoder, `node` V8's helpers).
+   */
+  busiestThreads: Array<{ name: string; cores: number }>;
   /** Video: what the first file holds (`1280x720@30.0`), to show what the SFU delivered. */
   videoFormat?: string;
 }
@@ -258,7 +264,10 @@ async function measureCase(
   await trees.sample(roots);
   const sources = new ProcessUsage({ select: 'tree' });
   await sources.sample(ctx.sourcePids);
+  const threads = new ThreadUsage(roots);
+  await threads.start();
   await sleep((ctx.options.windowSec ?? 15) * 1000);
+  const threadCores = await threads.stop();
   const usage = [...(await trees.sample(roots)).byLeader.values()];
   const sfuCores = [...(await sources.sample(ctx.sourcePids)).byLeader.values()].reduce(
     (sum, tree) => sum + tree.cpu,
@@ -278,6 +287,7 @@ async function measureCase(
     rssMbPerEgress: rssBytes / 1024 / 1024 / c.count,
     complete: results.filter((r) => r.status === 'complete').length,
     sfuCores,
+    busiestThreads: threadCores.slice(0, 6),
   };
   if (c.checkRealTime) {
     const tones = await Promise.all(
