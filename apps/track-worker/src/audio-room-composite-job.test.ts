@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import {
   EgressSourceType,
   EgressStatus,
@@ -82,5 +84,39 @@ describe('audio-only room composite job in the track worker', { timeout: 180_000
       hlsFiles.some((name) => name.endsWith('.ts')),
       hlsFiles.join(', '),
     );
+  });
+
+  it('uploads what it recorded and names it in the FAILED info when its encoder dies', async () => {
+    const room = `room-${randomUUID()}`;
+    await harness.bot({ room, identity: 'tone', kind: 'audio', toneHz: 440 });
+    const { egressId, job } = await harness.enqueue({
+      case: 'roomComposite',
+      value: new RoomCompositeEgressRequest({
+        roomName: room,
+        audioOnly: true,
+        fileOutputs: [
+          new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'killed/{room_name}' }),
+        ],
+      }),
+    });
+    assert.ok(await harness.waitActive(egressId), 'never went ACTIVE');
+    await sleep(3000);
+    const cell = harness.worker.pidOf(egressId);
+    assert.ok(cell, 'no cell runs the egress');
+    // the cell's gst-launch child: this egress's encoder (the only egress of this test)
+    const { stdout } = await promisify(execFile)('pgrep', ['-P', String(cell), 'gst-launch']);
+    const encoder = Number(stdout.trim().split('\n')[0]);
+    assert.ok(encoder > 0, `no encoder under cell ${cell}`);
+    process.kill(encoder, 'SIGKILL');
+
+    const info = await harness.finished(job);
+    assert.equal(EgressStatus[info.status], 'EGRESS_FAILED');
+    const file = info.fileResults[0];
+    assert.equal(file?.filename, `killed/${room}.mp4`);
+    assert.ok(file && file.size > 0n && file.location !== '', JSON.stringify(file?.toJson()));
+    // fragmented MP4: the fragments written before the kill play
+    const probe = await probeAudioFile(join(harness.outDir, file?.filename ?? ''));
+    assert.equal(probe.codec, 'aac');
+    assert.ok(probe.durationSec >= 1, `${probe.durationSec} s recorded`);
   });
 });

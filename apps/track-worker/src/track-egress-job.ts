@@ -199,22 +199,24 @@ export async function runTrackEgressJob(options: RunTrackEgressJobOptions): Prom
           outputs.start(startedAtMs);
         },
       });
-      if (result.status === 'complete') {
-        if (info.status === EgressStatus.EGRESS_ACTIVE) {
-          await report(markEnding(info, result.endReason, { nowMs: result.endedAtMs }));
-        }
-        const source = egress.source;
-        const done = await outputs.finish({
+      const source = egress.source;
+      const finishOutputs = (startedAtMs: number, endMs: number) =>
+        outputs.finish({
           info,
-          endMs: result.endedAtMs,
+          endMs,
           manifestSource: {
-            startedAtNs: msToNs(result.startedAtMs),
+            startedAtNs: msToNs(startedAtMs),
             ...(source.kind === 'track-composite'
               ? { audioTrackId: source.audioTrackId, videoTrackId: source.videoTrackId }
               : {}),
             ...(source.kind === 'participant' ? { publisherIdentity: source.identity } : {}),
           },
         });
+      if (result.status === 'complete') {
+        if (info.status === EgressStatus.EGRESS_ACTIVE) {
+          await report(markEnding(info, result.endReason, { nowMs: result.endedAtMs }));
+        }
+        const done = await finishOutputs(result.startedAtMs, result.endedAtMs);
         if (done.error) {
           // The recording stays in the tmp folder (never lose a recording).
           await report(done.info);
@@ -223,6 +225,19 @@ export async function runTrackEgressJob(options: RunTrackEgressJobOptions): Prom
         }
         isUploaded = true;
         await report(applyClose(done.info));
+        return info;
+      }
+      if (
+        result.status === 'failed' &&
+        result.startedAtMs !== undefined &&
+        !isFinalStatus(info.status)
+      ) {
+        // The encoder failed (or froze) after recording started: what it wrote is still
+        // uploaded and named in the FAILED info, as the composite worker does. A failed upload
+        // keeps the tmp folder (never lose a recording).
+        const done = await finishOutputs(result.startedAtMs, result.endedAtMs);
+        isUploaded = !done.error;
+        await report(markFailed(done.info, result.error));
         return info;
       }
       await outputs.close();

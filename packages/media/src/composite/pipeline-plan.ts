@@ -577,10 +577,18 @@ export function planCompositePipeline(
   const audioBranch = (target: string) => ['aenc.', '!', ...chain(queue(audioIsLeaky), [target])];
 
   if (file) {
-    const location = gstProp('location', file.localPath);
+    // Unbuffered: each muxer buffer (a Matroska cluster, an MP4 fragment, an Ogg page) reaches
+    // the disk at once, so a killed encoder keeps all of them; filesink's default 64 KB stdio
+    // buffer held the first ~4 s of an audio-only recording.
+    const fileSink = [
+      'filesink',
+      gstProp('location', file.localPath),
+      'sync=false',
+      'buffer-mode=unbuffered',
+    ];
     if (file.fileType === 'webm') {
       // Matroska clusters go out as they fill: a crash leaves a file that plays up to the last one.
-      args.push(...chain(['webmmux', 'name=filemux'], ['filesink', location, 'sync=false']));
+      args.push(...chain(['webmmux', 'name=filemux'], fileSink));
       if (videoSinks.includes('file')) args.push(...videoBranch(['filemux.']));
       if (audioSinks.includes('file')) args.push(...audioBranch('filemux.'));
     } else if (file.fileType === 'mp4') {
@@ -592,14 +600,14 @@ export function planCompositePipeline(
             'name=filemux',
             `fragment-duration=${positiveInt(fragmentMs, 'mp4FragmentMs')}`,
           ],
-          ['filesink', location, 'sync=false'],
+          fileSink,
         ),
       );
       if (videoSinks.includes('file')) args.push(...videoBranch(['filemux.']));
       if (audioSinks.includes('file')) args.push(...audioBranch('filemux.'));
     } else {
       const mux = file.fileType === 'ogg' ? 'oggmux' : 'xingmux';
-      args.push(...chain([mux, 'name=filemux'], ['filesink', location, 'sync=false']));
+      args.push(...chain([mux, 'name=filemux'], fileSink));
       args.push(...audioBranch('filemux.'));
     }
   }
