@@ -32,26 +32,27 @@ describe('audio-only room composite job in the track worker', { timeout: 180_000
     await harness?.close();
     await dispose();
   });
+  const enqueueAudioOnly = (
+    room: string,
+    outputs: Pick<RoomCompositeEgressRequest, 'fileOutputs'> &
+      Partial<Pick<RoomCompositeEgressRequest, 'segmentOutputs'>>,
+  ) =>
+    harness.enqueue({
+      case: 'roomComposite',
+      value: new RoomCompositeEgressRequest({ roomName: room, audioOnly: true, ...outputs }),
+    });
 
   it('mixes the room to MP4 (AAC) and HLS until stopped, without Chromium', async () => {
     const room = `room-${randomUUID()}`;
     await harness.bot({ room, identity: 'low', kind: 'audio', toneHz: 440 });
     await harness.bot({ room, identity: 'high', kind: 'audio', toneHz: 1500 });
-    const { egressId, job } = await harness.enqueue({
-      case: 'roomComposite',
-      value: new RoomCompositeEgressRequest({
-        roomName: room,
-        audioOnly: true,
-        fileOutputs: [
-          new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'rooms/{room_name}' }),
-        ],
-        segmentOutputs: [
-          new SegmentedFileOutput({
-            filenamePrefix: 'hls/{room_name}',
-            playlistName: 'index.m3u8',
-          }),
-        ],
-      }),
+    const { egressId, job } = await enqueueAudioOnly(room, {
+      fileOutputs: [
+        new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'rooms/{room_name}' }),
+      ],
+      segmentOutputs: [
+        new SegmentedFileOutput({ filenamePrefix: 'hls/{room_name}', playlistName: 'index.m3u8' }),
+      ],
     });
     assert.ok(await harness.waitActive(egressId), 'never went ACTIVE');
     await sleep(5000);
@@ -89,15 +90,10 @@ describe('audio-only room composite job in the track worker', { timeout: 180_000
   it('uploads what it recorded and names it in the FAILED info when its encoder dies', async () => {
     const room = `room-${randomUUID()}`;
     await harness.bot({ room, identity: 'tone', kind: 'audio', toneHz: 440 });
-    const { egressId, job } = await harness.enqueue({
-      case: 'roomComposite',
-      value: new RoomCompositeEgressRequest({
-        roomName: room,
-        audioOnly: true,
-        fileOutputs: [
-          new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'killed/{room_name}' }),
-        ],
-      }),
+    const { egressId, job } = await enqueueAudioOnly(room, {
+      fileOutputs: [
+        new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'killed/{room_name}' }),
+      ],
     });
     assert.ok(await harness.waitActive(egressId), 'never went ACTIVE');
     await sleep(3000);
