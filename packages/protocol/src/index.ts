@@ -20,6 +20,9 @@ export {
   type ProcessSelection,
   ProcessUsage,
   type ProcessUsageOptions,
+  type ProcStat,
+  readProcStat,
+  TICKS_PER_SEC,
   type UsageSample,
 } from './admission/process-usage.js';
 export {

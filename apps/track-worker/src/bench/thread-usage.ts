@@ -1,7 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-
-/** CPU ticks per second of /proc/<pid>/task/<tid>/stat (USER_HZ). */
-const TICKS_PER_SECOND = 100;
+import { readProcStat, TICKS_PER_SEC } from '@egress/protocol';
 
 /** utime + stime ticks of every thread of `roots` and their descendants, by "pid/tid". */
 type ThreadTicks = Map<string, { name: string; isMain: boolean; ticks: number }>;
@@ -37,7 +35,7 @@ export class ThreadUsage {
     for (const [key, thread] of end) {
       const ticks = thread.ticks - (this.#start?.get(key)?.ticks ?? 0);
       const name = thread.isMain && thread.name === 'node' ? 'node main' : thread.name;
-      byName.set(name, (byName.get(name) ?? 0) + ticks / TICKS_PER_SECOND / seconds);
+      byName.set(name, (byName.get(name) ?? 0) + ticks / TICKS_PER_SEC / seconds);
     }
     return [...byName].map(([name, cores]) => ({ name, cores })).sort((a, b) => b.cores - a.cores);
   }
@@ -51,18 +49,14 @@ async function readThreads(roots: readonly number[]): Promise<ThreadTicks> {
     for (const tid of tids) {
       const dir = `/proc/${pid}/task/${tid}`;
       const [stat, children] = await Promise.all([
-        readFile(`${dir}/stat`, 'utf8').catch(() => ''),
+        readProcStat(`${dir}/stat`),
         readFile(`${dir}/children`, 'utf8').catch(() => ''),
       ]);
-      const open = stat.indexOf('(');
-      const close = stat.lastIndexOf(')');
-      if (open < 0 || close < 0) continue;
-      // fields after the name: state is [0], utime [11], stime [12]
-      const fields = stat.slice(close + 2).split(' ');
+      if (!stat) continue;
       threads.set(`${pid}/${tid}`, {
-        name: stat.slice(open + 1, close),
+        name: stat.name,
         isMain: tid === String(pid),
-        ticks: Number(fields[11]) + Number(fields[12]),
+        ticks: stat.ticks,
       });
       pending.push(...children.split(' ').filter(Boolean).map(Number));
     }

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
 /** Linux `USER_HZ`: /proc times are in these ticks on every mainstream architecture. */
-const TICKS_PER_SEC = 100;
+export const TICKS_PER_SEC = 100;
 /** Memory page size when `getconf PAGESIZE` cannot tell (x86-64, most arm64 kernels). */
 const DEFAULT_PAGE_BYTES = 4096;
 /** A parent chain this deep is a loop from a racing read, not a real tree. */
@@ -41,7 +41,10 @@ export interface ProcessUsageOptions {
   procDir?: string;
 }
 
-interface ProcStat {
+/** The fields of a `/proc/<pid>/stat` (or `/proc/<pid>/task/<tid>/stat`) that are used here. */
+export interface ProcStat {
+  /** The command (thread) name. */
+  name: string;
   ppid: number;
   pgid: number;
   /** utime + stime, ticks. */
@@ -125,7 +128,7 @@ async function readAll(procDir: string): Promise<Map<number, ProcStat>> {
     names
       .filter((name) => /^\d+$/.test(name))
       .map(async (name) => {
-        const stat = await readStat(`${procDir}/${name}/stat`);
+        const stat = await readProcStat(`${procDir}/${name}/stat`);
         if (stat) stats.set(Number(name), stat);
       }),
   );
@@ -161,7 +164,8 @@ async function pageSize(): Promise<number> {
   }
 }
 
-async function readStat(path: string): Promise<ProcStat | undefined> {
+/** Reads a `stat` file of /proc; undefined when it is gone (the process or thread exited). */
+export async function readProcStat(path: string): Promise<ProcStat | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -169,11 +173,13 @@ async function readStat(path: string): Promise<ProcStat | undefined> {
     return undefined; // the process exited meanwhile
   }
   // the command name may hold spaces and parentheses: fields start after the last ')'
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const nameEnd = text.lastIndexOf(')');
+  const name = text.slice(text.indexOf('(') + 1, nameEnd);
+  const fields = text.slice(nameEnd + 2).split(' ');
   const ppid = Number(fields[1]);
   const pgid = Number(fields[2]);
   const ticks = Number(fields[11]) + Number(fields[12]);
   const rssPages = Number(fields[21]);
   if (![ppid, pgid, ticks, rssPages].every(Number.isFinite)) return undefined;
-  return { ppid, pgid, ticks, rssPages };
+  return { name, ppid, pgid, ticks, rssPages };
 }
