@@ -26,6 +26,7 @@ export {
   X264_SPEED_PRESETS,
   type X264SpeedPreset,
 } from './composite/pipeline-plan.js';
+export { fileSinkElement } from './gst/file-sink.js';
 export {
   type GstExit,
   GstProcess,

@@ -1,3 +1,4 @@
+import { fileSinkElement } from '@egress/media';
 import type { Logger } from '@egress/protocol';
 import { startGstStdinSink } from '../gst-stdin-sink.js';
 import type { PcmSink } from './pcm-sink.js';
@@ -40,8 +41,7 @@ export function oggOpusArgs(localPath: string, bitrateKbps: number, complexity: 
     '!',
     'oggmux',
     '!',
-    'filesink',
-    `location=${localPath}`,
+    ...fileSinkElement(localPath),
   ];
 }
 

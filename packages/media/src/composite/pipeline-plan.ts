@@ -4,6 +4,7 @@ import {
   type EncodingSettings,
   type OutputFileType,
 } from '@egress/protocol';
+import { fileSinkElement } from '../gst/file-sink.js';
 import { escapePrintf, gstProp } from '../gst/gst-prop.js';
 import { i420Size } from './i420-size.js';
 
@@ -577,15 +578,7 @@ export function planCompositePipeline(
   const audioBranch = (target: string) => ['aenc.', '!', ...chain(queue(audioIsLeaky), [target])];
 
   if (file) {
-    // Unbuffered: each muxer buffer (a Matroska cluster, an MP4 fragment, an Ogg page) reaches
-    // the disk at once, so a killed encoder keeps all of them; filesink's default 64 KB stdio
-    // buffer held the first ~4 s of an audio-only recording.
-    const fileSink = [
-      'filesink',
-      gstProp('location', file.localPath),
-      'sync=false',
-      'buffer-mode=unbuffered',
-    ];
+    const fileSink = fileSinkElement(file.localPath);
     if (file.fileType === 'webm') {
       // Matroska clusters go out as they fill: a crash leaves a file that plays up to the last one.
       args.push(...chain(['webmmux', 'name=filemux'], fileSink));
