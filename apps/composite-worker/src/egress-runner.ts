@@ -5,6 +5,7 @@ import {
   GstProcess,
   OutputUploads,
   outputPlanOf,
+  outputsFinalCheck,
   planCompositePipeline,
   type ResolvedOutputs,
   resolveEgressOutputs,
@@ -214,14 +215,14 @@ export class EgressRunner {
       ]);
       if (signalled === 'stopped') return this.#info; // ABORTED
       const streamPort = outputs.stream ? await findFreePort() : undefined;
-      const { args } = planCompositePipeline({
-        outputs: outputPlanOf(outputs, egress.encoding, streamPort),
-        sources: source.sources,
-      });
+      const outputPlan = outputPlanOf(outputs, egress.encoding, streamPort);
+      const { args } = planCompositePipeline({ outputs: outputPlan, sources: source.sources });
+      const outputsFinal = outputsFinalCheck(outputPlan);
       const pipeline = GstProcess.start({
         args,
         logger: this.#log,
         stopDeadlineMs: this.#options.stopDeadlineMs ?? 30_000,
+        ...(outputsFinal ? { outputsFinal } : {}),
       });
       gst = pipeline;
 

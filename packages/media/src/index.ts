@@ -11,6 +11,7 @@ export {
   livePlaylistFromMain,
   writeLivePlaylist,
 } from './composite/live-playlist.js';
+export { outputsFinalCheck } from './composite/outputs-final.js';
 export {
   type AudioSourceSpec,
   type CompositeOutputPlan,

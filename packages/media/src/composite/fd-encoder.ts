@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { EgressError, type Logger } from '@egress/protocol';
 import { type GstExit, GstProcess } from '../gst/gst-process.js';
+import { outputsFinalCheck } from './outputs-final.js';
 import {
   type CompositeOutputPlan,
   type CompositePipelinePlan,
@@ -79,15 +80,15 @@ export function startFdEncoder(options: FdEncoderOptions): FdEncoder {
     ...(plan.hasVideo ? [VIDEO_INPUT_FD] : []),
     ...(plan.hasAudio ? [AUDIO_INPUT_FD] : []),
   ];
-  const stopDeadlineMs = options.stopDeadlineMs ?? 30_000;
+  const outputsFinal = outputsFinalCheck(options.outputs);
   const pipeline = GstProcess.start({
     args: plan.args,
     logger: options.logger,
-    stopDeadlineMs,
+    stopDeadlineMs: options.stopDeadlineMs ?? 30_000,
     inputFds,
+    ...(outputsFinal ? { outputsFinal } : {}),
     ...(options.gstLaunchPath ? { gstLaunchPath: options.gstLaunchPath } : {}),
   });
-  let finishing: Promise<GstExit> | undefined;
   const video = pipeline.input(VIDEO_INPUT_FD);
   const audio = pipeline.input(AUDIO_INPUT_FD);
   let isFinishing = false;
@@ -103,21 +104,8 @@ export function startFdEncoder(options: FdEncoderOptions): FdEncoder {
     audio,
     failed,
     finish() {
-      finishing ??= (async () => {
-        isFinishing = true;
-        video?.end();
-        audio?.end();
-        let timer: NodeJS.Timeout | undefined;
-        const drained = await Promise.race([
-          pipeline.exited,
-          new Promise<undefined>((resolve) => {
-            timer = setTimeout(() => resolve(undefined), stopDeadlineMs);
-          }),
-        ]);
-        clearTimeout(timer);
-        return drained ?? pipeline.stop();
-      })();
-      return finishing;
+      isFinishing = true;
+      return pipeline.endInputs();
     },
   };
 }

@@ -97,4 +97,65 @@ describe('GstProcess', () => {
     assert.equal(exit.isFrozen, true);
     assert.match(GstProcess.failure(exit).message, /pipeline frozen/);
   });
+
+  // A stand-in for gst-launch after GStreamer 1.22's splitmuxsink lost the pipeline's EOS message
+  // (every output complete, nothing left to do, no exit): the real race hits a few runs in a
+  // hundred and cannot be triggered on demand.
+  const LOST_EOS = [
+    '-c',
+    "trap '' INT; echo 'Got message #1 from element \"pipeline0\" (state-changed): x, new-state=(GstState)playing'; exec sleep 30",
+  ];
+
+  it('ends a pipeline that lost its EOS once every output stays finished, as a clean exit', async () => {
+    let polls = 0;
+    const gst = GstProcess.start({
+      gstLaunchPath: '/bin/sh',
+      args: LOST_EOS,
+      logger,
+      stopDeadlineMs: 20_000,
+      lostEosGraceMs: 300,
+      outputsFinal: async () => {
+        polls += 1;
+        return polls > 2;
+      },
+    });
+    await gst.whenPlaying();
+    const startedMs = Date.now();
+    const exit = await gst.stop();
+    assert.equal(exit.signal, 'SIGKILL');
+    assert.equal(exit.isEosLost, true);
+    assert.equal(exit.isCleanEos, true);
+    assert.equal(exit.isFrozen, false);
+    assert.ok(polls >= 4, `finished outputs seen for the grace period (${polls} polls)`);
+    assert.ok(Date.now() - startedMs < 10_000, 'well before the deadline');
+  });
+
+  it('still calls a pipeline frozen when its outputs never finish', async () => {
+    const gst = GstProcess.start({
+      gstLaunchPath: '/bin/sh',
+      args: LOST_EOS,
+      logger,
+      stopDeadlineMs: 1_000,
+      lostEosGraceMs: 100,
+      outputsFinal: async () => false,
+    });
+    await gst.whenPlaying();
+    const exit = await gst.stop();
+    assert.equal(exit.isFrozen, true);
+    assert.equal(exit.isEosLost, false);
+    assert.equal(exit.isCleanEos, false);
+  });
+
+  it('ends the input pipes and waits for the pipeline to finish', async () => {
+    const gst = GstProcess.start({
+      args: ['fdsrc', 'fd=3', '!', 'fakesink'],
+      logger,
+      inputFds: [3],
+    });
+    gst.input(3)?.write(Buffer.alloc(4096));
+    const exit = await gst.endInputs();
+    assert.equal(exit.isCleanEos, true);
+    assert.equal(exit.isEosLost, false);
+    assert.equal(await gst.endInputs(), exit, 'endInputs is idempotent');
+  });
 });

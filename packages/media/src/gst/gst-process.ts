@@ -30,6 +30,15 @@ export interface GstProcessOptions {
    * 0 (stdin) or 3 and up; 1 and 2 carry gst-launch's output. See {@link GstProcess.input}.
    */
   inputFds?: readonly number[];
+  /**
+   * Whether every output is finished on disk (`outputsFinalCheck`). Polled once EOS was asked for
+   * ({@link GstProcess.stop}, {@link GstProcess.endInputs}): if it holds for `lostEosGraceMs` and
+   * gst-launch still has not exited, the pipeline lost its EOS message (a GStreamer 1.22
+   * `splitmuxsink` race), so the process is killed and the exit counts as clean (`isEosLost`).
+   */
+  outputsFinal?: () => Promise<boolean>;
+  /** @defaultValue 2000 */
+  lostEosGraceMs?: number;
 }
 
 /** How a gst-launch process ended. */
@@ -37,8 +46,13 @@ export interface GstExit {
   /** Exit code; null when a signal ended it. */
   code: number | null;
   signal: NodeJS.Signals | null;
-  /** gst-launch reported EOS and exited 0: every file is finalized. */
+  /**
+   * Every file is finalized: gst-launch reported EOS and exited 0, or the outputs were seen
+   * finished after the pipeline lost its EOS message (`isEosLost`).
+   */
   isCleanEos: boolean;
+  /** Killed after `outputsFinal` held while the EOS message never came. */
+  isEosLost: boolean;
   /** {@link GstProcess.stop} had to SIGKILL it after the deadline. */
   isFrozen: boolean;
   /** First `ERROR:` line (redacted), if any. */
@@ -72,6 +86,12 @@ export class GstProcess {
   #sawEos = false;
   #error: string | undefined;
   #isFrozen = false;
+  #isEosLost = false;
+  readonly #inputFds: readonly number[];
+  readonly #outputsFinal: (() => Promise<boolean>) | undefined;
+  readonly #lostEosGraceMs: number;
+  #endingInputs: Promise<GstExit> | undefined;
+  #watchingFinal = false;
   #hasExited = false;
   #stopping: Promise<GstExit> | undefined;
   #onPlaying: () => void = () => {};
@@ -84,6 +104,9 @@ export class GstProcess {
       throw EgressError.invalidArgument('stopDeadlineMs must be a positive number');
     }
     const inputFds = options.inputFds ?? [];
+    this.#inputFds = inputFds;
+    this.#outputsFinal = options.outputsFinal;
+    this.#lostEosGraceMs = options.lostEosGraceMs ?? 2000;
     for (const fd of inputFds) {
       if (!Number.isInteger(fd) || fd === 1 || fd === 2 || fd < 0) {
         throw EgressError.invalidArgument(`input fd must be 0 or 3 and up, got ${fd}`);
@@ -137,7 +160,8 @@ export class GstProcess {
           const exit: GstExit = {
             code,
             signal,
-            isCleanEos: this.#sawEos && code === 0,
+            isCleanEos: (this.#sawEos && code === 0) || this.#isEosLost,
+            isEosLost: this.#isEosLost,
             isFrozen: this.#isFrozen,
             ...(this.#error !== undefined ? { error: this.#error } : {}),
             tail: [...this.#tail],
@@ -207,6 +231,7 @@ export class GstProcess {
       return this.#stopping;
     }
     this.#child.kill('SIGINT');
+    this.#watchFinalOutputs();
     const timer = setTimeout(() => {
       this.#isFrozen = true;
       this.#log.warn({ stopDeadlineMs: this.#stopDeadlineMs }, 'gst-launch did not reach eos');
@@ -214,6 +239,62 @@ export class GstProcess {
     }, this.#stopDeadlineMs);
     this.#stopping = this.#exited.finally(() => clearTimeout(timer));
     return this.#stopping;
+  }
+
+  /**
+   * Ends every input pipe (EOS of the `fdsrc` sources) and waits for the pipeline to finish its
+   * outputs; after the deadline it is stopped as {@link GstProcess.stop} does. Idempotent.
+   */
+  endInputs(): Promise<GstExit> {
+    this.#endingInputs ??= (async () => {
+      for (const fd of this.#inputFds) this.input(fd)?.end();
+      this.#watchFinalOutputs();
+      let timer: NodeJS.Timeout | undefined;
+      const drained = await Promise.race([
+        this.#exited,
+        new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), this.#stopDeadlineMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      return drained ?? this.stop();
+    })();
+    return this.#endingInputs;
+  }
+
+  /**
+   * After EOS was asked for: kills the process once `outputsFinal` has held for the grace period
+   * without an exit (the EOS message was lost, every output is complete).
+   */
+  #watchFinalOutputs(): void {
+    const outputsFinal = this.#outputsFinal;
+    if (!outputsFinal || this.#watchingFinal) return;
+    this.#watchingFinal = true;
+    const pollMs = Math.min(500, this.#lostEosGraceMs);
+    let finalSinceMs: number | undefined;
+    const poll = async (): Promise<void> => {
+      if (this.#hasExited) return;
+      let isFinal = false;
+      try {
+        isFinal = await outputsFinal();
+      } catch (err) {
+        this.#log.debug({ err }, 'could not read the outputs');
+      }
+      if (this.#hasExited) return;
+      const nowMs = Date.now();
+      finalSinceMs = isFinal ? (finalSinceMs ?? nowMs) : undefined;
+      if (finalSinceMs !== undefined && nowMs - finalSinceMs >= this.#lostEosGraceMs) {
+        this.#log.warn(
+          { graceMs: this.#lostEosGraceMs },
+          'every output is finished but the pipeline lost its eos message: ending it',
+        );
+        this.#isEosLost = true;
+        this.#child.kill('SIGKILL');
+        return;
+      }
+      setTimeout(() => void poll(), pollMs).unref();
+    };
+    void poll();
   }
 
   /** Kills the process at once (SIGKILL): files are left as a crash would leave them. */
