@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createLogger, DEFAULT_ENCODING, END_REASONS, GO_MESSAGES } from '@egress/protocol';
-import { AudioMixing } from '@livekit/protocol';
+import { AudioChannel, AudioMixing } from '@livekit/protocol';
 import { dispose } from '@livekit/rtc-node';
+import { channelsByMixing, channelsByRoutes } from './audio/mix-channels.js';
 import { runAudioRoomComposite } from './audio-room-composite.js';
 import { pcmSinkOf } from './audio-room-composite-job.js';
 import { startAvEncoder } from './av-encoder.js';
@@ -115,7 +116,7 @@ describe('runAudioRoomComposite', { timeout: 180_000 }, () => {
       token: await tokenFor(room),
       logger,
       signal: controller.signal,
-      audioMixing: AudioMixing.DUAL_CHANNEL_ALTERNATE,
+      channelOf: channelsByMixing(AudioMixing.DUAL_CHANNEL_ALTERNATE),
       startSink: () => oggSink(localPath),
       onActive: () => setTimeout(() => controller.abort(), 4000),
     });
@@ -130,6 +131,61 @@ describe('runAudioRoomComposite', { timeout: 180_000 }, () => {
       sides.push(left > right ? 0 : 1);
     }
     assert.notEqual(sides[0], sides[1], 'both tones on one side');
+  });
+
+  it('mixes a v2 media source by its routes, with and without capture_all', async () => {
+    const room = `room-${randomUUID()}`;
+    const OTHER_HZ = 4000;
+    await botIn(room, 'ann', EARLY_HZ);
+    await botIn(room, 'bob', LATE_HZ);
+    await botIn(room, 'other', OTHER_HZ);
+    const routes = [
+      {
+        match: { kind: 'participantIdentity' as const, identity: 'ann' },
+        channel: AudioChannel.LEFT,
+      },
+      {
+        match: { kind: 'participantIdentity' as const, identity: 'bob' },
+        channel: AudioChannel.RIGHT,
+      },
+    ];
+    // two egresses of the same room at once: the routes alone, and the routes with capture_all
+    const record = async (captureAll: boolean) => {
+      const localPath = join(harness.dir, `routes-${captureAll}.ogg`);
+      const controller = new AbortController();
+      const result = await runAudioRoomComposite({
+        wsUrl: harness.sfu.url,
+        token: await tokenFor(room),
+        logger,
+        signal: controller.signal,
+        channelOf: channelsByRoutes({ captureAll, routes }),
+        startSink: () => oggSink(localPath),
+        onActive: () => setTimeout(() => controller.abort(), 4000),
+      });
+      assert.equal(result.status, 'complete', JSON.stringify(result));
+      return localPath;
+    };
+    const [routedOnly, withRest] = await Promise.all([record(false), record(true)]);
+    const volumes = async (path: string, frequencyHz: number) => ({
+      left: await bandVolumeDb(path, { frequencyHz, fromSec: 1, channel: 0 }),
+      right: await bandVolumeDb(path, { frequencyHz, fromSec: 1, channel: 1 }),
+    });
+    for (const path of [routedOnly, withRest]) {
+      const ann = await volumes(path, EARLY_HZ);
+      const bob = await volumes(path, LATE_HZ);
+      logger.info({ path, ann, bob }, 'routed volumes');
+      assert.ok(ann.left > -35 && ann.left - ann.right > 30, `ann left: ${JSON.stringify(ann)}`);
+      assert.ok(bob.right > -35 && bob.right - bob.left > 30, `bob right: ${JSON.stringify(bob)}`);
+    }
+    const left = await volumes(routedOnly, OTHER_HZ);
+    const kept = await volumes(withRest, OTHER_HZ);
+    logger.info({ left, kept }, 'unrouted volumes');
+    assert.ok(kept.left > -35 && kept.right > -35, `capture_all: both: ${JSON.stringify(kept)}`);
+    assert.ok(Math.abs(kept.left - kept.right) < 3, `capture_all: both: ${JSON.stringify(kept)}`);
+    assert.ok(
+      Math.max(left.left, left.right) < kept.left - 30,
+      `unrouted left out: ${JSON.stringify(left)} vs ${JSON.stringify(kept)}`,
+    );
   });
 
   it('ends ABORTED "Start signal not received" when stopped in a room without audio', async () => {

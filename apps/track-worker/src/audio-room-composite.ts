@@ -1,8 +1,6 @@
 import { EgressError, END_REASONS, GO_MESSAGES, type Logger } from '@egress/protocol';
-import { AudioMixing } from '@livekit/protocol';
 import {
   AudioStream,
-  ParticipantKind,
   type RemoteParticipant,
   type RemoteTrack,
   type RemoteTrackPublication,
@@ -10,6 +8,7 @@ import {
   RoomEvent,
   TrackKind,
 } from '@livekit/rtc-node';
+import type { MixChannelChooser } from './audio/mix-channels.js';
 import type { PcmSink } from './audio/pcm-sink.js';
 import {
   type MixChannel,
@@ -38,11 +37,11 @@ export interface RunAudioRoomCompositeOptions {
   /** Called with the encoder's pid once it runs (a crash-safe upload waits for it). */
   onEncoder?: (pid: number) => void;
   /**
-   * The request's `audio_mixing`: every track in both channels, agents left and the others
-   * right, or tracks alternately left and right (in the order they are subscribed), as Go.
-   * @defaultValue AudioMixing.DEFAULT_MIXING
+   * Which audio tracks are mixed and in which channel: the request's `audio_mixing`
+   * (`channelsByMixing`) or a v2 media source's routes (`channelsByRoutes`).
+   * @defaultValue every track in both channels
    */
-  audioMixing?: AudioMixing;
+  channelOf?: MixChannelChooser;
   /** Tuning of the mix (latency, gap handling). */
   mixer?: RoomAudioMixerOptions;
   /** Decoded frame length, milliseconds (as track egress: 60 ms costs less than 20). @defaultValue 60 */
@@ -75,7 +74,9 @@ export async function runAudioRoomComposite(
   const { ended, endWith, close: closeLatch } = endingLatch(options.signal);
 
   const readers = new Map<string, ReadableStreamDefaultReader>();
-  const channelOf = mixChannels(options.audioMixing ?? AudioMixing.DEFAULT_MIXING);
+  const channelOf = options.channelOf ?? (() => 'both');
+  // chosen once per track, when it is subscribed (a chooser may count tracks)
+  const chosen = new Map<string, MixChannel>();
   const channels = new Map<string, MixChannel>();
   let mixer: RoomAudioMixer | undefined;
   let sink: PcmSink | undefined;
@@ -103,9 +104,9 @@ export async function runAudioRoomComposite(
     return starting;
   };
 
-  const record = (track: RemoteTrack, trackId: string, participant: RemoteParticipant) => {
-    if (readers.has(trackId)) return;
-    const channel = channelOf(participant);
+  const record = (track: RemoteTrack, trackId: string) => {
+    const channel = chosen.get(trackId);
+    if (readers.has(trackId) || !channel) return;
     const stream = new AudioStream(track, {
       sampleRate: SAMPLE_RATE,
       numChannels: CHANNELS,
@@ -137,17 +138,27 @@ export async function runAudioRoomComposite(
     mixer?.removeTrack(trackId);
     void reader.cancel().catch((err: unknown) => log.debug({ err }, 'track reader cancel'));
   };
-  const subscribeAudio = (publication: RemoteTrackPublication) => {
-    if (publication.kind !== TrackKind.KIND_AUDIO || publication.subscribed) return;
+  const subscribeAudio = (publication: RemoteTrackPublication, participant: RemoteParticipant) => {
+    const trackId = publication.sid;
+    if (publication.kind !== TrackKind.KIND_AUDIO || publication.subscribed || !trackId) return;
+    if (!chosen.has(trackId)) {
+      const channel = channelOf({
+        trackId,
+        identity: participant.identity,
+        kind: participant.kind,
+      });
+      if (!channel) return;
+      chosen.set(trackId, channel);
+    }
     publication.setSubscribed(true);
   };
 
   try {
-    room.on(RoomEvent.TrackPublished, (publication) => subscribeAudio(publication));
-    room.on(RoomEvent.TrackSubscribed, (track, publication, participant) => {
-      if (track.kind === TrackKind.KIND_AUDIO && publication.sid) {
-        record(track, publication.sid, participant);
-      }
+    room.on(RoomEvent.TrackPublished, (publication, participant) =>
+      subscribeAudio(publication, participant),
+    );
+    room.on(RoomEvent.TrackSubscribed, (track, publication) => {
+      if (track.kind === TrackKind.KIND_AUDIO && publication.sid) record(track, publication.sid);
     });
     room.on(RoomEvent.TrackUnsubscribed, (_track, publication) => {
       if (publication.sid) forget(publication.sid);
@@ -167,7 +178,7 @@ export async function runAudioRoomComposite(
     }
     for (const participant of room.remoteParticipants.values()) {
       for (const publication of participant.trackPublications.values()) {
-        subscribeAudio(publication);
+        subscribeAudio(publication, participant);
       }
     }
 
@@ -198,26 +209,5 @@ export async function runAudioRoomComposite(
   function failed(error: EgressError): TrackEgressResult {
     sink?.destroy();
     return failedResult(error, startedAtMs);
-  }
-}
-
-/**
- * Go's channel choice per track (pkg/pipeline/builder/audio.go `getChannelLocked`): both for the
- * default mixing; agents left and everyone else right; or alternately left, right, left...
- */
-function mixChannels(mixing: AudioMixing): (participant: RemoteParticipant) => MixChannel {
-  switch (mixing) {
-    case AudioMixing.DUAL_CHANNEL_AGENT:
-      return (participant) => (participant.kind === ParticipantKind.AGENT ? 'left' : 'right');
-    case AudioMixing.DUAL_CHANNEL_ALTERNATE: {
-      let next: MixChannel = 'left';
-      return () => {
-        const channel = next;
-        next = next === 'left' ? 'right' : 'left';
-        return channel;
-      };
-    }
-    default:
-      return () => 'both';
   }
 }

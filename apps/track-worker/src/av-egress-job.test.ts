@@ -42,11 +42,44 @@ describe('mediaTargets', () => {
       input: media(undefined, [byTrack('TR_a')]),
       want: { kind: 'tracks', audioTrackId: 'TR_a' },
     },
+    {
+      name: 'mixes the room with capture_all and no video',
+      input: media(undefined, [], true),
+      want: { kind: 'mixed-audio', audio: { captureAll: true, routes: [] } },
+    },
+    {
+      name: 'mixes routes by participant or to one channel without video',
+      input: media(undefined, [byIdentity('ann'), byTrack('TR_b', AudioChannel.LEFT)]),
+      want: {
+        kind: 'mixed-audio',
+        audio: {
+          captureAll: false,
+          routes: [byIdentity('ann'), byTrack('TR_b', AudioChannel.LEFT)],
+        },
+      },
+    },
+    {
+      name: 'mixes one audio track routed to one channel',
+      input: media(undefined, [byTrack('TR_a', AudioChannel.RIGHT)]),
+      want: {
+        kind: 'mixed-audio',
+        audio: { captureAll: false, routes: [byTrack('TR_a', AudioChannel.RIGHT)] },
+      },
+    },
   ];
   for (const c of cases) it(c.name, () => assert.deepEqual(mediaTargets(c.input), c.want));
 
   const refused: { name: string; input: MediaSource; want: RegExp }[] = [
-    { name: 'refuses capture_all', input: media(undefined, [], true), want: /capture_all/ },
+    {
+      name: 'refuses capture_all with video',
+      input: media({ trackId: 'TR_v' }, [], true),
+      want: /capture_all is not supported by SDK egress with video/,
+    },
+    {
+      name: 'refuses a source without video or audio',
+      input: media(undefined),
+      want: /set video or audio routes/,
+    },
     {
       name: 'refuses a route to one channel',
       input: media({ trackId: 'TR_v' }, [byTrack('TR_a', AudioChannel.LEFT)]),

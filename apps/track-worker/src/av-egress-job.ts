@@ -1,5 +1,6 @@
 import { EgressError, type NamingVars, type ValidatedEgress } from '@egress/protocol';
 import { AudioChannel } from '@livekit/protocol';
+import { channelsByMixing, channelsByRoutes } from './audio/mix-channels.js';
 import { runAudioRoomCompositeJob } from './audio-room-composite-job.js';
 import type { AvEgressOptions } from './av-egress.js';
 import { runParticipantEgress } from './participant-egress.js';
@@ -23,24 +24,39 @@ type MediaSource = Extract<ValidatedEgress['source'], { kind: 'media' }>;
 
 /**
  * What a v2 media source records here: a participant it follows (`participant_video`, with audio
- * routes of that participant), or fixed tracks (`video_track_id`, audio routes by track id).
- * Mixing several audio tracks or a channel per route is not done for these sources yet.
+ * routes of that participant), fixed tracks (`video_track_id` and/or one audio route by track id
+ * to both channels), or, without video, the room's audio mixed by its routes and `capture_all`
+ * (as an SDK audio room composite). Mixing audio into a recording with video is not done yet.
  * @throws EgressError (invalid_argument) for audio routes this worker cannot record
  */
 export function mediaTargets(
   source: MediaSource,
 ):
   | { kind: 'participant'; identity: string; preferScreenShare: boolean }
-  | { kind: 'tracks'; audioTrackId?: string; videoTrackId?: string } {
+  | { kind: 'tracks'; audioTrackId?: string; videoTrackId?: string }
+  | { kind: 'mixed-audio'; audio: NonNullable<MediaSource['audio']> } {
   const video = source.video;
-  const routes = source.audio?.routes ?? [];
+  const audio = source.audio;
+  const routes = audio?.routes ?? [];
+  const [first] = routes;
+  if (!video) {
+    if (audio?.captureAll !== true && routes.length === 1 && first?.match.kind === 'trackId') {
+      if (first.channel === AudioChannel.BOTH) {
+        return { kind: 'tracks', audioTrackId: first.match.trackId };
+      }
+    }
+    if (audio) return { kind: 'mixed-audio', audio };
+    throw EgressError.invalidArgument('source.media: set video or audio routes (or capture_all)');
+  }
   const unsupported = (why: string) =>
-    EgressError.invalidArgument(`source.media.audio: ${why} is not supported by SDK egress yet`);
-  if (source.audio?.captureAll) throw unsupported('capture_all');
+    EgressError.invalidArgument(
+      `source.media.audio: ${why} is not supported by SDK egress with video yet`,
+    );
+  if (audio?.captureAll) throw unsupported('capture_all');
   if (routes.some((r) => r.channel !== AudioChannel.BOTH)) {
     throw unsupported('a route to one channel');
   }
-  if (video && 'identity' in video) {
+  if ('identity' in video) {
     if (
       routes.some(
         (r) => r.match.kind !== 'participantIdentity' || r.match.identity !== video.identity,
@@ -62,7 +78,7 @@ export function mediaTargets(
   return {
     kind: 'tracks',
     ...(audioTrackId ? { audioTrackId } : {}),
-    ...(video ? { videoTrackId: video.trackId } : {}),
+    videoTrackId: video.trackId,
   };
 }
 
@@ -97,6 +113,9 @@ export function runAvEgressJob(
       });
     case 'media': {
       const target = mediaTargets(source);
+      if (target.kind === 'mixed-audio') {
+        return runAudioRoomCompositeJob({ ...options, channelOf: channelsByRoutes(target.audio) });
+      }
       if (target.kind === 'participant') {
         return runParticipantEgress({
           ...av,
@@ -110,7 +129,10 @@ export function runAvEgressJob(
     case 'template':
       // validateRequest makes a template an SDK source only when isSdkRoomComposite holds.
       if (egress.sourceKind === 'sdk') {
-        return runAudioRoomCompositeJob({ ...options, audioMixing: source.audioMixing });
+        return runAudioRoomCompositeJob({
+          ...options,
+          channelOf: channelsByMixing(source.audioMixing),
+        });
       }
       throw EgressError.invalidArgument('a room composite with a template runs in Chromium');
     default:
