@@ -19,6 +19,8 @@ import {
   StartEgressRequest,
 } from '@livekit/protocol';
 import { dispose } from '@livekit/rtc-node';
+import { bandVolumeDb } from './testing/band-volume.js';
+import { probeAudioFile } from './testing/probe-audio-file.js';
 import { probeVideoFile } from './testing/probe-video-file.js';
 import { streamCodecs } from './testing/stream-codecs.js';
 import { startTrackJobHarness, type TrackJobHarness } from './testing/track-job-harness.js';
@@ -118,5 +120,43 @@ describe('participant egress jobs', { timeout: 180_000 }, () => {
     // No screen share: the camera, not black.
     const probe = await probeVideoFile(file?.location ?? '');
     assert.ok(!probe.blacks.some((b) => b.endSec - b.startSec > 1.5), JSON.stringify(probe.blacks));
+  });
+
+  it('runs an audio-only v2 media source with capture_all as a mix of the room', async () => {
+    const room = `room-${randomUUID()}`;
+    await harness.bot({ room, identity: 'fay', kind: 'audio', toneHz: 440 });
+    await harness.bot({ room, identity: 'gus', kind: 'audio', toneHz: 1500 });
+    const request: EgressRequest = {
+      case: 'egress',
+      value: new StartEgressRequest({
+        roomName: room,
+        source: {
+          case: 'media',
+          value: new MediaSource({ audio: new AudioConfig({ captureAll: true }) }),
+        },
+        outputs: [
+          new Output({
+            config: {
+              case: 'file',
+              value: new FileOutput({ fileType: EncodedFileType.OGG, filepath: 'v2/mix.ogg' }),
+            },
+          }),
+        ],
+      }),
+    };
+    const job = harness.runJob(request);
+    // a mix ends with the room (or StopEgress), not when someone leaves
+    void job.active.then(() => setTimeout(() => void harness.sfu.rooms.delete(room), 3000));
+    const final = await job.done;
+    assert.equal(final.status, EgressStatus.EGRESS_COMPLETE, final.error);
+    const file = final.fileResults[0];
+    assert.equal(file?.filename, 'v2/mix.ogg');
+    const probe = await probeAudioFile(file?.location ?? '');
+    assert.equal(probe.codec, 'opus');
+    assert.ok(probe.durationSec > 2.5 && probe.durationSec < 4.5, JSON.stringify(probe));
+    for (const frequencyHz of [440, 1500]) {
+      const db = await bandVolumeDb(file?.location ?? '', { frequencyHz, fromSec: 1 });
+      assert.ok(db > -35, `${frequencyHz} Hz tone at ${db} dB`);
+    }
   });
 });
