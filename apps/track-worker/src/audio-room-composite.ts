@@ -1,13 +1,6 @@
 import { EgressError, END_REASONS, GO_MESSAGES, type Logger } from '@egress/protocol';
-import {
-  AudioStream,
-  type RemoteParticipant,
-  type RemoteTrack,
-  type RemoteTrackPublication,
-  Room,
-  RoomEvent,
-  TrackKind,
-} from '@livekit/rtc-node';
+import { AudioStream, type RemoteTrack, Room, RoomEvent } from '@livekit/rtc-node';
+import { followRoomAudio } from './audio/follow-room-audio.js';
 import type { MixChannelChooser } from './audio/mix-channels.js';
 import type { PcmSink } from './audio/pcm-sink.js';
 import {
@@ -74,9 +67,6 @@ export async function runAudioRoomComposite(
   const { ended, endWith, close: closeLatch } = endingLatch(options.signal);
 
   const readers = new Map<string, ReadableStreamDefaultReader>();
-  const channelOf = options.channelOf ?? (() => 'both');
-  // chosen once per track, when it is subscribed (a chooser may count tracks)
-  const chosen = new Map<string, MixChannel>();
   const channels = new Map<string, MixChannel>();
   let mixer: RoomAudioMixer | undefined;
   let sink: PcmSink | undefined;
@@ -104,9 +94,8 @@ export async function runAudioRoomComposite(
     return starting;
   };
 
-  const record = (track: RemoteTrack, trackId: string) => {
-    const channel = chosen.get(trackId);
-    if (readers.has(trackId) || !channel) return;
+  const record = (track: RemoteTrack, trackId: string, channel: MixChannel) => {
+    if (readers.has(trackId)) return;
     const stream = new AudioStream(track, {
       sampleRate: SAMPLE_RATE,
       numChannels: CHANNELS,
@@ -138,34 +127,7 @@ export async function runAudioRoomComposite(
     mixer?.removeTrack(trackId);
     void reader.cancel().catch((err: unknown) => log.debug({ err }, 'track reader cancel'));
   };
-  const subscribeAudio = (publication: RemoteTrackPublication, participant: RemoteParticipant) => {
-    const trackId = publication.sid;
-    if (publication.kind !== TrackKind.KIND_AUDIO || publication.subscribed || !trackId) return;
-    if (!chosen.has(trackId)) {
-      const channel = channelOf({
-        trackId,
-        identity: participant.identity,
-        kind: participant.kind,
-      });
-      if (!channel) return;
-      chosen.set(trackId, channel);
-    }
-    publication.setSubscribed(true);
-  };
-
   try {
-    room.on(RoomEvent.TrackPublished, (publication, participant) =>
-      subscribeAudio(publication, participant),
-    );
-    room.on(RoomEvent.TrackSubscribed, (track, publication) => {
-      if (track.kind === TrackKind.KIND_AUDIO && publication.sid) record(track, publication.sid);
-    });
-    room.on(RoomEvent.TrackUnsubscribed, (_track, publication) => {
-      if (publication.sid) forget(publication.sid);
-    });
-    room.on(RoomEvent.TrackUnpublished, (publication) => {
-      if (publication.sid) forget(publication.sid);
-    });
     room.on(RoomEvent.Disconnected, () =>
       endWith({ ending: 'end', endReason: END_REASONS.sourceClosed }),
     );
@@ -176,11 +138,10 @@ export async function runAudioRoomComposite(
       log.warn({ err }, 'could not connect to the room');
       return failed(EgressError.unavailable('could not connect to the room'));
     }
-    for (const participant of room.remoteParticipants.values()) {
-      for (const publication of participant.trackPublications.values()) {
-        subscribeAudio(publication, participant);
-      }
-    }
+    followRoomAudio(room, options.channelOf ?? (() => 'both'), {
+      onTrack: record,
+      onGone: forget,
+    });
 
     const ending = await ended;
     // A start under way (the sink launching) finishes first, so it is closed, not leaked.

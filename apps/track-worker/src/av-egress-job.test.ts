@@ -69,31 +69,52 @@ describe('mediaTargets', () => {
   ];
   for (const c of cases) it(c.name, () => assert.deepEqual(mediaTargets(c.input), c.want));
 
-  const refused: { name: string; input: MediaSource; want: RegExp }[] = [
+  const mixedWithVideo: {
+    name: string;
+    input: MediaSource;
+    want: ReturnType<typeof mediaTargets>;
+  }[] = [
     {
-      name: 'refuses capture_all with video',
+      name: 'mixes the room under a video track with capture_all',
       input: media({ trackId: 'TR_v' }, [], true),
-      want: /capture_all is not supported by SDK egress with video/,
+      want: { kind: 'tracks', videoTrackId: 'TR_v', mixedAudio: { captureAll: true, routes: [] } },
     },
+    {
+      name: 'mixes a track routed to one channel under a video track',
+      input: media({ trackId: 'TR_v' }, [byTrack('TR_a', AudioChannel.LEFT)]),
+      want: {
+        kind: 'tracks',
+        videoTrackId: 'TR_v',
+        mixedAudio: { captureAll: false, routes: [byTrack('TR_a', AudioChannel.LEFT)] },
+      },
+    },
+    {
+      name: "mixes another participant's audio under participant_video",
+      input: media({ identity: 'ann', preferScreenShare: false }, [byIdentity('bob')]),
+      want: {
+        kind: 'participant',
+        identity: 'ann',
+        preferScreenShare: false,
+        mixedAudio: { captureAll: false, routes: [byIdentity('bob')] },
+      },
+    },
+    {
+      name: 'mixes two audio tracks under a video track',
+      input: media({ trackId: 'TR_v' }, [byTrack('TR_a'), byTrack('TR_b')]),
+      want: {
+        kind: 'tracks',
+        videoTrackId: 'TR_v',
+        mixedAudio: { captureAll: false, routes: [byTrack('TR_a'), byTrack('TR_b')] },
+      },
+    },
+  ];
+  for (const c of mixedWithVideo) it(c.name, () => assert.deepEqual(mediaTargets(c.input), c.want));
+
+  const refused: { name: string; input: MediaSource; want: RegExp }[] = [
     {
       name: 'refuses a source without video or audio',
       input: media(undefined),
       want: /set video or audio routes/,
-    },
-    {
-      name: 'refuses a route to one channel',
-      input: media({ trackId: 'TR_v' }, [byTrack('TR_a', AudioChannel.LEFT)]),
-      want: /one channel/,
-    },
-    {
-      name: "refuses another participant's audio with participant_video",
-      input: media({ identity: 'ann', preferScreenShare: false }, [byIdentity('bob')]),
-      want: /other than the video participant/,
-    },
-    {
-      name: 'refuses two audio tracks (mixing)',
-      input: media({ trackId: 'TR_v' }, [byTrack('TR_a'), byTrack('TR_b')]),
-      want: /more than one audio track/,
     },
   ];
   for (const c of refused) {

@@ -22,63 +22,58 @@ export function avNamingVars(egress: ValidatedEgress): Partial<NamingVars> {
 
 type MediaSource = Extract<ValidatedEgress['source'], { kind: 'media' }>;
 
+type MediaAudio = NonNullable<MediaSource['audio']>;
+
 /**
- * What a v2 media source records here: a participant it follows (`participant_video`, with audio
- * routes of that participant), fixed tracks (`video_track_id` and/or one audio route by track id
- * to both channels), or, without video, the room's audio mixed by its routes and `capture_all`
- * (as an SDK audio room composite). Mixing audio into a recording with video is not done yet.
- * @throws EgressError (invalid_argument) for audio routes this worker cannot record
+ * What a v2 media source records here: a participant it follows (`participant_video`) or fixed
+ * tracks (`video_track_id`), and the audio: the source's own track when the routes name only
+ * that (the video participant in both channels, or one track id in both channels), otherwise the
+ * room's audio mixed by the routes and `capture_all` (`mixedAudio`); without video, such a mix is
+ * recorded as an SDK audio room composite (`mixed-audio`).
+ * @throws EgressError (invalid_argument) for a source with neither video nor audio
  */
 export function mediaTargets(
   source: MediaSource,
 ):
-  | { kind: 'participant'; identity: string; preferScreenShare: boolean }
-  | { kind: 'tracks'; audioTrackId?: string; videoTrackId?: string }
-  | { kind: 'mixed-audio'; audio: NonNullable<MediaSource['audio']> } {
-  const video = source.video;
-  const audio = source.audio;
+  | { kind: 'participant'; identity: string; preferScreenShare: boolean; mixedAudio?: MediaAudio }
+  | { kind: 'tracks'; audioTrackId?: string; videoTrackId?: string; mixedAudio?: MediaAudio }
+  | { kind: 'mixed-audio'; audio: MediaAudio } {
+  const { video, audio } = source;
   const routes = audio?.routes ?? [];
+  const isOnlyRoutes = audio?.captureAll !== true;
   const [first] = routes;
+  const oneTrackId =
+    isOnlyRoutes && routes.length === 1 && first?.match.kind === 'trackId'
+      ? first.channel === AudioChannel.BOTH
+        ? first.match.trackId
+        : undefined
+      : undefined;
+  const mixed = audio && !oneTrackId ? { mixedAudio: audio } : {};
   if (!video) {
-    if (audio?.captureAll !== true && routes.length === 1 && first?.match.kind === 'trackId') {
-      if (first.channel === AudioChannel.BOTH) {
-        return { kind: 'tracks', audioTrackId: first.match.trackId };
-      }
-    }
+    if (oneTrackId) return { kind: 'tracks', audioTrackId: oneTrackId };
     if (audio) return { kind: 'mixed-audio', audio };
     throw EgressError.invalidArgument('source.media: set video or audio routes (or capture_all)');
   }
-  const unsupported = (why: string) =>
-    EgressError.invalidArgument(
-      `source.media.audio: ${why} is not supported by SDK egress with video yet`,
-    );
-  if (audio?.captureAll) throw unsupported('capture_all');
-  if (routes.some((r) => r.channel !== AudioChannel.BOTH)) {
-    throw unsupported('a route to one channel');
-  }
   if ('identity' in video) {
-    if (
-      routes.some(
-        (r) => r.match.kind !== 'participantIdentity' || r.match.identity !== video.identity,
-      )
-    ) {
-      throw unsupported('a route other than the video participant');
-    }
+    const isOwnAudio =
+      isOnlyRoutes &&
+      routes.every(
+        (r) =>
+          r.match.kind === 'participantIdentity' &&
+          r.match.identity === video.identity &&
+          r.channel === AudioChannel.BOTH,
+      );
     return {
       kind: 'participant',
       identity: video.identity,
       preferScreenShare: video.preferScreenShare,
+      ...(isOwnAudio ? {} : mixed),
     };
   }
-  const trackIds = routes.map((r) => (r.match.kind === 'trackId' ? r.match.trackId : undefined));
-  if (trackIds.length > 1 || trackIds.some((id) => id === undefined)) {
-    throw unsupported('more than one audio track, or a route by participant without its video');
-  }
-  const audioTrackId = trackIds[0];
   return {
     kind: 'tracks',
-    ...(audioTrackId ? { audioTrackId } : {}),
     videoTrackId: video.trackId,
+    ...(oneTrackId ? { audioTrackId: oneTrackId } : mixed),
   };
 }
 
@@ -116,15 +111,23 @@ export function runAvEgressJob(
       if (target.kind === 'mixed-audio') {
         return runAudioRoomCompositeJob({ ...options, channelOf: channelsByRoutes(target.audio) });
       }
-      if (target.kind === 'participant') {
+      const { mixedAudio, ...picked } = target;
+      const routed = mixedAudio ? { audioChannelOf: channelsByRoutes(mixedAudio) } : {};
+      if (picked.kind === 'participant') {
         return runParticipantEgress({
           ...av,
-          identity: target.identity,
+          ...routed,
+          identity: picked.identity,
           screenShare: false,
-          preferScreenShare: target.preferScreenShare,
+          preferScreenShare: picked.preferScreenShare,
         });
       }
-      return runTrackCompositeEgress({ ...av, ...target });
+      return runTrackCompositeEgress({
+        ...av,
+        ...routed,
+        ...(picked.audioTrackId ? { audioTrackId: picked.audioTrackId } : {}),
+        ...(picked.videoTrackId ? { videoTrackId: picked.videoTrackId } : {}),
+      });
     }
     case 'template':
       // validateRequest makes a template an SDK source only when isSdkRoomComposite holds.

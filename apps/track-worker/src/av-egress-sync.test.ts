@@ -29,7 +29,7 @@ describe('A/V sync of SDK egress outputs (sync bot)', { timeout: 300_000 }, () =
 
   /** One recording of the sync bot in a fresh room: its A/V offset, and its length vs the wall. */
   async function recordSync(
-    kind: 'track-composite' | 'participant',
+    kind: 'track-composite' | 'participant' | 'participant-mixed',
   ): Promise<{ offsetMs: number; detail: string }> {
     const { result, localPath } = await recordSyncBot({
       ...harness,
@@ -54,7 +54,7 @@ describe('A/V sync of SDK egress outputs (sync bot)', { timeout: 300_000 }, () =
     return { offsetMs: offset.medianOffsetSec * 1000, detail };
   }
 
-  for (const kind of ['track-composite', 'participant'] as const) {
+  for (const kind of ['track-composite', 'participant', 'participant-mixed'] as const) {
     it(`keeps the beeps and flashes within 100 ms of each other (${kind})`, async (t) => {
       const tried: string[] = [];
       for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {

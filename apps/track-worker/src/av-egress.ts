@@ -1,6 +1,8 @@
 import type { CompositeOutputPlan } from '@egress/media';
 import { EgressError, END_REASONS, GO_MESSAGES, type Logger } from '@egress/protocol';
 import { Room, RoomEvent } from '@livekit/rtc-node';
+import { followRoomAudio } from './audio/follow-room-audio.js';
+import type { MixChannelChooser } from './audio/mix-channels.js';
 import type { AvEncoder, AvEncoderOptions } from './av-encoder.js';
 import { AvRecorder } from './av-recorder.js';
 import { endingLatch } from './ending-latch.js';
@@ -24,6 +26,11 @@ export interface AvEgressOptions {
   video?: { width: number; height: number; fps: number };
   /** Whether the output has audio. */
   audio?: boolean;
+  /**
+   * The audio is the room's tracks this chooses, each in its channel, mixed (a v2 media source's
+   * routes and `capture_all`), instead of the source's own audio track.
+   */
+  audioChannelOf?: MixChannelChooser;
   /** See {@link AvRecorderOptions.audioAdvanceMs}. */
   audioAdvanceMs?: number;
   /** Called once, when recording starts (the egress is ACTIVE), with the wall-clock time. */
@@ -87,6 +94,7 @@ export async function runAvEgress(
     logger: log,
     ...(options.audioAdvanceMs === undefined ? {} : { audioAdvanceMs: options.audioAdvanceMs }),
     ...(options.startEncoder ? { startEncoder: options.startEncoder } : {}),
+    ...(options.audioChannelOf ? { mixesAudio: true } : {}),
     onError: (error) => endWith({ ending: 'error', error }),
   });
   let startedAtMs: number | undefined;
@@ -116,6 +124,12 @@ export async function runAvEgress(
     if (found) return notStarted(found);
     const context = { room, recorder, end: endWith, log, trackWaitMs };
     const ready = source.follow(context);
+    if (options.audio && options.audioChannelOf) {
+      followRoomAudio(room, options.audioChannelOf, {
+        onTrack: (track, trackId, channel) => recorder.attachAudio(track, { trackId, channel }),
+        onGone: (trackId) => recorder.detachAudio(trackId),
+      });
+    }
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, SUBSCRIBE_BEFORE_START_MS);

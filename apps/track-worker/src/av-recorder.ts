@@ -8,6 +8,7 @@ import {
 } from '@livekit/rtc-node';
 import type { PcmSinkResult } from './audio/pcm-sink.js';
 import { PcmTimeline } from './audio/pcm-timeline.js';
+import { type MixChannel, RoomAudioMixer } from './audio/room-audio-mixer.js';
 import { type AvEncoder, type AvEncoderOptions, startAvEncoder } from './av-encoder.js';
 import type { ReceiveDelays } from './receive-delays.js';
 import { blackI420, framesDueAt } from './video/frame-clock.js';
@@ -28,6 +29,11 @@ export interface AvRecorderOptions {
   onError: (error: EgressError) => void;
   /** @defaultValue startAvEncoder */
   startEncoder?: (options: AvEncoderOptions) => AvEncoder;
+  /**
+   * Several audio tracks, each in its channel (a v2 media source's routes), are mixed
+   * ({@link AvRecorder.attachAudio} with `mix`) instead of one track being played.
+   */
+  mixesAudio?: boolean;
 }
 
 const SAMPLE_RATE = 48_000;
@@ -88,6 +94,11 @@ export class AvRecorder {
   readonly #black: Buffer | undefined;
   #encoder: AvEncoder | undefined;
   #timeline: PcmTimeline | undefined;
+  #mixer: RoomAudioMixer | undefined;
+  readonly #mixed = new Map<
+    string,
+    { channel: MixChannel; reader: ReadableStreamDefaultReader | undefined }
+  >();
   #ticker: NodeJS.Timeout | undefined;
   #t0 = 0;
   #framesWritten = 0;
@@ -125,7 +136,17 @@ export class AvRecorder {
     this.#encoder = encoder;
     void encoder.failed.then((error) => this.#options.onError(error));
     this.#t0 = performance.now();
-    if (this.#options.encoder.audio) {
+    if (this.#options.encoder.audio && this.#options.mixesAudio) {
+      // Mixed as far as the single track is filled: a stall's frames still take their places.
+      this.#mixer = new RoomAudioMixer(this.#t0, {
+        sampleRate: SAMPLE_RATE,
+        channels: CHANNELS,
+        latencyMs: AUDIO_STALL_MS,
+        maxGapMs: AUDIO_PLACEMENT_MS,
+        maxAheadMs: AUDIO_PLACEMENT_MS,
+      });
+      for (const [trackId, { channel }] of this.#mixed) this.#mixer.addTrack(trackId, channel);
+    } else if (this.#options.encoder.audio) {
       this.#timeline = new PcmTimeline(this.#t0, {
         sampleRate: SAMPLE_RATE,
         channels: CHANNELS,
@@ -175,10 +196,14 @@ export class AvRecorder {
     this.#advanceMs = advanceMs;
   }
 
-  /** Plays this track from now on (replacing the previous one). */
-  attachAudio(track: RemoteTrack): void {
+  /**
+   * Plays this track from now on (replacing the previous one); with `mix` (`mixesAudio`), adds it
+   * to the mix in its channel instead.
+   */
+  attachAudio(track: RemoteTrack, mix?: { trackId: string; channel: MixChannel }): void {
     if (!this.#options.encoder.audio) return;
-    this.detachAudio();
+    if (mix && !this.#options.mixesAudio) throw new TypeError('AvRecorder: mixesAudio is off');
+    this.detachAudio(mix?.trackId);
     const stream = new AudioStream(track, {
       sampleRate: SAMPLE_RATE,
       numChannels: CHANNELS,
@@ -186,21 +211,35 @@ export class AvRecorder {
     });
     let samples = 0;
     let anchorMs = Number.POSITIVE_INFINITY;
-    this.#audio = this.#read(stream, 'audio', (frame) => {
+    const reader = this.#read(stream, 'audio', (frame) => {
       // A frame arrives once its last sample has played out.
       samples += frame.samplesPerChannel;
       const playedMs = performance.now() - (samples * 1000) / SAMPLE_RATE;
       const lateMs = playedMs - anchorMs;
       if (lateMs < 0 || lateMs > AUDIO_STALL_MS) anchorMs = playedMs;
       const endMs = anchorMs + (samples * 1000) / SAMPLE_RATE - this.#advanceMs;
-      if (this.#timeline) this.#writeAudio(this.#timeline.push(endMs, frame.data));
+      if (mix) this.#mixer?.push(mix.trackId, endMs, frame.data);
+      else if (this.#timeline) this.#writeAudio(this.#timeline.push(endMs, frame.data));
     });
+    if (!mix) {
+      this.#audio = reader;
+      return;
+    }
+    this.#mixed.set(mix.trackId, { channel: mix.channel, reader });
+    this.#mixer?.addTrack(mix.trackId, mix.channel);
   }
 
-  /** The audio track is gone: silence from now on. */
-  detachAudio(): void {
-    this.#cancel(this.#audio);
-    this.#audio = undefined;
+  /** The audio track (or, mixing, this one) is gone: silence from now on. */
+  detachAudio(trackId?: string): void {
+    if (trackId === undefined) {
+      this.#cancel(this.#audio);
+      this.#audio = undefined;
+      for (const id of [...this.#mixed.keys()]) this.detachAudio(id);
+      return;
+    }
+    this.#cancel(this.#mixed.get(trackId)?.reader);
+    this.#mixed.delete(trackId);
+    this.#mixer?.removeTrack(trackId);
   }
 
   /**
@@ -209,18 +248,20 @@ export class AvRecorder {
    */
   async finish(): Promise<{ output: PcmSinkResult; durationMs: number }> {
     clearInterval(this.#ticker);
-    // Frames already decoded still take their places up to now.
+    // Frames already decoded (and audio waiting in the mix) still take their places up to now.
     this.#cancel(this.#video);
-    this.detachAudio();
+    this.#cancel(this.#audio);
+    for (const { reader } of this.#mixed.values()) this.#cancel(reader);
     const encoder = this.#encoder;
     if (!encoder) throw EgressError.internal('the recording never started');
     const nowMs = performance.now();
     this.#tick(nowMs, true);
     if (this.#timeline) this.#writeAudio(this.#timeline.fill(nowMs, true));
+    if (this.#mixer) this.#encoder?.audio?.write(this.#mixer.mix(nowMs, true));
     const output = await encoder.close();
     const durationMs = this.#fitter
       ? Math.round((this.#framesWritten * 1000) / this.#fps)
-      : Math.round(this.#timeline?.writtenMs ?? 0);
+      : Math.round(this.#timeline?.writtenMs ?? this.#mixer?.mixedMs ?? 0);
     return { output, durationMs };
   }
 
@@ -273,6 +314,7 @@ export class AvRecorder {
     // Only a stall fills now: frames late by less than that still arrive and take their place.
     const audioUntilMs = nowMs - this.#advanceMs - AUDIO_STALL_MS;
     if (this.#timeline) this.#writeAudio(this.#timeline.fill(audioUntilMs));
+    if (this.#mixer) this.#encoder?.audio?.write(this.#mixer.mix(nowMs - this.#advanceMs));
     const video = encoder.video;
     if (!video || !this.#black) return;
     const due = framesDueAt(nowMs - this.#t0 - (isFinal ? 0 : VIDEO_DELAY_MS), this.#fps);

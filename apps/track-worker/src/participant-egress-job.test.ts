@@ -159,4 +159,47 @@ describe('participant egress jobs', { timeout: 180_000 }, () => {
       assert.ok(db > -35, `${frequencyHz} Hz tone at ${db} dB`);
     }
   });
+
+  it("records a participant's video with the room's audio mixed by capture_all", async () => {
+    const room = `room-${randomUUID()}`;
+    const hal = await harness.bot({ room, identity: 'hal', kind: 'audio-video', toneHz: 440 });
+    await harness.bot({ room, identity: 'ivy', kind: 'audio', toneHz: 1500 });
+    const request: EgressRequest = {
+      case: 'egress',
+      value: new StartEgressRequest({
+        roomName: room,
+        source: {
+          case: 'media',
+          value: new MediaSource({
+            video: {
+              case: 'participantVideo',
+              value: new ParticipantVideo({ identity: 'hal' }),
+            },
+            audio: new AudioConfig({ captureAll: true }),
+          }),
+        },
+        encoding: { case: 'advanced', value: encoding },
+        outputs: [
+          new Output({
+            config: {
+              case: 'file',
+              value: new FileOutput({ fileType: EncodedFileType.MP4, filepath: 'v2/hal-mix.mp4' }),
+            },
+          }),
+        ],
+      }),
+    };
+    const { final } = await runJob(request, hal, 4000);
+    assert.equal(final.status, EgressStatus.EGRESS_COMPLETE, final.error);
+    const location = final.fileResults[0]?.location ?? '';
+    assert.deepEqual(await streamCodecs(location), { audio: 'aac', video: 'h264' });
+    const probe = await probeVideoFile(location);
+    assert.ok(probe.durationSec > 3 && probe.durationSec < 6, JSON.stringify(probe));
+    assert.ok(!probe.blacks.some((b) => b.endSec - b.startSec > 1.5), JSON.stringify(probe.blacks));
+    // hal's own tone and ivy's, who is not the video participant
+    for (const frequencyHz of [440, 1500]) {
+      const db = await bandVolumeDb(location, { frequencyHz, fromSec: 1.5 });
+      assert.ok(db > -35, `${frequencyHz} Hz tone at ${db} dB`);
+    }
+  });
 });

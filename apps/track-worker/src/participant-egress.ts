@@ -93,7 +93,8 @@ export function runParticipantEgress(
         const kind = kindOf(pub);
         const rank = rankOf(kind, pub);
         if (!pub.sid || rank === Number.POSITIVE_INFINITY) return;
-        if (kind === 'video' ? !options.video : !options.audio) return;
+        // Routed audio (`audioChannelOf`) comes from the room, not from this participant's pick.
+        if (kind === 'video' ? !options.video : !options.audio || options.audioChannelOf) return;
         const current = chosen[kind];
         if (current) {
           // A better source (the preferred screen share) replaces the one recorded.

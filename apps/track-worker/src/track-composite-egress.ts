@@ -65,7 +65,7 @@ export function runTrackCompositeEgress(
       ...options,
       // A track composite records only the kinds it was given tracks for.
       ...(options.videoTrackId ? {} : { video: undefined }),
-      ...(options.audioTrackId ? {} : { audio: undefined }),
+      ...(options.audioTrackId || options.audioChannelOf ? {} : { audio: undefined }),
     },
     source,
   );

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { type Logger, mintEgressToken, newEgressId } from '@egress/protocol';
 import { type Bot, startBot, type TestSfu } from '@egress/test-sfu';
+import { channelsByRoutes } from '../audio/mix-channels.js';
 import type { AvEgressOptions } from '../av-egress.js';
 import { runParticipantEgress } from '../participant-egress.js';
 import { runTrackCompositeEgress } from '../track-composite-egress.js';
@@ -13,8 +14,11 @@ export interface RecordSyncBotOptions {
   sfu: TestSfu;
   apiKey: string;
   apiSecret: string;
-  /** Which SDK egress records the bot. */
-  kind: 'track-composite' | 'participant';
+  /**
+   * Which SDK egress records the bot; `participant-mixed`: a participant egress whose audio is
+   * the room's, mixed (a v2 media source with `capture_all`).
+   */
+  kind: 'track-composite' | 'participant' | 'participant-mixed';
   /** How long after ACTIVE the bot leaves (which ends the egress), milliseconds. */
   recordMs: number;
   /** Where the MP4 goes. */
@@ -55,9 +59,15 @@ export async function recordSyncBot(
     audio: true,
     onActive: () => setTimeout(() => void bot.leave(), options.recordMs),
   };
+  const mixed = { audioChannelOf: channelsByRoutes({ captureAll: true, routes: [] }) };
   const result =
-    options.kind === 'participant'
-      ? await runParticipantEgress({ ...common, identity: 'sync-bot', screenShare: false })
+    options.kind !== 'track-composite'
+      ? await runParticipantEgress({
+          ...common,
+          ...(options.kind === 'participant-mixed' ? mixed : {}),
+          identity: 'sync-bot',
+          screenShare: false,
+        })
       : await runTrackCompositeEgress({
           ...common,
           audioTrackId: bot.publications.audio?.sid ?? '',
