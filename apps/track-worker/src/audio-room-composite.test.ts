@@ -5,7 +5,11 @@ import { after, before, describe, it } from 'node:test';
 import { createLogger, DEFAULT_ENCODING, END_REASONS, GO_MESSAGES } from '@egress/protocol';
 import { AudioChannel, AudioMixing } from '@livekit/protocol';
 import { dispose } from '@livekit/rtc-node';
-import { channelsByMixing, channelsByRoutes } from './audio/mix-channels.js';
+import {
+  channelsByMixing,
+  channelsByRoutes,
+  type MixChannelChooser,
+} from './audio/mix-channels.js';
 import { runAudioRoomComposite } from './audio-room-composite.js';
 import { pcmSinkOf } from './audio-room-composite-job.js';
 import { startAvEncoder } from './av-encoder.js';
@@ -47,6 +51,29 @@ describe('runAudioRoomComposite', { timeout: 180_000 }, () => {
   const tokenFor = (room: string) => harness.token(room);
   const botIn = (room: string, identity: string, toneHz: number) =>
     harness.bot({ room, identity, kind: 'audio', toneHz });
+
+  /** Records `room` for 4 s after ACTIVE to an OGG file, mixed by `channelOf`. */
+  async function recordFor4s(room: string, name: string, channelOf: MixChannelChooser) {
+    const localPath = join(harness.dir, name);
+    const controller = new AbortController();
+    const result = await runAudioRoomComposite({
+      wsUrl: harness.sfu.url,
+      token: await tokenFor(room),
+      logger,
+      signal: controller.signal,
+      channelOf,
+      startSink: () => oggSink(localPath),
+      onActive: () => setTimeout(() => controller.abort(), 4000),
+    });
+    assert.equal(result.status, 'complete', JSON.stringify(result));
+    return localPath;
+  }
+
+  /** A tone's level in each channel after the first second, dB. */
+  const volumes = async (path: string, frequencyHz: number) => ({
+    left: await bandVolumeDb(path, { frequencyHz, fromSec: 1, channel: 0 }),
+    right: await bandVolumeDb(path, { frequencyHz, fromSec: 1, channel: 1 }),
+  });
 
   it('mixes two tone bots, one joining late, to OGG until the room closes', async () => {
     const room = `room-${randomUUID()}`;
@@ -109,22 +136,14 @@ describe('runAudioRoomComposite', { timeout: 180_000 }, () => {
     const room = `room-${randomUUID()}`;
     await botIn(room, 'first', EARLY_HZ);
     await botIn(room, 'second', LATE_HZ);
-    const localPath = join(harness.dir, 'alternate.ogg');
-    const controller = new AbortController();
-    const result = await runAudioRoomComposite({
-      wsUrl: harness.sfu.url,
-      token: await tokenFor(room),
-      logger,
-      signal: controller.signal,
-      channelOf: channelsByMixing(AudioMixing.DUAL_CHANNEL_ALTERNATE),
-      startSink: () => oggSink(localPath),
-      onActive: () => setTimeout(() => controller.abort(), 4000),
-    });
-    assert.equal(result.status, 'complete', JSON.stringify(result));
+    const localPath = await recordFor4s(
+      room,
+      'alternate.ogg',
+      channelsByMixing(AudioMixing.DUAL_CHANNEL_ALTERNATE),
+    );
     const sides: number[] = [];
     for (const frequencyHz of [EARLY_HZ, LATE_HZ]) {
-      const left = await bandVolumeDb(localPath, { frequencyHz, fromSec: 1, channel: 0 });
-      const right = await bandVolumeDb(localPath, { frequencyHz, fromSec: 1, channel: 1 });
+      const { left, right } = await volumes(localPath, frequencyHz);
       logger.info({ frequencyHz, left, right }, 'channel volumes');
       assert.ok(Math.abs(left - right) > 30, `${frequencyHz} Hz: left ${left}, right ${right} dB`);
       assert.ok(Math.max(left, right) > -35, `${frequencyHz} Hz: left ${left}, right ${right} dB`);
@@ -150,26 +169,9 @@ describe('runAudioRoomComposite', { timeout: 180_000 }, () => {
       },
     ];
     // two egresses of the same room at once: the routes alone, and the routes with capture_all
-    const record = async (captureAll: boolean) => {
-      const localPath = join(harness.dir, `routes-${captureAll}.ogg`);
-      const controller = new AbortController();
-      const result = await runAudioRoomComposite({
-        wsUrl: harness.sfu.url,
-        token: await tokenFor(room),
-        logger,
-        signal: controller.signal,
-        channelOf: channelsByRoutes({ captureAll, routes }),
-        startSink: () => oggSink(localPath),
-        onActive: () => setTimeout(() => controller.abort(), 4000),
-      });
-      assert.equal(result.status, 'complete', JSON.stringify(result));
-      return localPath;
-    };
+    const record = (captureAll: boolean) =>
+      recordFor4s(room, `routes-${captureAll}.ogg`, channelsByRoutes({ captureAll, routes }));
     const [routedOnly, withRest] = await Promise.all([record(false), record(true)]);
-    const volumes = async (path: string, frequencyHz: number) => ({
-      left: await bandVolumeDb(path, { frequencyHz, fromSec: 1, channel: 0 }),
-      right: await bandVolumeDb(path, { frequencyHz, fromSec: 1, channel: 1 }),
-    });
     for (const path of [routedOnly, withRest]) {
       const ann = await volumes(path, EARLY_HZ);
       const bob = await volumes(path, LATE_HZ);

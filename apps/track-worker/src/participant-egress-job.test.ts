@@ -51,6 +51,30 @@ describe('participant egress jobs', { timeout: 180_000 }, () => {
   const startIn = (room: string, identity: string): Promise<Bot> =>
     harness.bot({ room, identity, kind: 'audio-video' });
 
+  /** A v2 request recording `media` of `room` to one file. */
+  const v2Request = (
+    room: string,
+    media: MediaSource,
+    file: FileOutput,
+    withEncoding = true,
+  ): EgressRequest => ({
+    case: 'egress',
+    value: new StartEgressRequest({
+      roomName: room,
+      source: { case: 'media', value: media },
+      ...(withEncoding ? { encoding: { case: 'advanced', value: encoding } } : {}),
+      outputs: [new Output({ config: { case: 'file', value: file } })],
+    }),
+  });
+
+  /** Asserts each tone is heard in the recording after its first seconds. */
+  async function assertTones(location: string, tonesHz: number[], fromSec: number) {
+    for (const frequencyHz of tonesHz) {
+      const db = await bandVolumeDb(location, { frequencyHz, fromSec });
+      assert.ok(db > -35, `${frequencyHz} Hz tone at ${db} dB`);
+    }
+  }
+
   it('runs a v1 participant request to an MP4 named after the participant', async () => {
     const room = `room-${randomUUID()}`;
     const bot = await startIn(room, 'dana');
@@ -82,36 +106,19 @@ describe('participant egress jobs', { timeout: 180_000 }, () => {
   it('runs a v2 media source that follows a participant, preferring a screen share it lacks', async () => {
     const room = `room-${randomUUID()}`;
     const bot = await startIn(room, 'erin');
-    const request: EgressRequest = {
-      case: 'egress',
-      value: new StartEgressRequest({
-        roomName: room,
-        source: {
-          case: 'media',
-          value: new MediaSource({
-            video: {
-              case: 'participantVideo',
-              value: new ParticipantVideo({ identity: 'erin', preferScreenShare: true }),
-            },
-            audio: new AudioConfig({
-              routes: [new AudioRoute({ match: { case: 'participantIdentity', value: 'erin' } })],
-            }),
-          }),
+    const request = v2Request(
+      room,
+      new MediaSource({
+        video: {
+          case: 'participantVideo',
+          value: new ParticipantVideo({ identity: 'erin', preferScreenShare: true }),
         },
-        encoding: { case: 'advanced', value: encoding },
-        outputs: [
-          new Output({
-            config: {
-              case: 'file',
-              value: new FileOutput({
-                fileType: EncodedFileType.MP4,
-                filepath: 'v2/{publisher_identity}.mp4',
-              }),
-            },
-          }),
-        ],
+        audio: new AudioConfig({
+          routes: [new AudioRoute({ match: { case: 'participantIdentity', value: 'erin' } })],
+        }),
       }),
-    };
+      new FileOutput({ fileType: EncodedFileType.MP4, filepath: 'v2/{publisher_identity}.mp4' }),
+    );
     const { final } = await runJob(request, bot, 3000);
     assert.equal(final.status, EgressStatus.EGRESS_COMPLETE, final.error);
     const file = final.fileResults[0];
@@ -126,24 +133,12 @@ describe('participant egress jobs', { timeout: 180_000 }, () => {
     const room = `room-${randomUUID()}`;
     await harness.bot({ room, identity: 'fay', kind: 'audio', toneHz: 440 });
     await harness.bot({ room, identity: 'gus', kind: 'audio', toneHz: 1500 });
-    const request: EgressRequest = {
-      case: 'egress',
-      value: new StartEgressRequest({
-        roomName: room,
-        source: {
-          case: 'media',
-          value: new MediaSource({ audio: new AudioConfig({ captureAll: true }) }),
-        },
-        outputs: [
-          new Output({
-            config: {
-              case: 'file',
-              value: new FileOutput({ fileType: EncodedFileType.OGG, filepath: 'v2/mix.ogg' }),
-            },
-          }),
-        ],
-      }),
-    };
+    const request = v2Request(
+      room,
+      new MediaSource({ audio: new AudioConfig({ captureAll: true }) }),
+      new FileOutput({ fileType: EncodedFileType.OGG, filepath: 'v2/mix.ogg' }),
+      false,
+    );
     const job = harness.runJob(request);
     // a mix ends with the room (or StopEgress), not when someone leaves
     void job.active.then(() => setTimeout(() => void harness.sfu.rooms.delete(room), 3000));
@@ -154,41 +149,21 @@ describe('participant egress jobs', { timeout: 180_000 }, () => {
     const probe = await probeAudioFile(file?.location ?? '');
     assert.equal(probe.codec, 'opus');
     assert.ok(probe.durationSec > 2.5 && probe.durationSec < 4.5, JSON.stringify(probe));
-    for (const frequencyHz of [440, 1500]) {
-      const db = await bandVolumeDb(file?.location ?? '', { frequencyHz, fromSec: 1 });
-      assert.ok(db > -35, `${frequencyHz} Hz tone at ${db} dB`);
-    }
+    await assertTones(file?.location ?? '', [440, 1500], 1);
   });
 
   it("records a participant's video with the room's audio mixed by capture_all", async () => {
     const room = `room-${randomUUID()}`;
     const hal = await harness.bot({ room, identity: 'hal', kind: 'audio-video', toneHz: 440 });
     await harness.bot({ room, identity: 'ivy', kind: 'audio', toneHz: 1500 });
-    const request: EgressRequest = {
-      case: 'egress',
-      value: new StartEgressRequest({
-        roomName: room,
-        source: {
-          case: 'media',
-          value: new MediaSource({
-            video: {
-              case: 'participantVideo',
-              value: new ParticipantVideo({ identity: 'hal' }),
-            },
-            audio: new AudioConfig({ captureAll: true }),
-          }),
-        },
-        encoding: { case: 'advanced', value: encoding },
-        outputs: [
-          new Output({
-            config: {
-              case: 'file',
-              value: new FileOutput({ fileType: EncodedFileType.MP4, filepath: 'v2/hal-mix.mp4' }),
-            },
-          }),
-        ],
+    const request = v2Request(
+      room,
+      new MediaSource({
+        video: { case: 'participantVideo', value: new ParticipantVideo({ identity: 'hal' }) },
+        audio: new AudioConfig({ captureAll: true }),
       }),
-    };
+      new FileOutput({ fileType: EncodedFileType.MP4, filepath: 'v2/hal-mix.mp4' }),
+    );
     const { final } = await runJob(request, hal, 4000);
     assert.equal(final.status, EgressStatus.EGRESS_COMPLETE, final.error);
     const location = final.fileResults[0]?.location ?? '';
@@ -197,9 +172,6 @@ describe('participant egress jobs', { timeout: 180_000 }, () => {
     assert.ok(probe.durationSec > 3 && probe.durationSec < 6, JSON.stringify(probe));
     assert.ok(!probe.blacks.some((b) => b.endSec - b.startSec > 1.5), JSON.stringify(probe.blacks));
     // hal's own tone and ivy's, who is not the video participant
-    for (const frequencyHz of [440, 1500]) {
-      const db = await bandVolumeDb(location, { frequencyHz, fromSec: 1.5 });
-      assert.ok(db > -35, `${frequencyHz} Hz tone at ${db} dB`);
-    }
+    await assertTones(location, [440, 1500], 1.5);
   });
 });
