@@ -95,10 +95,7 @@ export class AvRecorder {
   #encoder: AvEncoder | undefined;
   #timeline: PcmTimeline | undefined;
   #mixer: RoomAudioMixer | undefined;
-  readonly #mixed = new Map<
-    string,
-    { channel: MixChannel; reader: ReadableStreamDefaultReader | undefined }
-  >();
+  readonly #mixed = new Map<string, { channel: MixChannel; reader: ReadableStreamDefaultReader }>();
   #ticker: NodeJS.Timeout | undefined;
   #t0 = 0;
   #framesWritten = 0;
