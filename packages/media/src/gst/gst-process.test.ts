@@ -130,6 +130,25 @@ describe('GstProcess', () => {
     assert.ok(Date.now() - startedMs < 10_000, 'well before the deadline');
   });
 
+  it('does not call a pipeline that reported an error clean, whatever its outputs', async () => {
+    const gst = GstProcess.start({
+      gstLaunchPath: '/bin/sh',
+      args: [
+        '-c',
+        "trap '' INT; echo 'Got message #1 from element \"pipeline0\" (state-changed): x, new-state=(GstState)playing'; echo 'ERROR: from element /GstPipeline:pipeline0/GstTcpServerSink:sink: broken'; exec sleep 30",
+      ],
+      logger,
+      stopDeadlineMs: 20_000,
+      lostEosGraceMs: 200,
+      outputsFinal: async () => true,
+    });
+    await gst.whenPlaying();
+    const exit = await gst.stop();
+    assert.equal(exit.isEosLost, true);
+    assert.equal(exit.isCleanEos, false);
+    assert.match(GstProcess.failure(exit).message, /broken/);
+  });
+
   it('still calls a pipeline frozen when its outputs never finish', async () => {
     const gst = GstProcess.start({
       gstLaunchPath: '/bin/sh',

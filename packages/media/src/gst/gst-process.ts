@@ -48,7 +48,7 @@ export interface GstExit {
   signal: NodeJS.Signals | null;
   /**
    * Every file is finalized: gst-launch reported EOS and exited 0, or the outputs were seen
-   * finished after the pipeline lost its EOS message (`isEosLost`).
+   * finished after the pipeline lost its EOS message (`isEosLost`) and no error was reported.
    */
   isCleanEos: boolean;
   /** Killed after `outputsFinal` held while the EOS message never came. */
@@ -160,7 +160,9 @@ export class GstProcess {
           const exit: GstExit = {
             code,
             signal,
-            isCleanEos: (this.#sawEos && code === 0) || this.#isEosLost,
+            // a pipeline that reported an error is not rescued by its outputs
+            isCleanEos:
+              (this.#sawEos && code === 0) || (this.#isEosLost && this.#error === undefined),
             isEosLost: this.#isEosLost,
             isFrozen: this.#isFrozen,
             ...(this.#error !== undefined ? { error: this.#error } : {}),
