@@ -1,6 +1,5 @@
 import { rm } from 'node:fs/promises';
 import {
-  findFreePort,
   type GstExit,
   GstProcess,
   OutputUploads,
@@ -26,6 +25,7 @@ import {
   EgressError,
   END_REASONS,
   type EndReason,
+  findFreePort,
   isFinalStatus,
   type JobPayload,
   type Logger,

@@ -1,7 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -11,29 +9,6 @@ export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
 
 /** The egress services this starts, by their folder under `apps/`. */
 export type EgressApp = 'bridge' | 'composite-worker' | 'track-worker';
-
-/**
- * `count` distinct free TCP ports on 127.0.0.1: all are held open until every one is picked (so
- * the kernel cannot hand the same one out twice), then closed for the services to take.
- */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = [];
-  const ports: number[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const server = createServer();
-      servers.push(server);
-      server.listen(0, '127.0.0.1');
-      await once(server, 'listening');
-      const address = server.address();
-      if (!address || typeof address !== 'object') throw new Error('no port from the kernel');
-      ports.push(address.port);
-    }
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  }
-  return ports;
-}
 
 /** Options of {@link startAppProcess}. */
 export interface AppProcessOptions {

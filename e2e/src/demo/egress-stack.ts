@@ -1,14 +1,9 @@
 import { join } from 'node:path';
+import { findFreePorts } from '@egress/protocol';
 import { type Bot, type BotOptions, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
 import { dispose as disposeRtcNode } from '@livekit/rtc-node';
 import { EgressClient } from 'livekit-server-sdk';
-import {
-  type AppProcess,
-  type EgressApp,
-  freePorts,
-  REPO_ROOT,
-  startAppProcess,
-} from './app-process.js';
+import { type AppProcess, type EgressApp, REPO_ROOT, startAppProcess } from './app-process.js';
 
 /** A development key pair (the secret long enough for HS256). */
 export const DEMO_API_KEY = 'devkey';
@@ -157,7 +152,7 @@ export async function startEgressStack(options: EgressStackOptions): Promise<Egr
         `bot ${identity} (${b.kind}${b.isSyncSignal ? ', sync signal' : ''}) in ${options.room}`,
       );
     }
-    const [api = 0, template = 0, bridge = 0, composite = 0, track = 0] = await freePorts(5);
+    const [api = 0, template = 0, bridge = 0, composite = 0, track = 0] = await findFreePorts(5);
     const ports: StackPorts = {
       api,
       template,
@@ -193,7 +188,7 @@ export async function startEgressStack(options: EgressStackOptions): Promise<Egr
       apps,
       configBody: (app) => configYaml(options, activeSfu, ports, app),
       startWorker: async (app, config) => {
-        const [healthPort = 0] = await freePorts(1);
+        const [healthPort = 0] = await findFreePorts(1);
         return startApp(app, healthPort, `${app}-${apps.length}`, config);
       },
       close,

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePorts } from '../demo/app-process.js';
+import { findFreePorts } from '@egress/protocol';
 
 /** A running {@link startRtmpCapture}. */
 export interface RtmpCapture {
@@ -40,7 +40,7 @@ async function isListening(port: number): Promise<boolean> {
  * accepts exactly one connection: the egress's stream destination.
  */
 export async function startRtmpCapture(path: string, name = 'stream'): Promise<RtmpCapture> {
-  const [port = 0] = await freePorts(1);
+  const [port = 0] = await findFreePorts(1);
   const url = `rtmp://127.0.0.1:${port}/live/${name}`;
   const child: ChildProcess = spawn(
     'ffmpeg',

@@ -59,7 +59,6 @@ export {
   updateStreamOutputs,
   withStreamsStarted,
 } from './outputs/stream-outputs.js';
-export { findFreePort } from './stream/free-port.js';
 export {
   type StreamDestinationOptions,
   type StreamTarget,

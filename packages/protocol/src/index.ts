@@ -123,6 +123,7 @@ export {
   httpStatusOf,
   outOfMemoryError,
 } from './errors.js';
+export { findFreePort, findFreePorts } from './free-ports.js';
 export {
   type HealthReport,
   type HealthServer,

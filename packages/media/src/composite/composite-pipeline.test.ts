@@ -8,10 +8,10 @@ import {
   createLogger,
   DEFAULT_ENCODING,
   type EncodingSettings,
+  findFreePort,
   type OutputFileType,
 } from '@egress/protocol';
 import { type GstExit, GstProcess } from '../gst/gst-process.js';
-import { findFreePort } from '../stream/free-port.js';
 import { StreamFanout } from '../stream/stream-fanout.js';
 import {
   decodedVideoFrames,
