@@ -43,10 +43,11 @@ export function mediaTargets(
   const isOnlyRoutes = audio?.captureAll !== true;
   const [first] = routes;
   const oneTrackId =
-    isOnlyRoutes && routes.length === 1 && first?.match.kind === 'trackId'
-      ? first.channel === AudioChannel.BOTH
-        ? first.match.trackId
-        : undefined
+    isOnlyRoutes &&
+    routes.length === 1 &&
+    first?.match.kind === 'trackId' &&
+    first.channel === AudioChannel.BOTH
+      ? first.match.trackId
       : undefined;
   const mixed = audio && !oneTrackId ? { mixedAudio: audio } : {};
   if (!video) {

@@ -1,5 +1,6 @@
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { OutputFileType } from '@egress/protocol';
 import type { CompositeOutputPlan } from './pipeline-plan.js';
 
 /** `mfro`: the fixed 16-byte box that ends an `mfra` and gives its size. */
@@ -66,11 +67,17 @@ export async function isPlaylistEnded(path: string): Promise<boolean> {
   }
 }
 
+/** File types whose end can be read; MP3 and WebM show none. */
+const FILE_END_CHECKS: Partial<Record<OutputFileType, (path: string) => Promise<boolean>>> = {
+  mp4: isMp4Finalized,
+  ogg: isOggFinished,
+};
+
 /**
  * A check that every output of a plan is finished on disk, for a pipeline whose EOS message
  * went missing: GStreamer 1.22's `splitmuxsink` (inside `hlssink2`) sometimes loses the
  * pipeline's EOS message when a segment starts just before EOS, although every output is then
- * complete (apps/track-worker/README.md). Only plans with HLS get one, and only when the file
+ * complete (packages/media README, "Lost EOS"). Only plans with HLS get one, and only when the file
  * output (if any) shows its end: MP4 (`mfra`) or Ogg (EOS page); images and the stream's local
  * server have nothing left to finalize once those ended.
  *
@@ -82,15 +89,12 @@ export function outputsFinalCheck(
 ): (() => Promise<boolean>) | undefined {
   const { file, segments } = outputs;
   if (!segments) return undefined;
-  const fileCheck =
-    file === undefined
-      ? async () => true
-      : file.fileType === 'mp4'
-        ? () => isMp4Finalized(file.localPath)
-        : file.fileType === 'ogg'
-          ? () => isOggFinished(file.localPath)
-          : undefined;
-  if (!fileCheck) return undefined;
+  let fileEnded = async () => true;
+  if (file) {
+    const check = FILE_END_CHECKS[file.fileType];
+    if (!check) return undefined;
+    fileEnded = () => check(file.localPath);
+  }
   const playlist = join(segments.localDir, segments.playlistName);
-  return async () => (await isPlaylistEnded(playlist)) && (await fileCheck());
+  return async () => (await isPlaylistEnded(playlist)) && (await fileEnded());
 }

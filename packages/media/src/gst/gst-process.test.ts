@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createLogger, EgressError } from '@egress/protocol';
-import { GstProcess, redactGstLine } from './gst-process.js';
+import { GstProcess, type GstProcessOptions, redactGstLine } from './gst-process.js';
 
 const logger = createLogger({ service: 'media-test', level: process.env.LOG_LEVEL ?? 'silent' });
 
@@ -80,17 +80,25 @@ describe('GstProcess', () => {
     assert.ok(exit.tail.every((l) => !l.includes('streamkey_abcdefgh')));
   });
 
-  it('SIGKILLs a process that ignores SIGINT after the deadline and calls it frozen', async () => {
-    // a stand-in for a frozen gst-launch: sh ignores SIGINT, and exec keeps it ignored in sleep
-    const gst = GstProcess.start({
+  /**
+   * A stand-in for a gst-launch that hangs after PLAYING, like one frozen for good or one whose
+   * pipeline lost its EOS message (GStreamer 1.22's splitmuxsink: every output complete, no exit;
+   * the real race hits a few runs in a hundred and cannot be triggered on demand). sh ignores
+   * SIGINT, and exec keeps it ignored in sleep; `printed` adds an output line first.
+   */
+  const startHung = (options: Omit<GstProcessOptions, 'args' | 'logger'>, printed = '') =>
+    GstProcess.start({
       gstLaunchPath: '/bin/sh',
       args: [
         '-c',
-        "trap '' INT; echo 'Got message #1 from element \"pipeline0\" (state-changed): x, new-state=(GstState)playing'; exec sleep 30",
+        `trap '' INT; echo 'Got message #1 from element "pipeline0" (state-changed): x, new-state=(GstState)playing'; ${printed ? `echo '${printed}'; ` : ''}exec sleep 30`,
       ],
       logger,
-      stopDeadlineMs: 300,
+      ...options,
     });
+
+  it('SIGKILLs a process that ignores SIGINT after the deadline and calls it frozen', async () => {
+    const gst = startHung({ stopDeadlineMs: 300 });
     await gst.whenPlaying();
     const exit = await gst.stop();
     assert.equal(exit.signal, 'SIGKILL');
@@ -98,20 +106,9 @@ describe('GstProcess', () => {
     assert.match(GstProcess.failure(exit).message, /pipeline frozen/);
   });
 
-  // A stand-in for gst-launch after GStreamer 1.22's splitmuxsink lost the pipeline's EOS message
-  // (every output complete, nothing left to do, no exit): the real race hits a few runs in a
-  // hundred and cannot be triggered on demand.
-  const LOST_EOS = [
-    '-c',
-    "trap '' INT; echo 'Got message #1 from element \"pipeline0\" (state-changed): x, new-state=(GstState)playing'; exec sleep 30",
-  ];
-
   it('ends a pipeline that lost its EOS once every output stays finished, as a clean exit', async () => {
     let polls = 0;
-    const gst = GstProcess.start({
-      gstLaunchPath: '/bin/sh',
-      args: LOST_EOS,
-      logger,
+    const gst = startHung({
       stopDeadlineMs: 20_000,
       lostEosGraceMs: 300,
       outputsFinal: async () => {
@@ -131,17 +128,10 @@ describe('GstProcess', () => {
   });
 
   it('does not call a pipeline that reported an error clean, whatever its outputs', async () => {
-    const gst = GstProcess.start({
-      gstLaunchPath: '/bin/sh',
-      args: [
-        '-c',
-        "trap '' INT; echo 'Got message #1 from element \"pipeline0\" (state-changed): x, new-state=(GstState)playing'; echo 'ERROR: from element /GstPipeline:pipeline0/GstTcpServerSink:sink: broken'; exec sleep 30",
-      ],
-      logger,
-      stopDeadlineMs: 20_000,
-      lostEosGraceMs: 200,
-      outputsFinal: async () => true,
-    });
+    const gst = startHung(
+      { stopDeadlineMs: 20_000, lostEosGraceMs: 200, outputsFinal: async () => true },
+      'ERROR: from element /GstPipeline:pipeline0/GstTcpServerSink:sink: broken',
+    );
     await gst.whenPlaying();
     const exit = await gst.stop();
     assert.equal(exit.isEosLost, true);
@@ -150,10 +140,7 @@ describe('GstProcess', () => {
   });
 
   it('still calls a pipeline frozen when its outputs never finish', async () => {
-    const gst = GstProcess.start({
-      gstLaunchPath: '/bin/sh',
-      args: LOST_EOS,
-      logger,
+    const gst = startHung({
       stopDeadlineMs: 1_000,
       lostEosGraceMs: 100,
       outputsFinal: async () => false,

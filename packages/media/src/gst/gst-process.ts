@@ -248,19 +248,12 @@ export class GstProcess {
    * outputs; after the deadline it is stopped as {@link GstProcess.stop} does. Idempotent.
    */
   endInputs(): Promise<GstExit> {
-    this.#endingInputs ??= (async () => {
+    if (!this.#endingInputs) {
       for (const fd of this.#inputFds) this.input(fd)?.end();
       this.#watchFinalOutputs();
-      let timer: NodeJS.Timeout | undefined;
-      const drained = await Promise.race([
-        this.#exited,
-        new Promise<undefined>((resolve) => {
-          timer = setTimeout(() => resolve(undefined), this.#stopDeadlineMs);
-        }),
-      ]);
-      clearTimeout(timer);
-      return drained ?? this.stop();
-    })();
+      const timer = setTimeout(() => void this.stop(), this.#stopDeadlineMs);
+      this.#endingInputs = this.#exited.finally(() => clearTimeout(timer));
+    }
     return this.#endingInputs;
   }
 
