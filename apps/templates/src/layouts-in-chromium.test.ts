@@ -96,10 +96,27 @@ async function openPage(url: string): Promise<{ page: Page; console: string[] }>
   return { page, console: lines };
 }
 
-async function openRoom(kinds: BotKind[], layout: string): Promise<TestRoom> {
+/**
+ * Runs `check` on a page recording a fresh room, then closes the page and lets the bots leave,
+ * also after a failure: an open page keeps the file running until its timeout, and bots left
+ * publishing load the next tests.
+ */
+async function inRoom(
+  kinds: BotKind[],
+  layout: string,
+  check: (room: TestRoom) => Promise<void>,
+): Promise<void> {
   const room = await startRoom(kinds);
-  const opened = await openPage(await recorderUrl(room.name, layout));
-  return { ...room, ...opened };
+  try {
+    const opened = await openPage(await recorderUrl(room.name, layout));
+    try {
+      await check({ ...room, ...opened });
+    } finally {
+      await opened.page.close();
+    }
+  } finally {
+    await Promise.allSettled(room.bots.map((bot) => bot.leave()));
+  }
 }
 
 async function waitForLine(lines: string[], line: string, timeoutMs = 20_000): Promise<void> {
@@ -131,18 +148,25 @@ interface DrawnRect extends Rect {
 
 /** Waits until the page shows `want` tiles with decoded video in every camera/screen tile. */
 async function drawnRects(page: Page, want: number, videos: number): Promise<DrawnRect[]> {
-  await page.waitForFunction(
-    (count: number, videoCount: number) => {
-      const tiles = [...document.querySelectorAll('[data-role]')];
-      const playing = [...document.querySelectorAll<HTMLVideoElement>('[data-role] video')].filter(
+  const seen = () =>
+    page.evaluate(() => ({
+      tiles: document.querySelectorAll('[data-role]').length,
+      videos: document.querySelectorAll('[data-role] video').length,
+      playing: [...document.querySelectorAll<HTMLVideoElement>('[data-role] video')].filter(
         (v) => v.videoWidth > 0 && v.readyState >= 2,
+      ).length,
+    }));
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const now = await seen();
+    if (now.tiles === want && now.playing === videos) break;
+    if (Date.now() > deadline) {
+      assert.fail(
+        `want ${want} tiles and ${videos} playing videos, page has ${JSON.stringify(now)}`,
       );
-      return tiles.length === count && playing.length === videoCount;
-    },
-    { timeout: 15_000 },
-    want,
-    videos,
-  );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   // Two frames so the screenshot shows the settled layout.
   await page.evaluate(
     () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
@@ -269,53 +293,49 @@ describe('templates in Chromium', { timeout: 240_000 }, () => {
     it(`draws every layout and theme with ${botCount} camera bot(s)`, {
       timeout: TEST_TIMEOUT_MS,
     }, async () => {
-      const room = await openRoom(Array(botCount).fill('video'), 'grid-dark');
-      await waitForLine(room.console, 'START_RECORDING');
-      for (const layout of LAYOUTS) {
-        await setLayout(room.page, layout);
-        await checkLayout(room, layout, Array(botCount).fill(true), false);
-      }
-      assert.equal(room.console.filter((l) => l === 'START_RECORDING').length, 1);
-      await room.page.close();
+      await inRoom(Array(botCount).fill('video'), 'grid-dark', async (room) => {
+        await waitForLine(room.console, 'START_RECORDING');
+        for (const layout of LAYOUTS) {
+          await setLayout(room.page, layout);
+          await checkLayout(room, layout, Array(botCount).fill(true), false);
+        }
+        assert.equal(room.console.filter((l) => l === 'START_RECORDING').length, 1);
+      });
     });
   }
 
   it('puts a screen share in the main area of every layout', {
     timeout: TEST_TIMEOUT_MS,
   }, async () => {
-    const room = await openRoom(['video', 'video', 'screen-share'], 'speaker-light');
-    try {
+    await inRoom(['video', 'video', 'screen-share'], 'speaker-light', async (room) => {
       await waitForLine(room.console, 'START_RECORDING');
       for (const layout of LAYOUTS) {
         await setLayout(room.page, layout);
         await checkLayout(room, layout, [true, true, false], true);
       }
-    } finally {
-      // also after a failure, or the open page keeps the file running until its timeout
-      await room.page.close();
-    }
+    });
   });
 
   it('starts from ?layout= and signals START_RECORDING then END_RECORDING when the room closes', {
     timeout: TEST_TIMEOUT_MS,
   }, async () => {
-    const room = await openRoom(['audio-video', 'audio'], 'single-speaker-light');
-    await waitForLine(room.console, 'START_RECORDING');
-    await room.page.waitForSelector('.page[data-layout="single-speaker-light"]');
-    await checkLayout(room, 'single-speaker-light', [true, false], false);
-    assert.ok(await sfu.rooms.delete(room.name));
-    await waitForLine(room.console, 'END_RECORDING');
-    assert.equal(room.console.filter((l) => l === 'START_RECORDING').length, 1);
-    assert.equal(room.console.filter((l) => l === 'END_RECORDING').length, 1);
-    await room.page.close();
+    await inRoom(['audio-video', 'audio'], 'single-speaker-light', async (room) => {
+      await waitForLine(room.console, 'START_RECORDING');
+      await room.page.waitForSelector('.page[data-layout="single-speaker-light"]');
+      await checkLayout(room, 'single-speaker-light', [true, false], false);
+      assert.ok(await sfu.rooms.delete(room.name));
+      await waitForLine(room.console, 'END_RECORDING');
+      assert.equal(room.console.filter((l) => l === 'START_RECORDING').length, 1);
+      assert.equal(room.console.filter((l) => l === 'END_RECORDING').length, 1);
+    });
   });
 
   it('starts an audio-only room once audio is subscribed', {
     timeout: TEST_TIMEOUT_MS,
   }, async () => {
-    const room = await openRoom(['audio'], 'grid-dark');
-    await waitForLine(room.console, 'START_RECORDING');
-    await checkLayout(room, 'grid-dark', [false], false);
-    await room.page.close();
+    await inRoom(['audio'], 'grid-dark', async (room) => {
+      await waitForLine(room.console, 'START_RECORDING');
+      await checkLayout(room, 'grid-dark', [false], false);
+    });
   });
 });
