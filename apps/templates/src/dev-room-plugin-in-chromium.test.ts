@@ -12,7 +12,22 @@ import { launchChromium } from './test-support/launch-chromium.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-describe('devRoomPlugin', { timeout: 120_000 }, () => {
+/** Rejects naming `name` when `work` takes longer than `ms`, so a hang fails at its place. */
+async function step<T>(name: string, ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${name}: not done within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// Each step's own timeout is shorter than the suite's (together under 130 s), so a slow step fails
+// with its own message instead of the suite's bare timeout.
+describe('devRoomPlugin', { timeout: 150_000 }, () => {
   let server: ViteDevServer;
   let browser: Browser;
   let isClosed = false;
@@ -37,30 +52,30 @@ describe('devRoomPlugin', { timeout: 120_000 }, () => {
   it('serves the template with hot reload against a test SFU room with bots, until closed', async () => {
     const base = server.resolvedUrls?.local[0];
     assert.ok(base, 'the dev server has no local URL');
-    const page = await browser.newPage();
-    await page.goto(base, { waitUntil: 'load', timeout: 60_000 });
+    const page = await step('open a page', 10_000, browser.newPage());
+    await page.goto(base, { waitUntil: 'load', timeout: 40_000 });
     const url = new URL(page.url());
     assert.ok(url.searchParams.get('token'), `no token after the redirect: ${url.pathname}`);
     assert.match(url.searchParams.get('url') ?? '', /^ws:\/\/127\.0\.0\.1:\d+$/);
-    await page.waitForSelector('.page[data-layout="speaker-light"]', { timeout: 30_000 });
+    await page.waitForSelector('.page[data-layout="speaker-light"]', { timeout: 20_000 });
     await page.waitForFunction(
       () =>
         [...document.querySelectorAll<HTMLVideoElement>('[data-role] video')].filter(
           (v) => v.videoWidth > 0,
         ).length === 2,
-      { timeout: 30_000 },
+      { timeout: 20_000 },
     );
     // Vite's HMR client is on the page.
     assert.ok(await page.evaluate(() => document.querySelector('script[src="/@vite/client"]')));
-    await page.close();
+    await step('close the page', 10_000, page.close());
     // Closing the dev server stops the room.
     const sfuHttp = (url.searchParams.get('url') ?? '').replace(/^ws:/, 'http:');
     isClosed = true;
-    await server.close();
+    await step('close the dev server', 10_000, server.close());
     const deadline = Date.now() + 15_000;
     let isUp = true;
     while (isUp && Date.now() < deadline) {
-      isUp = await fetch(`${sfuHttp}/rtc/validate`).then(
+      isUp = await fetch(`${sfuHttp}/rtc/validate`, { signal: AbortSignal.timeout(2000) }).then(
         () => true,
         () => false,
       );

@@ -109,10 +109,16 @@ process.stdout.write(
   ].join('\n'),
 );
 
+// A bot or the SFU that does not close in time must not keep the room up after Ctrl-C.
+const STOP_DEADLINE_MS = 5000;
 let isStopping = false;
 const stop = async () => {
   if (isStopping) return;
   isStopping = true;
+  setTimeout(() => {
+    process.stderr.write(`dev-room: not stopped within ${STOP_DEADLINE_MS} ms, exiting\n`);
+    process.exit(1);
+  }, STOP_DEADLINE_MS).unref();
   for (const bot of bots) await bot.leave();
   await sfu.close();
   await dispose();
