@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
+import pTimeout from 'p-timeout';
 import type { Browser } from 'puppeteer-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { devRoomPlugin } from './dev-room-plugin.js';
@@ -12,17 +13,9 @@ import { launchChromium } from './test-support/launch-chromium.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Rejects naming `name` when `work` takes longer than `ms`, so a hang fails at its place. */
-async function step<T>(name: string, ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${name}: not done within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** `work`, rejected naming `name` after `milliseconds`, so a hang fails at its place. */
+function step<T>(name: string, milliseconds: number, work: Promise<T>): Promise<T> {
+  return pTimeout(work, { milliseconds, message: `${name}: not done within ${milliseconds} ms` });
 }
 
 // Each step's own timeout is shorter than the suite's (together under 130 s), so a slow step fails

@@ -1,4 +1,5 @@
 import { POOLS, type Pool, QUEUE_NAMES } from '@egress/protocol';
+import pTimeout from 'p-timeout';
 import type { EgressQueues } from '../intake/egress-queues.js';
 import type { RedisClient } from '../state/egress-store.js';
 import { readLiveWorkers } from './live-workers.js';
@@ -44,12 +45,9 @@ export interface ProbeBridgeOptions {
   redisTimeoutMs?: number;
 }
 
-function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('redis did not answer in time')), timeoutMs);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+/** `work`, rejected when Redis takes longer than `milliseconds` to answer. */
+function withTimeout<T>(work: Promise<T>, milliseconds: number): Promise<T> {
+  return pTimeout(work, { milliseconds, message: 'redis did not answer in time' });
 }
 
 async function probePool(options: ProbeBridgeOptions, pool: Pool): Promise<PoolProbe> {
