@@ -22,13 +22,18 @@ export function skipWithoutRedis(): string | false {
 /**
  * Why a test of the whole system cannot run here, or `false` when it can: it needs the test
  * Redis and the network namespace of `scripts/netns-run` (WebRTC needs its veth pair), both of
- * which `bash scripts/test` provides.
+ * which `bash scripts/test` provides (as root).
+ *
+ * @throws under CI when either is missing: there the tests must run, not skip.
  */
 export function skipWithoutTestNetwork(): string | false {
   const noRedis = skipWithoutRedis();
   if (noRedis) return noRedis;
   if (process.env.EGRESS_TEST_NETNS !== '1') {
-    return 'needs the network namespace of scripts/netns-run (run through bash scripts/test)';
+    const reason =
+      'needs the network namespace of scripts/netns-run (run bash scripts/test as root)';
+    if (process.env.CI) throw new Error(`EGRESS_TEST_NETNS=1 must be set under CI: ${reason}`);
+    return reason;
   }
   return false;
 }

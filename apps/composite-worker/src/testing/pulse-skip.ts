@@ -1,8 +1,7 @@
+import { skipWithoutPulse } from '@egress/media/testing';
+
 /**
  * The `skip` of tests that need the PulseAudio daemon scripts/test starts: false when it runs
- * (PULSE_RUNTIME_PATH) or in CI, where its absence must fail the test rather than skip it.
+ * (PULSE_RUNTIME_PATH); in CI its absence throws, failing the test file rather than skipping it.
  */
-export const PULSE_SKIP: string | false =
-  process.env.PULSE_RUNTIME_PATH || process.env.CI === 'true'
-    ? false
-    : 'needs the PulseAudio daemon scripts/test starts (PULSE_RUNTIME_PATH)';
+export const PULSE_SKIP: string | false = skipWithoutPulse();

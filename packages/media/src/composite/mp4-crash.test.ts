@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, DEFAULT_ENCODING, type EncodingSettings } from '@egress/protocol';
 import { GstProcess } from '../gst/gst-process.js';
 import { decodedVideoFrames, probeMedia } from '../testing/probe-media.js';
+import { skipWithoutPulse } from '../testing/pulse-skip.js';
 import { TONE_PAGE } from '../testing/tone-page.js';
 import { startWebSource, type WebSource } from '../web/web-source.js';
 import { planCompositePipeline } from './pipeline-plan.js';
@@ -19,9 +20,6 @@ import { planCompositePipeline } from './pipeline-plan.js';
 // production: a canvas animation and a tone (near constant-size AAC frames) under CPU load. Run with
 // `bash scripts/test packages/media/src/composite/mp4-crash.test.ts`.
 const logger = createLogger({ service: 'media-test', level: process.env.LOG_LEVEL ?? 'silent' });
-const SKIP = process.env.PULSE_RUNTIME_PATH
-  ? false
-  : 'needs the PulseAudio daemon scripts/test starts (PULSE_RUNTIME_PATH)';
 const WIDTH = 640;
 const HEIGHT = 360;
 const encoding: EncodingSettings = {
@@ -38,7 +36,7 @@ const MAX_LOSS_SEC = 2;
 const LOAD_PROCESSES = 2;
 
 describe('planCompositePipeline MP4 killed under CPU load', {
-  skip: SKIP,
+  skip: skipWithoutPulse(),
   timeout: 120_000,
 }, () => {
   let root: string;

@@ -5,4 +5,5 @@ export {
   parsePlaylist,
   probeMedia,
 } from './probe-media.js';
+export { skipWithoutPulse } from './pulse-skip.js';
 export { TONE_PAGE } from './tone-page.js';
