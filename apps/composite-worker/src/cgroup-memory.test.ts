@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readCgroupMemoryBytes } from './cgroup-memory.js';
@@ -56,8 +57,20 @@ describe('readCgroupMemoryBytes', () => {
     });
   }
 
-  it('reads this machine: a positive number or undefined', async () => {
+  it('reads this machine: defined exactly when a memory controller is mounted, within its RAM', async () => {
+    const hasController =
+      existsSync('/sys/fs/cgroup/memory.current') ||
+      existsSync('/sys/fs/cgroup/memory/memory.usage_in_bytes');
     const bytes = await readCgroupMemoryBytes();
-    assert.ok(bytes === undefined || bytes > 0, String(bytes));
+    if (!hasController) {
+      assert.equal(bytes, undefined);
+      return;
+    }
+    assert.ok(bytes !== undefined, 'a memory controller is mounted but nothing was read');
+    // this process's heap is charged to the cgroup read (ours or an ancestor), and page cache
+    // or not, a cgroup cannot use more than the machine has
+    const heapBytes = process.memoryUsage().heapUsed;
+    assert.ok(bytes >= heapBytes, `${bytes} bytes, less than this process's heap of ${heapBytes}`);
+    assert.ok(bytes <= totalmem(), `${bytes} bytes, more than the machine's ${totalmem()}`);
   });
 });

@@ -12,6 +12,8 @@ import {
   RtcpSrPacket,
   RtpHeader,
   RtpPacket,
+  SDPManager,
+  TransceiverManager,
   useSdesMid,
 } from 'werift';
 import { createPeerConnection } from './peer-connection.js';
@@ -226,9 +228,21 @@ describe('werift 0.24.4 without the workarounds', () => {
 });
 
 describe('applyWeriftWorkarounds', () => {
-  it('applies once without throwing', () => {
+  it('patches each werift method once; a second call changes nothing', () => {
+    const patched = () =>
+      new Map<string, unknown>([
+        ['addTransportDescription', SDPManager.prototype.addTransportDescription],
+        ['addTransceiver', TransceiverManager.prototype.addTransceiver],
+        ['gatherCandidates', Connection.prototype.gatherCandidates],
+        ['setupTWCC', RTCRtpReceiver.prototype.setupTWCC],
+      ]);
+    // the describe above ran werift as shipped: nothing is patched yet
+    const shipped = patched();
     applyWeriftWorkarounds();
+    const once = patched();
+    for (const [name, method] of once) assert.notEqual(method, shipped.get(name), name);
     applyWeriftWorkarounds();
+    assert.deepEqual(patched(), once);
   });
 
   it('keeps port 9 on an inactive m-line', async () => {
