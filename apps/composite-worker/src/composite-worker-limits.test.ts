@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { probeMedia } from '@egress/media/testing';
-import { type EgressRequest, ProcessUsage } from '@egress/protocol';
+import { createLogger, type EgressRequest, ProcessUsage } from '@egress/protocol';
 import { EgressStatus, EncodedFileOutput, EncodedFileType } from '@livekit/protocol';
 import { enqueue, sendStop, waitForResult, waitForStatus } from './testing/job-driver.js';
 import { testEncoding } from './testing/test-encoding.js';
@@ -32,14 +33,24 @@ after(async () => {
 function startWorker(
   name: string,
   cpuCost: Record<string, number>,
-  options: Pick<TestWorkerOptions, 'cpuTotal' | 'killDeadlineMs'> = {},
+  options: Partial<Pick<TestWorkerOptions, 'cpuTotal' | 'killDeadlineMs' | 'logger'>> = {},
 ): Promise<TestWorker> {
   return startTestWorker(env, {
     yaml: testWorkerConfigYaml({ redisUrl: env.redis.url, outDir: join(env.root, name), cpuCost }),
-    logger,
     tmpName: `${name}-tmp`,
     ...options,
+    logger: options.logger ?? logger,
   });
+}
+
+/** SIGKILLs a process (group, for a negative pid) of this test unless it has exited already. */
+function killIfAlive(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (err) {
+    // ESRCH: it is gone, which is all this wants
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
 }
 
 /** Memory of every process this test can see, as the worker measures it (the most of 5 samples). */
@@ -122,12 +133,25 @@ describe('composite worker resource kills', () => {
     });
   }
 
-  it('stops, then kills, the egress that overloads the cpu while another runs on', {
+  it('stops the egress that overloads the cpu, then kills it when it has not ended within the grace, while another runs on', {
     timeout: 240_000,
   }, async () => {
+    // the worker's warnings, to see the graceful stop come before the kill
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const watched = createLogger({ service: 'composite-limits-test', level: 'warn', destination });
     // a quarter core for the whole node: two live encoders keep it over 95 % for good
     const cheap = { web_cpu_cost: 0.01, audio_web_cpu_cost: 0.01, cpu_kill_grace_sec: 1 };
-    const worker = await startWorker('cpu', cheap, { cpuTotal: 0.25, killDeadlineMs: 0 });
+    const worker = await startWorker('cpu', cheap, {
+      cpuTotal: 0.25,
+      killDeadlineMs: 0,
+      logger: watched,
+    });
     try {
       // the light one first: admission measures it small, so the hungry one still fits (Go
       // admits by measured use too); the load stays high once both run
@@ -137,16 +161,25 @@ describe('composite worker resource kills', () => {
         cpuCost: 0.01,
       });
       await waitForStatus(worker.queue, hungry, EgressStatus.EGRESS_ACTIVE);
+      // An egress that does not end within the grace: its process is stopped (SIGSTOP) and
+      // cannot act on the graceful stop, while its GStreamer child (same process group, counted
+      // as its use) records on. Left running, the stop would often finish first and no kill come.
+      const stoppedPid = worker.worker.pidOf(hungry);
+      assert.ok(stoppedPid, 'no process for the hungry egress');
+      process.kill(stoppedPid, 'SIGSTOP');
       const done = await waitForResult(worker.queue, hungry);
       logger.info({ status: done.status, error: done.error }, 'cpu kill');
-      // the graceful stop ("CPU exhausted") comes first; the kill follows unless it ended by then
-      assert.equal(done.details, 'End reason: CPU exhausted');
-      if (done.status === EgressStatus.EGRESS_FAILED) {
-        assert.match(done.error, /^CPU exhausted: \d+\.\d\d cores used$/);
-        assert.equal(done.errorCode, 403);
-      } else {
-        assert.equal(done.status, EgressStatus.EGRESS_COMPLETE, done.error);
-      }
+      assert.equal(done.status, EgressStatus.EGRESS_FAILED, done.error);
+      assert.match(done.error, /^CPU exhausted: \d+\.\d\d cores used$/);
+      assert.equal(done.errorCode, 403);
+      // the process never saw the stop, so the end reason is the kill's
+      assert.equal(done.details, 'End reason: Process killed');
+      const actions = lines
+        .map((line) => JSON.parse(line) as { egressId?: string; msg?: string })
+        .filter((line) => line.egressId === hungry)
+        .map((line) => line.msg);
+      assert.deepEqual(actions, ['cpu exhausted: stopping egress', 'killing egress']);
+      // the crash-safe file, uploaded by the worker
       const probe = await probeMedia(done.fileResults[0]?.location ?? '');
       assert.equal(probe.video?.codec, 'h264');
       assert.ok(probe.durationSec >= 1, `duration ${probe.durationSec}`);
@@ -157,6 +190,10 @@ describe('composite worker resource kills', () => {
       const lightDone = await waitForResult(worker.queue, light);
       assert.equal(lightDone.status, EgressStatus.EGRESS_COMPLETE, lightDone.error);
     } finally {
+      // after a failed check: an egress still running (stopped or not) would hold the drain
+      for (const id of worker.worker.activeEgressIds()) {
+        for (const pgid of worker.worker.processGroupsOf(id)) killIfAlive(-pgid);
+      }
       await worker.close();
     }
   });
