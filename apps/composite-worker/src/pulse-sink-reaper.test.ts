@@ -150,7 +150,7 @@ describe('PulseSinkReaper with a real PulseAudio daemon', {
     for (const index of ours) await run('pactl', ['unload-module', index]).catch(() => {});
   });
 
-  it('unloads the sink of a SIGKILLed owner within grace + interval, and only that one', async (t) => {
+  it('unloads the sink of a SIGKILLed owner, not before its grace, and only that one', async (t) => {
     assert.ok(killed && live);
     assert.ok(await hasSink(killedName), 'the owner loaded no sink');
     const owned = parseOwnedSinks(await modules()).find((s) => s.name === killedName);
@@ -161,7 +161,8 @@ describe('PulseSinkReaper with a real PulseAudio daemon', {
     const killedAt = Date.now();
     killed.kill('SIGKILL');
     await once(killed, 'exit');
-    // pactl calls are slow on a loaded machine: the bound is grace + interval plus slack.
+    // A hang guard, not a speed bound (pactl calls are slow on a loaded machine): how soon after
+    // grace + interval the sink goes is a diagnostic.
     await waitUntil(
       'the killed owner’s sink is gone',
       GRACE_MS + INTERVAL_MS + 15_000,

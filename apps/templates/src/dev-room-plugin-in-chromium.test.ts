@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
@@ -58,8 +59,25 @@ describe('devRoomPlugin', { timeout: 150_000 }, () => {
         ).length === 2,
       { timeout: 20_000 },
     );
-    // Vite's HMR client is on the page.
-    assert.ok(await page.evaluate(() => document.querySelector('script[src="/@vite/client"]')));
+    // Hot reload: a change to a component reaches the page as a module update, not a reload. The
+    // watcher's change event stands in for an edit (the file itself is left alone).
+    await page.evaluate(() => {
+      (window as { hmrMarker?: boolean }).hmrMarker = true;
+    });
+    const updated = page.waitForRequest(
+      (req) => /\/src\/speaker-layout\.tsx\?t=\d+/.test(req.url()),
+      {
+        timeout: 20_000,
+      },
+    );
+    server.watcher.emit('change', join(ROOT, 'src', 'speaker-layout.tsx'));
+    await updated;
+    await page.waitForSelector('.page[data-layout="speaker-light"]', { timeout: 20_000 });
+    assert.equal(
+      await page.evaluate(() => (window as { hmrMarker?: boolean }).hmrMarker),
+      true,
+      'the page reloaded instead of updating the module',
+    );
     await step('close the page', 10_000, page.close());
     // Closing the dev server stops the room.
     const sfuHttp = (url.searchParams.get('url') ?? '').replace(/^ws:/, 'http:');

@@ -10,6 +10,9 @@ import { probeVideoFile } from './testing/probe-video-file.js';
 import { type SfuHarness, startSfuHarness } from './testing/sfu-harness.js';
 import { runTrackEgress, type TrackEgressResult } from './track-egress.js';
 
+/** How far a mute's silence may sit from the mute itself, either edge, in seconds. */
+const MUTE_SLACK_SEC = 0.5;
+
 describe('runTrackEgress', { timeout: 240_000 }, () => {
   let harness: SfuHarness;
 
@@ -42,10 +45,12 @@ describe('runTrackEgress', { timeout: 240_000 }, () => {
     return result;
   }
 
-  it('records an audio track to OGG/Opus as long as wall time, mute as silence, until unpublish', async () => {
+  it('records an audio track to OGG/Opus as long as wall time, mute as silence where and as long as it was, until unpublish', async (t) => {
     const { trackId, token, bot } = await setup();
     const localPath = join(harness.dir, 'unpublish.ogg');
     let activeAtMs = 0;
+    let mutedAtMs = 0;
+    let unmutedAtMs = 0;
     const result = assertComplete(
       await runTrackEgress({
         wsUrl: harness.sfu.url,
@@ -56,8 +61,15 @@ describe('runTrackEgress', { timeout: 240_000 }, () => {
         onActive: (ms) => {
           activeAtMs = ms;
           // Driven from the start of the recording, so a slow join cannot miss the script.
-          setTimeout(() => bot.setMuted('audio', true), 1000);
-          setTimeout(() => bot.setMuted('audio', false), 2000);
+          // the times the bot really muted and unmuted: timers run late on a loaded machine
+          setTimeout(() => {
+            mutedAtMs = Date.now();
+            bot.setMuted('audio', true);
+          }, 1000);
+          setTimeout(() => {
+            unmutedAtMs = Date.now();
+            bot.setMuted('audio', false);
+          }, 2000);
           setTimeout(() => void bot.unpublish('audio'), 4000);
         },
       }),
@@ -76,12 +88,26 @@ describe('runTrackEgress', { timeout: 240_000 }, () => {
       `duration ${probe.durationSec} s against wall ${wallSec} s`,
     );
     assert.ok(probe.meanVolumeDb > -40, `mean volume ${probe.meanVolumeDb} dB`);
-    // The one-second mute is one stretch of silence of about that length, not a shorter file.
+    // The mute is one stretch of silence, where it happened and as long as it lasted (file time
+    // 0 is ACTIVE), not a shorter file. The slack is the mute's and the unmute's own way through
+    // the bot, the SFU and the recorder, and silencedetect's edges.
     const muted = probe.silences.filter((s) => s.endSec - s.startSec > 0.6);
     assert.equal(muted.length, 1, JSON.stringify(probe.silences));
-    const mutedSec = (muted[0]?.endSec ?? 0) - (muted[0]?.startSec ?? 0);
-    // The bot's mute and unmute reach the SFU with their own delays on a loaded machine.
-    assert.ok(mutedSec > 0.6 && mutedSec < 2.5, `muted for ${mutedSec} s`);
+    const silence = muted[0] ?? { startSec: 0, endSec: 0 };
+    const wantStartSec = (mutedAtMs - activeAtMs) / 1000;
+    const wantSec = (unmutedAtMs - mutedAtMs) / 1000;
+    const silenceSec = silence.endSec - silence.startSec;
+    t.diagnostic(
+      `muted at ${wantStartSec.toFixed(2)} s for ${wantSec.toFixed(2)} s; silence at ${silence.startSec.toFixed(2)} s for ${silenceSec.toFixed(2)} s`,
+    );
+    assert.ok(
+      Math.abs(silence.startSec - wantStartSec) <= MUTE_SLACK_SEC,
+      `silence from ${silence.startSec} s, muted at ${wantStartSec} s`,
+    );
+    assert.ok(
+      Math.abs(silenceSec - wantSec) <= MUTE_SLACK_SEC,
+      `silence of ${silenceSec} s, muted for ${wantSec} s`,
+    );
     harness.logger.info({ probe, wallSec }, 'recorded');
   });
 
