@@ -116,6 +116,7 @@ export function webMediaSource(prepared?: PreparedWebSource): MediaSourceFactory
     const page = {
       url,
       awaitStartSignal,
+      isRoomPage: source.kind === 'template',
       startSignalTimeoutMs:
         config.startSignalTimeoutMs > 0 ? config.startSignalTimeoutMs : NO_START_TIMEOUT_MS,
       logger,

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EgressError, type Logger } from '@egress/protocol';
 import puppeteer, { type Browser, type ConsoleMessage, type Page } from 'puppeteer-core';
 import { type ChromeFlags, chromeArgs, defaultArgsToIgnore } from './chrome-args.js';
+import { CHROME_AUDIO_LATENCY_MS } from './room-playout.js';
 
 /** Options of {@link ChromiumPage.launch}. */
 export interface ChromiumPageOptions {
@@ -26,7 +27,10 @@ export interface ChromiumPageOptions {
   chromeFlags?: ChromeFlags;
   /** How long Chromium may take to start and answer. @defaultValue 30000 */
   launchTimeoutMs?: number;
-  /** Base environment of Chromium (DISPLAY and PULSE_SINK are set on top). @defaultValue process.env */
+  /**
+   * Base environment of Chromium (DISPLAY, PULSE_SINK and PULSE_LATENCY_MSEC, see
+   * `CHROME_AUDIO_LATENCY_MS`, are set on top). @defaultValue process.env
+   */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -37,6 +41,11 @@ export interface PageLoadOptions {
    * known gets the egress's logger here). @defaultValue the launch logger
    */
   logger?: Logger;
+  /**
+   * JavaScript to run in the page before its own scripts, on every document it loads (a room
+   * page gets `ROOM_PLAYOUT_SCRIPT`).
+   */
+  initScript?: string;
   /** One navigation try, as Go's. @defaultValue 30000 */
   navigationTimeoutMs?: number;
   /** Navigation tries; only timeouts and transient network errors are retried. @defaultValue 3 */
@@ -145,6 +154,7 @@ export class ChromiumPage {
           ...(options.env ?? process.env),
           DISPLAY: options.display,
           PULSE_SINK: options.pulseSink,
+          PULSE_LATENCY_MSEC: String(CHROME_AUDIO_LATENCY_MS),
         },
         timeout: options.launchTimeoutMs ?? 30_000,
         handleSIGINT: false,
@@ -178,6 +188,7 @@ export class ChromiumPage {
    */
   async load(url: string, options: PageLoadOptions = {}): Promise<void> {
     if (options.logger) this.#log = options.logger.child({ component: 'chrome' });
+    if (options.initScript) await this.#page.evaluateOnNewDocument(options.initScript);
     await this.#navigate(url, {
       timeoutMs: options.navigationTimeoutMs ?? 30_000,
       attempts: options.navigationAttempts ?? 3,

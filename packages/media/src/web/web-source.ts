@@ -3,6 +3,7 @@ import { EgressError, GO_MESSAGES, type Logger } from '@egress/protocol';
 import type { ChromeFlags } from './chrome-args.js';
 import { ChromiumPage } from './chromium-page.js';
 import { PulseSink } from './pulse-sink.js';
+import { ROOM_PLAYOUT_SCRIPT } from './room-playout.js';
 import { XvfbDisplay } from './xvfb-display.js';
 
 /** Options of {@link prepareWebSource}: the display, sink and browser, before any page. */
@@ -45,6 +46,13 @@ export interface WebPageOptions {
   errorWatchMs?: number;
   /** Logs about the page go here from the load on. @defaultValue the display's logger */
   logger?: Logger;
+  /**
+   * The page is a LiveKit room page (room composite, any template): it gets
+   * `ROOM_PLAYOUT_SCRIPT` (audio output started before the first packets, one sync group per
+   * participant). Never for web egress: the script changes how the page's WebRTC behaves.
+   * @defaultValue false
+   */
+  isRoomPage?: boolean;
 }
 
 /** Options of {@link startWebSource}. */
@@ -223,6 +231,7 @@ export async function prepareWebSource(options: WebDisplayOptions): Promise<Prep
       try {
         await page.load(pageOptions.url, {
           ...(pageOptions.logger ? { logger: pageOptions.logger } : {}),
+          ...(pageOptions.isRoomPage ? { initScript: ROOM_PLAYOUT_SCRIPT } : {}),
         });
       } catch (err) {
         await close();
@@ -252,13 +261,21 @@ export async function prepareWebSource(options: WebDisplayOptions): Promise<Prep
  */
 export async function startWebSource(options: WebSourceOptions): Promise<WebSource> {
   const log = options.logger.child({ egressId: options.egressId });
-  const { egressId, url, awaitStartSignal, startSignalTimeoutMs, errorWatchMs, ...display } =
-    options;
+  const {
+    egressId,
+    url,
+    awaitStartSignal,
+    startSignalTimeoutMs,
+    errorWatchMs,
+    isRoomPage,
+    ...display
+  } = options;
   checkPageOptions(options);
   const prepared = await prepareWebSource({ ...display, sinkName: egressId, logger: log });
   return prepared.load({
     url,
     awaitStartSignal,
+    ...(isRoomPage ? { isRoomPage } : {}),
     logger: log,
     ...(startSignalTimeoutMs !== undefined ? { startSignalTimeoutMs } : {}),
     ...(errorWatchMs !== undefined ? { errorWatchMs } : {}),
