@@ -33,6 +33,7 @@ import {
 } from '../packages/media/src/index.js';
 import { createLogger, DEFAULT_ENCODING } from '../packages/protocol/src/index.js';
 import { startTestRedis } from '../packages/protocol/src/testing/start-test-redis.js';
+import { ensurePulse } from './pulse-daemon.js';
 
 const run = promisify(execFile);
 const { env: ENV } = process;
@@ -169,41 +170,6 @@ function cpuDelta(
     out[group] += (p.ticks - (before.get(pid)?.ticks ?? 0)) / CLK_TCK;
   }
   return out;
-}
-
-async function pulseAnswers(env: NodeJS.ProcessEnv): Promise<boolean> {
-  try {
-    await run('pactl', ['info'], { env, timeout: 5_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A PulseAudio daemon: the ambient one, or a private one from scripts/services. */
-async function ensurePulse(): Promise<{ pid: number | undefined; stop: () => Promise<void> }> {
-  const ambient = ENV.PULSE_RUNTIME_PATH;
-  if (ambient && (await pulseAnswers(process.env))) {
-    const pid = Number((await readFile(join(ambient, 'pid'), 'utf8').catch(() => '')).trim());
-    return { pid: pid > 0 ? pid : undefined, stop: async () => {} };
-  }
-  const stateDir = await mkdtemp(join(tmpdir(), 'bench-composite-pulse-'));
-  const env = {
-    ...process.env,
-    EGRESS_STATE_DIR: stateDir,
-    PULSE_RUNTIME_PATH: join(stateDir, 'pulse'),
-  };
-  const script = new URL('../scripts/services', import.meta.url).pathname;
-  await run('bash', [script, 'start', 'pulseaudio'], { env });
-  process.env.PULSE_RUNTIME_PATH = env.PULSE_RUNTIME_PATH;
-  const pid = Number((await readFile(join(stateDir, 'pulseaudio.pid'), 'utf8')).trim());
-  return {
-    pid,
-    stop: async () => {
-      await run('bash', [script, 'stop', 'pulseaudio'], { env }).catch(() => undefined);
-      await rm(stateDir, { recursive: true, force: true });
-    },
-  };
 }
 
 async function frameRate(path: string): Promise<{ frames: number; durationSec: number }> {

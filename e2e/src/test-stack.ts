@@ -74,16 +74,17 @@ export function stackOutput(stack: EgressStack | undefined): string {
   return stack?.apps.map((a) => `--- ${a.app} (pid ${a.pid})\n${a.output()}`).join('\n') ?? '';
 }
 
-/** Starts a room composite of `room` to one MP4 file at `filepath`: `grid-dark`, 720p 30 fps H.264. */
+/** Starts a room composite of `room` to one MP4 file at `filepath`: 720p 30 fps H.264. */
 export function startRoomCompositeMp4(
   stack: EgressStack,
   room: string,
   filepath: string,
+  layout = 'grid-dark',
 ): Promise<EgressInfo> {
   return stack.client.startRoomCompositeEgress(
     room,
     { file: new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath }) },
-    { layout: 'grid-dark', encodingOptions: EncodingOptionsPreset.H264_720P_30 },
+    { layout, encodingOptions: EncodingOptionsPreset.H264_720P_30 },
   );
 }
 

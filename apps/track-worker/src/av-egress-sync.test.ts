@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { measureAvSync } from '@egress/media/testing';
 import { dispose } from '@livekit/rtc-node';
-import { measureAvOffset } from './testing/measure-av-offset.js';
 import { probeVideoFile } from './testing/probe-video-file.js';
 import { recordSyncBot } from './testing/record-sync-bot.js';
 import { type SfuHarness, startSfuHarness } from './testing/sfu-harness.js';
@@ -47,7 +47,7 @@ describe('A/V sync of SDK egress outputs (sync bot)', { timeout: 300_000 }, () =
       Math.abs(probe.durationSec - wallSec) <= wallSec * 0.01,
       JSON.stringify({ probe, wallSec }),
     );
-    const offset = await measureAvOffset(localPath);
+    const offset = await measureAvSync(localPath);
     const detail = JSON.stringify(offset);
     assert.ok(offset.audioOnsetsSec.length >= 4, `too few beeps: ${detail}`);
     assert.ok(offset.videoOnsetsSec.length >= 4, `too few flashes: ${detail}`);

@@ -2,7 +2,7 @@
  * A/V offset and duration of real SDK egress recordings of the test SFU's sync bot (a beep and a
  * white frame at the start of every second): each run records a fresh room with the track
  * composite and then the participant egress for `seconds`, and measures the file with ffmpeg
- * (beep onsets against flash frames, `measureAvOffset`) and ffprobe (duration against the wall
+ * (beep onsets against flash frames, `measureAvSync`) and ffprobe (duration against the wall
  * clock between ACTIVE and the end).
  *
  *   scripts/netns-run node --import tsx apps/track-worker/src/bench/av-offset.ts [runs] [seconds]
@@ -10,10 +10,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { measureAvSync } from '@egress/media/testing';
 import { createLogger } from '@egress/protocol';
 import { startTestSfu } from '@egress/test-sfu';
 import { dispose } from '@livekit/rtc-node';
-import { measureAvOffset } from '../testing/measure-av-offset.js';
 import { probeVideoFile } from '../testing/probe-video-file.js';
 import { recordSyncBot } from '../testing/record-sync-bot.js';
 
@@ -45,7 +45,7 @@ for (let run = 1; run <= runs; run++) {
     }
     // The recording's own wall clock: ACTIVE until the end was noticed.
     const wallSec = (result.endedAtMs - result.startedAtMs) / 1000;
-    const offset = await measureAvOffset(localPath);
+    const offset = await measureAvSync(localPath);
     const video = await probeVideoFile(localPath);
     const errorPct = ((video.durationSec - wallSec) / wallSec) * 100;
     rows.push(

@@ -31,7 +31,7 @@ export interface RecordSyncBotOptions {
 /**
  * Records the test SFU's sync bot (a beep and a white frame at the start of every second) in a
  * fresh room with a track composite or participant egress to a 320x240 MP4 (H.264 + AAC), for
- * A/V offset measurements (`measureAvOffset`).
+ * A/V offset measurements (`measureAvSync`).
  */
 export async function recordSyncBot(
   options: RecordSyncBotOptions,

@@ -1,3 +1,4 @@
+export { type AvSync, type AvSyncBounds, avSyncProblems, measureAvSync } from './av-sync.js';
 export {
   decodedVideoFrames,
   type MediaProbe,

@@ -1,0 +1,168 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+/** Least mean-luma step between dark and flash frames that counts as flashing (8-bit luma). */
+const MIN_FLASH_LUMA_STEP = 20;
+
+/** What {@link measureAvSync} found in a recording of the test SFU's sync bot. */
+export interface AvSync {
+  /** Beep onsets, seconds. */
+  audioOnsetsSec: number[];
+  /** Flash onsets (first bright frame after a dark one), seconds. */
+  videoOnsetsSec: number[];
+  /**
+   * Beep onset − nearest flash onset, seconds, for each beep with a flash within 0.5 s, in beep
+   * order; positive: audio late.
+   */
+  pairOffsetsSec: number[];
+  /** Median of {@link pairOffsetsSec}; NaN without pairs. */
+  medianOffsetSec: number;
+  /** Time from each beep onset to the next, seconds (1 when the audio keeps its pace). */
+  beepGapsSec: number[];
+}
+
+/** Bounds for {@link avSyncProblems}; a missing one is not checked. */
+export interface AvSyncBounds {
+  /** Fewest beeps and flashes the recording must show. */
+  minSignals: number;
+  /** Largest |gap − 1 s| between consecutive beeps, as a fraction of a second (0.01 = 1 %). */
+  maxGapError?: number;
+  /** Largest |offset| of any beep-to-flash pair, seconds. */
+  maxPairOffsetSec?: number;
+  /** Largest |median offset|, seconds. */
+  maxMedianOffsetSec?: number;
+}
+
+/** A silence ending this close to the end of the audio ended with the file. */
+const EOF_MARGIN_SEC = 0.03;
+
+/** Where ffmpeg's null output stopped (`time=` of its last progress line, or its final `size=` line). */
+function audioEndSec(stderr: string): number {
+  const times = [...stderr.matchAll(/time=(\d+):(\d+):([\d.]+)/g)];
+  const last = times[times.length - 1];
+  if (!last) return Number.POSITIVE_INFINITY;
+  return Number(last[1]) * 3600 + Number(last[2]) * 60 + Number(last[3]);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/**
+ * Measures the A/V sync of a recording of the test SFU's sync bot (a 1 kHz beep and a white
+ * frame at the start of every second) with ffmpeg: beep onsets from silencedetect (a silence
+ * that ends with the file is no onset), flash onsets from the mean luma of each frame
+ * (signalstats), which the bot's tile raises wherever the layout puts it. The beep spacing shows whether the audio kept
+ * its pace (a jitter buffer playing fast or catching up shows as gaps off 1 s); the pairs show
+ * the offset at every second, not just on average.
+ */
+export async function measureAvSync(path: string): Promise<AvSync> {
+  const { stderr } = await run('ffmpeg', [
+    '-nostats',
+    '-i',
+    path,
+    '-vn',
+    '-af',
+    'silencedetect=noise=-30dB:d=0.05',
+    '-f',
+    'null',
+    '-',
+  ]);
+  // silencedetect also ends a silence at the end of the file: that is no beep.
+  const audioOnsetsSec = [
+    ...stderr.matchAll(/silence_end: ([\d.]+) \| silence_duration: ([\d.]+)/g),
+  ]
+    .map((m) => Number(m[1]))
+    .filter((end) => end < audioEndSec(stderr) - EOF_MARGIN_SEC);
+  const { stdout } = await run(
+    'ffprobe',
+    [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `movie=${path},signalstats`,
+      '-show_entries',
+      'frame=pts_time:frame_tags=lavfi.signalstats.YAVG',
+      '-of',
+      'csv=p=0',
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  const frames = stdout
+    .trim()
+    .split('\n')
+    .map((line) => line.split(',').map(Number))
+    .filter((f): f is [number, number] => Number.isFinite(f[0]) && Number.isFinite(f[1]));
+  // A flash brightens the bot's tile, not always the whole frame (grid and speaker layouts):
+  // bright is above the middle of the file's darkest and brightest frames (5th and 95th
+  // percentile; flashes are a tenth of the frames), and only when that middle stands apart.
+  const lumas = frames.map((f) => f[1]).sort((x, y) => x - y);
+  const dark = lumas[Math.floor(lumas.length * 0.05)] ?? 0;
+  const bright = lumas[Math.floor(lumas.length * 0.95)] ?? 0;
+  const threshold =
+    bright - dark >= MIN_FLASH_LUMA_STEP ? (dark + bright) / 2 : Number.POSITIVE_INFINITY;
+  const videoOnsetsSec: number[] = [];
+  let wasBright = false;
+  for (const [time, yavg] of frames) {
+    const isBright = yavg > threshold;
+    if (isBright && !wasBright) videoOnsetsSec.push(time);
+    wasBright = isBright;
+  }
+  const pairOffsetsSec: number[] = [];
+  for (const a of audioOnsetsSec) {
+    let best: number | undefined;
+    for (const v of videoOnsetsSec) {
+      if (best === undefined || Math.abs(a - v) < Math.abs(a - best)) best = v;
+    }
+    if (best !== undefined && Math.abs(a - best) < 0.5) pairOffsetsSec.push(a - best);
+  }
+  return {
+    audioOnsetsSec,
+    videoOnsetsSec,
+    pairOffsetsSec,
+    medianOffsetSec: median(pairOffsetsSec),
+    beepGapsSec: audioOnsetsSec.slice(1).map((t, i) => t - (audioOnsetsSec[i] ?? t)),
+  };
+}
+
+/** Every way `sync` breaks `bounds`, as readable lines; empty when it holds. */
+export function avSyncProblems(sync: AvSync, bounds: AvSyncBounds): string[] {
+  const problems: string[] = [];
+  const ms = (sec: number) => `${Math.round(sec * 1000)} ms`;
+  if (sync.audioOnsetsSec.length < bounds.minSignals) {
+    problems.push(`${sync.audioOnsetsSec.length} beeps, want ≥ ${bounds.minSignals}`);
+  }
+  if (sync.videoOnsetsSec.length < bounds.minSignals) {
+    problems.push(`${sync.videoOnsetsSec.length} flashes, want ≥ ${bounds.minSignals}`);
+  }
+  if (bounds.maxGapError !== undefined) {
+    const limit = bounds.maxGapError;
+    sync.beepGapsSec.forEach((gap, i) => {
+      if (Math.abs(gap - 1) > limit) {
+        problems.push(`beep ${i + 1}→${i + 2} ${ms(gap)} apart, want 1 s ± ${ms(limit)}`);
+      }
+    });
+  }
+  if (bounds.maxPairOffsetSec !== undefined) {
+    const limit = bounds.maxPairOffsetSec;
+    if (sync.pairOffsetsSec.length < sync.audioOnsetsSec.length) {
+      const unpaired = sync.audioOnsetsSec.length - sync.pairOffsetsSec.length;
+      problems.push(`${unpaired} beeps without a flash within 500 ms`);
+    }
+    sync.pairOffsetsSec.forEach((offset, i) => {
+      if (Math.abs(offset) > limit)
+        problems.push(`pair ${i + 1} ${ms(offset)}, want ± ${ms(limit)}`);
+    });
+  }
+  if (
+    bounds.maxMedianOffsetSec !== undefined &&
+    !(Math.abs(sync.medianOffsetSec) <= bounds.maxMedianOffsetSec)
+  ) {
+    problems.push(`median ${ms(sync.medianOffsetSec)}, want ± ${ms(bounds.maxMedianOffsetSec)}`);
+  }
+  return problems;
+}
