@@ -24,6 +24,7 @@ import {
   StopEgressRequest,
   UpdateStreamRequest,
 } from '@livekit/protocol';
+import { type FakeLivekitServer, START_EGRESS_SELECTION } from './testing/fake-livekit-server.js';
 import { goldenEgressInfo, goldenRoomComposite } from './testing/golden-egress-info.js';
 import { psrpcTestRig, serveStartEgress, uniqueTopic } from './testing/psrpc-test-rig.js';
 
@@ -123,37 +124,56 @@ describe('PsrpcServer', () => {
     });
   });
 
+  /** A tap on the claims that reach `fake`'s StartEgress client, to order claims by event. */
+  async function tapClaims(fake: FakeLivekitServer) {
+    const tap = await rig.newTap();
+    const channel = claimRequestChannel(SERVICE, fake.internalClientId);
+    await tap.tap(channel);
+    return { afterClaim: (count: number) => tap.next(channel, count).then(() => undefined) };
+  }
+
   it('lets the server with affinity 1 win over one with 0.5 that claimed first', async () => {
     const clusterId = uniqueTopic();
+    const fake = await newFake();
+    const claims = await tapClaims(fake);
     const half = await startEgressServer(clusterId, 0.5, 'half');
+    // claims once the 0.5 claim has reached the caller, inside its 500 ms short circuit
     const full = await startEgressServer(
       clusterId,
-      async () => {
-        // Claim after the 0.5 server, well inside the 500 ms short circuit.
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        return 1;
-      },
+      () => claims.afterClaim(1).then(() => 1),
       'full',
     );
-    const fake = await newFake();
     const info = await fake.startEgress(startRequest('EG_affinity'), { clusterId });
     assert.equal(info.details, 'full');
     assert.equal(full.calls.length, 1);
     assert.equal(half.calls.length, 0);
   });
 
-  it('short-circuits 500 ms after the first claim and takes the best claim so far', async () => {
+  it('ends selection by the short circuit after the first claim, taking the best claim so far', async () => {
     const clusterId = uniqueTopic();
-    const delayed = (ms: number, affinity: number) => async () => {
-      await new Promise((resolve) => setTimeout(resolve, ms));
-      return affinity;
-    };
-    const low = await startEgressServer(clusterId, 0.3, 'low');
-    const better = await startEgressServer(clusterId, delayed(150, 0.6), 'better');
-    // Would win on affinity, but claims after the short circuit has ended selection.
-    const late = await startEgressServer(clusterId, delayed(900, 0.9), 'late');
     const fake = await newFake();
-    const info = await fake.startEgress(startRequest('EG_short'), { clusterId });
+    const claims = await tapClaims(fake);
+    let answered = (): void => {};
+    const isAnswered = new Promise<void>((resolve) => {
+      answered = resolve;
+    });
+    const low = await startEgressServer(clusterId, 0.3, 'low');
+    // right after the first claim, inside the short circuit
+    const better = await startEgressServer(
+      clusterId,
+      () => claims.afterClaim(1).then(() => 0.6),
+      'better',
+    );
+    // Would win on affinity, but claims only once the call is answered.
+    const late = await startEgressServer(clusterId, () => isAnswered.then(() => 0.9), 'late');
+    // An affinity timeout that outlasts the call's own: only the short circuit can end selection
+    // before late claims, so a broken short circuit fails the call instead of picking late.
+    const info = await fake
+      .startEgress(startRequest('EG_short'), {
+        clusterId,
+        selection: { ...START_EGRESS_SELECTION, affinityTimeoutMs: 60_000 },
+      })
+      .finally(answered);
     assert.equal(info.details, 'better');
     assert.equal(better.calls.length, 1);
     assert.equal(low.calls.length + late.calls.length, 0);

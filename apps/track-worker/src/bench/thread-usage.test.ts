@@ -18,9 +18,12 @@ describe('ThreadUsage', () => {
       await usage.start();
       await sleep(800);
       const threads = await usage.stop();
-      const main = threads.find((t) => t.name === 'node main');
-      assert.ok(main && main.cores > 0.3, JSON.stringify(threads));
-      assert.equal(threads[0]?.name, 'node main', JSON.stringify(threads));
+      // relations, not a share of a core (that depends on what else runs): the spinning main
+      // thread was charged CPU, more than any other thread of the tree
+      const [busiest, next] = threads;
+      assert.equal(busiest?.name, 'node main', JSON.stringify(threads));
+      assert.ok(busiest.cores > 0, JSON.stringify(threads));
+      assert.ok(busiest.cores > (next?.cores ?? 0), JSON.stringify(threads));
     } finally {
       // the child ends its spin by itself; the shell exits after it
       if (shell.exitCode === null) await once(shell, 'exit');

@@ -117,14 +117,13 @@ describe('GstProcess', () => {
       },
     });
     await gst.whenPlaying();
-    const startedMs = Date.now();
     const exit = await gst.stop();
     assert.equal(exit.signal, 'SIGKILL');
     assert.equal(exit.isEosLost, true);
     assert.equal(exit.isCleanEos, true);
+    // killed by the lost-EOS check, not by the stop deadline (that kill sets isFrozen)
     assert.equal(exit.isFrozen, false);
     assert.ok(polls >= 4, `finished outputs seen for the grace period (${polls} polls)`);
-    assert.ok(Date.now() - startedMs < 10_000, 'well before the deadline');
   });
 
   it('does not call a pipeline that reported an error clean, whatever its outputs', async () => {

@@ -42,9 +42,13 @@ describe('ProcessUsage', () => {
       const sample = await usage.sample([busyPid, bigPid]);
       const busyUse = sample.byLeader.get(busyPid);
       const bigUse = sample.byLeader.get(bigPid);
-      // a spinning process gets a good share of a core even on a busy shared machine
-      assert.ok((busyUse?.cpu ?? 0) > 0.1, `busy cpu: ${busyUse?.cpu}`);
-      assert.ok((bigUse?.cpu ?? 1) < 0.05, `idle cpu: ${bigUse?.cpu}`);
+      // relations that hold whatever else loads the machine: the spinning one used some CPU,
+      // more than the one that sleeps
+      assert.ok((busyUse?.cpu ?? 0) > 0, `busy cpu: ${busyUse?.cpu}`);
+      assert.ok(
+        (bigUse?.cpu ?? 1) < (busyUse?.cpu ?? 0),
+        `idle ${bigUse?.cpu}, busy ${busyUse?.cpu}`,
+      );
       assert.ok((bigUse?.rssBytes ?? 0) > 200 * MIB, `big rss: ${bigUse?.rssBytes}`);
       assert.ok((busyUse?.rssBytes ?? 0) < 150 * MIB, `busy rss: ${busyUse?.rssBytes}`);
       assert.ok(sample.nodeCpu >= (busyUse?.cpu ?? 0), `node cpu ${sample.nodeCpu}`);
@@ -81,9 +85,11 @@ describe('ProcessUsage', () => {
       assert.equal(first.byLeader.get(busyPid)?.cpu, 0, 'no cpu on the first sample');
       await sleep(1500);
       const { byLeader } = await usage.sample([busyPid, idlePid]);
-      // a spinning process gets a good share of a core even on a busy shared machine
-      assert.ok((byLeader.get(busyPid)?.cpu ?? 0) > 0.1, `busy: ${byLeader.get(busyPid)?.cpu}`);
-      assert.ok((byLeader.get(idlePid)?.cpu ?? 1) < 0.05, `idle: ${byLeader.get(idlePid)?.cpu}`);
+      // relations that hold whatever else loads the machine: the busy tree used some CPU, more
+      // than the idle one
+      const busyCpu = byLeader.get(busyPid)?.cpu ?? 0;
+      assert.ok(busyCpu > 0, `busy: ${busyCpu}`);
+      assert.ok((byLeader.get(idlePid)?.cpu ?? 1) < busyCpu, `idle: ${byLeader.get(idlePid)?.cpu}`);
       // two node processes in the busy tree, one in the idle one
       assert.ok((byLeader.get(busyPid)?.rssBytes ?? 0) > (byLeader.get(idlePid)?.rssBytes ?? 0));
       assert.ok((byLeader.get(idlePid)?.rssBytes ?? 0) > 10_000_000);
