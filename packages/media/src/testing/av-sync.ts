@@ -149,9 +149,12 @@ export function avSyncProblems(sync: AvSync, bounds: AvSyncBounds): string[] {
   }
   if (bounds.maxPairOffsetSec !== undefined) {
     const limit = bounds.maxPairOffsetSec;
-    if (sync.pairOffsetsSec.length < sync.audioOnsetsSec.length) {
-      const unpaired = sync.audioOnsetsSec.length - sync.pairOffsetsSec.length;
-      problems.push(`${unpaired} beeps without a flash within 500 ms`);
+    // A beep before the first or after the last flash lost its flash to the file's edge.
+    const first = (sync.videoOnsetsSec[0] ?? Number.POSITIVE_INFINITY) - 0.5;
+    const last = (sync.videoOnsetsSec[sync.videoOnsetsSec.length - 1] ?? 0) + 0.5;
+    const covered = sync.audioOnsetsSec.filter((a) => a >= first && a <= last).length;
+    if (sync.pairOffsetsSec.length < covered) {
+      problems.push(`${covered - sync.pairOffsetsSec.length} beeps without a flash within 500 ms`);
     }
     sync.pairOffsetsSec.forEach((offset, i) => {
       if (Math.abs(offset) > limit)
