@@ -4,7 +4,13 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type MediaProbe, meanVolumeDb, probeMedia } from '@egress/media/testing';
+import {
+  decodedVideoFrames,
+  type MediaProbe,
+  meanVolumeDb,
+  parsePlaylist,
+  probeMedia,
+} from '@egress/media/testing';
 import type { EgressRequest } from '@egress/protocol';
 import {
   AZURITE_ACCOUNT_KEY,
@@ -37,6 +43,8 @@ import { startTestWorker, startWorkerTestEnv, testLogger } from './testing/worke
 const logger = testLogger('composite-storage-test');
 const BUCKET = 'egress-test';
 const RECORD_MS = 5000;
+/** The frame rate of testEncoding. */
+const FPS = 30;
 
 let env: WorkerTestEnv;
 let s3: S3rverEmulator;
@@ -130,6 +138,17 @@ async function probeData(data: Buffer, ext: string): Promise<MediaProbe & { volu
   }
 }
 
+/** ffprobe and the decoded video frames of downloaded bytes (a temp file with extension `ext`). */
+async function decodeData(data: Buffer, ext: string): Promise<MediaProbe & { frames: number }> {
+  const path = join(env.root, `${randomUUID()}${ext}`);
+  await writeFile(path, data);
+  try {
+    return { ...(await probeMedia(path)), frames: await decodedVideoFrames(path) };
+  } finally {
+    await rm(path, { force: true });
+  }
+}
+
 /** The `#EXT-X-PROGRAM-DATE-TIME` values of a playlist, in epoch ms. */
 function datesOf(playlist: string): number[] {
   const tag = '#EXT-X-PROGRAM-DATE-TIME:';
@@ -170,9 +189,19 @@ async function assertStored(store: Store, done: EgressInfo, folder: string): Pro
   assert.ok(segments.segmentCount >= 2n, `segments ${segments.segmentCount}`);
   const stored = await store.list(`${folder}/hls/`);
   for (const uri of uris) assert.ok(stored.includes(`${folder}/hls/${uri}`), uri);
-  const segment = await probeData(await store.read(`${folder}/hls/${uris[0]}`), '.ts');
-  assert.equal(segment.video?.codec, 'h264');
-  assert.equal(segment.audio?.codec, 'aac');
+  // every stored segment is H.264 and AAC and decodes for as long as the playlist says
+  const { durationsSec } = parsePlaylist(playlist);
+  for (const [i, uri] of uris.entries()) {
+    const segment = await decodeData(await store.read(`${folder}/hls/${uri}`), '.ts');
+    assert.equal(segment.video?.codec, 'h264', uri);
+    assert.equal(segment.audio?.codec, 'aac', uri);
+    const decodedSec = segment.frames / FPS;
+    const listedSec = durationsSec[i] ?? 0;
+    assert.ok(
+      Math.abs(decodedSec - listedSec) <= 2 / FPS,
+      `${uri}: ${decodedSec} s decoded, ${listedSec} s listed`,
+    );
+  }
   // Go's EVENT playlist: every entry dated on the wall clock, in order, during the recording
   assert.match(playlist, /^#EXTM3U\n#EXT-X-VERSION:4\n#EXT-X-PLAYLIST-TYPE:EVENT\n/);
   const dates = datesOf(playlist);
@@ -196,12 +225,16 @@ async function assertStored(store: Store, done: EgressInfo, folder: string): Pro
   // Go uploads the manifest next to each output that keeps one: the images' folder too
   const imageFolder = await store.list(`${folder}/img/`);
   assert.ok(imageFolder.includes(`${folder}/img/${done.egressId}.json`), imageFolder.join());
+  // every stored image is a JPEG of the asked size that decodes to one frame (how many there
+  // are depends on the suffix: the callers check it)
   const imageKeys = imageFolder.filter((key) => key.endsWith('.jpeg'));
+  assert.ok(imageKeys.length > 0, imageFolder.join());
   for (const key of imageKeys) {
-    assert.equal(
-      (await store.read(key)).subarray(0, 2).toString('hex'),
-      'ffd8',
-      `${key} is a jpeg`,
+    const image = await decodeData(await store.read(key), '.jpeg');
+    assert.deepEqual(
+      [image.video?.codec, image.video?.width, image.video?.height, image.frames],
+      ['mjpeg', 160, 120, 1],
+      key,
     );
   }
 

@@ -7,7 +7,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { probeMedia } from '@egress/media/testing';
+import { decodedVideoFrames, parsePlaylist, probeMedia } from '@egress/media/testing';
 import { type EgressRequest, redactStreamUrl } from '@egress/protocol';
 import {
   EgressStatus,
@@ -45,6 +45,8 @@ import {
 // Real Redis, BullMQ, GStreamer (test sources instead of Chromium) and ffprobe.
 const logger = testLogger('composite-test');
 const WAIT_MS = 60_000;
+/** The frame rate of testEncoding. */
+const FPS = 30;
 
 let env: WorkerTestEnv;
 let root: string;
@@ -144,20 +146,44 @@ describe('composite worker', () => {
     assert.ok(segments);
     assert.equal(segments.playlistName, 'hls/index.m3u8');
     assert.ok(segments.segmentCount >= 2n, `segments: ${segments.segmentCount}`);
-    const playlist = await readFile(segments.playlistLocation, 'utf8');
-    assert.match(playlist, /#EXT-X-ENDLIST/);
-    const uris = playlist.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    const { durationsSec, uris, isEnded } = parsePlaylist(
+      await readFile(segments.playlistLocation, 'utf8'),
+    );
+    assert.ok(isEnded, 'no #EXT-X-ENDLIST');
     assert.equal(BigInt(uris.length), segments.segmentCount);
-    for (const uri of uris) await stat(join(outDir, 'hls', uri));
     const live = await readFile(segments.livePlaylistLocation, 'utf8');
     assert.match(live, /#EXT-X-MEDIA-SEQUENCE/);
-    const segmentProbe = await probeMedia(join(outDir, 'hls', uris[0] ?? ''));
-    assert.equal(segmentProbe.video?.codec, 'h264');
+    // every segment is H.264 and AAC and decodes for as long as the playlist says it lasts
+    for (const [i, uri] of uris.entries()) {
+      const path = join(outDir, 'hls', uri);
+      const segmentProbe = await probeMedia(path);
+      assert.equal(segmentProbe.video?.codec, 'h264', uri);
+      assert.equal(segmentProbe.audio?.codec, 'aac', uri);
+      const decodedSec = (await decodedVideoFrames(path)) / FPS;
+      const listedSec = durationsSec[i] ?? 0;
+      assert.ok(
+        Math.abs(decodedSec - listedSec) <= 2 / FPS,
+        `${uri}: ${decodedSec} s decoded, ${listedSec} s listed`,
+      );
+    }
 
     const images = done.imageResults[0];
     assert.ok(images);
     assert.ok(images.imageCount >= 2n, `images: ${images.imageCount}`);
-    await stat(join(outDir, 'img', 'shot_00000.jpeg'));
+    // every image is a JPEG of the asked size that decodes to one frame
+    const shots = (await readdir(join(outDir, 'img'))).filter((f) => f.endsWith('.jpeg')).sort();
+    assert.equal(BigInt(shots.length), images.imageCount, shots.join(', '));
+    assert.equal(shots[0], 'shot_00000.jpeg');
+    for (const shot of shots) {
+      const path = join(outDir, 'img', shot);
+      const imageProbe = await probeMedia(path);
+      assert.deepEqual(
+        [imageProbe.video?.codec, imageProbe.video?.width, imageProbe.video?.height],
+        ['mjpeg', 160, 120],
+        shot,
+      );
+      assert.equal(await decodedVideoFrames(path), 1, shot);
+    }
 
     assert.ok(done.manifestLocation.endsWith(`${egressId}.json`), done.manifestLocation);
     const manifest = JSON.parse(await readFile(done.manifestLocation, 'utf8')) as {
@@ -176,6 +202,7 @@ describe('composite worker', () => {
     await sleep(4000);
     const pid = worker.pidOf(egressId);
     assert.ok(pid, 'egress process pid');
+    const killedAtMs = Date.now();
     process.kill(pid, 'SIGKILL');
 
     const done = await waitForResult(queue, egressId);
@@ -185,9 +212,14 @@ describe('composite worker', () => {
     const file = done.fileResults[0];
     assert.ok(file?.location, 'partial file uploaded');
     const probe = await probeMedia(file.location);
-    logger.info({ probe }, 'partial file');
     assert.equal(probe.video?.codec, 'h264');
-    assert.ok(probe.durationSec >= 2, `partial duration ${probe.durationSec}`);
+    // playable: decoded to its end (the container's duration may list samples past it), up to
+    // at most 2 s before the kill; the file starts at ACTIVE, the result's startedAt
+    const decodedSec = (await decodedVideoFrames(file.location)) / FPS;
+    const recordedSec = (killedAtMs - Number(file.startedAt / 1_000_000n)) / 1000;
+    logger.info({ probe, decodedSec, recordedSec }, 'partial file');
+    assert.ok(recordedSec >= 4, `recorded ${recordedSec} s`);
+    assert.ok(recordedSec - decodedSec <= 2, `${decodedSec} s of ${recordedSec} s decode`);
   });
 
   it('aborts a job whose start deadline has passed', async () => {
