@@ -17,7 +17,7 @@ const API_KEY = 'templates-test-key';
 const API_SECRET = 'templates-test-secret-that-is-long-enough';
 const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
 // A hang guard, not the promise (an UpdateLayout shows within a second): how fast it
-// shows is a figure, printed as a diagnostic; no test asserts speed.
+// shows is a figure, printed as a diagnostic here and measured by bench/templates.ts.
 const LAYOUT_DEADLINE_MS = 10_000;
 
 let sfu: TestSfu;
