@@ -66,35 +66,6 @@ export async function probeOutput(path: string): Promise<OutputProbe> {
   return probe;
 }
 
-/**
- * Decodes the first video stream to its end and returns how many frames came out: what plays of
- * a partial file, whose container duration may list samples past its decodable end. Rejects when
- * FFmpeg cannot read the file.
- */
-export async function decodedVideoFrames(path: string): Promise<number> {
-  const { stdout } = await run(
-    'ffmpeg',
-    [
-      '-hide_banner',
-      '-nostats',
-      '-v',
-      'error',
-      '-i',
-      path,
-      '-map',
-      '0:v:0',
-      '-f',
-      'null',
-      '-progress',
-      'pipe:1',
-      '-',
-    ],
-    { maxBuffer: 16 * 1024 * 1024 },
-  );
-  const frames = [...stdout.matchAll(/^frame=(\d+)$/gm)].map((m) => Number(m[1]));
-  return frames.at(-1) ?? 0;
-}
-
 /** One video frame at `atSec`, scaled to 160×90, as raw pixels of `pixelFormat` (ffmpeg's names). */
 async function smallFrame(path: string, atSec: number, pixelFormat: 'gray' | 'rgb24') {
   const { stdout } = await run(

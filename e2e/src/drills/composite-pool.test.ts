@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { decodedVideoFrames } from '@egress/media/testing';
 import { type EgressInfo, EgressStatus } from 'livekit-server-sdk';
 import type { AppProcess } from '../demo/app-process.js';
 import type { EgressStack } from '../demo/egress-stack.js';
 import { isEnded, RecordingClock, statusName, waitForEgress } from '../demo/egress-watch.js';
-import { decodedVideoFrames, type OutputProbe, probeOutput } from '../demo/probe-output.js';
+import { type OutputProbe, probeOutput } from '../demo/probe-output.js';
 import { skipWithoutTestNetwork } from '../test-env.js';
 import { startRoomCompositeMp4, startTestStack, type TestStack } from '../test-stack.js';
 import {

@@ -101,23 +101,27 @@ export async function decodedVideoFrames(
   path: string,
   options: { startSec?: number; maxFrames?: number } = {},
 ): Promise<number> {
-  const { stdout } = await run('ffmpeg', [
-    '-hide_banner',
-    '-nostats',
-    '-v',
-    'error',
-    ...(options.startSec !== undefined ? ['-ss', String(options.startSec)] : []),
-    '-i',
-    path,
-    '-map',
-    '0:v:0',
-    ...(options.maxFrames !== undefined ? ['-frames:v', String(options.maxFrames)] : []),
-    '-f',
-    'null',
-    '-progress',
-    'pipe:1',
-    '-',
-  ]);
+  const { stdout } = await run(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-nostats',
+      '-v',
+      'error',
+      ...(options.startSec !== undefined ? ['-ss', String(options.startSec)] : []),
+      '-i',
+      path,
+      '-map',
+      '0:v:0',
+      ...(options.maxFrames !== undefined ? ['-frames:v', String(options.maxFrames)] : []),
+      '-f',
+      'null',
+      '-progress',
+      'pipe:1',
+      '-',
+    ],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
   const frames = [...stdout.matchAll(/^frame=(\d+)$/gm)].map((m) => Number(m[1]));
   return frames.at(-1) ?? 0;
 }
