@@ -1,6 +1,6 @@
 // Lip sync of room composite recordings: the test SFU's sync bot (a 1 kHz beep and a white frame
-// at the start of every second, rtc-node) in a room, alone or with silent camera bots, recorded
-// by a room composite through the Twirp door of the whole system (bridge + composite worker, as
+// at the start of every second, rtc-node) in a room, alone or with silent camera bots, or
+// livekit-client in headless Chromium sending the same signal, recorded by a room composite through the Twirp door of the whole system (bridge + composite worker, as
 // the README's main job runs it) for a fixed time, then measured beep by beep (measureAvSync):
 // beep spacing (does the audio keep its pace), the offset of every beep to its flash, and their
 // median. The lip sync issue's targets: spacing 1 s ± 0.5 %, every pair ± 60 ms, median ± 40 ms.
@@ -10,13 +10,27 @@
 // starts its own redis-server; PulseAudio likewise (bench/pulse-daemon.ts). The services, the
 // SFU and the bots share this machine's cores: the load average is printed with each row.
 // bench/ is not a package, so the sources are imported by path.
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type StackBot, startEgressStack } from '../e2e/src/demo/egress-stack.js';
-import { RecordingClock, statusName, waitForEgress } from '../e2e/src/demo/egress-watch.js';
+import { fileURLToPath } from 'node:url';
+import {
+  DEMO_API_KEY,
+  DEMO_API_SECRET,
+  type StackBot,
+  startEgressStack,
+} from '../e2e/src/demo/egress-stack.js';
+import {
+  isEnded,
+  RecordingClock,
+  statusName,
+  waitForEgress,
+} from '../e2e/src/demo/egress-watch.js';
 import { startRoomCompositeMp4 } from '../e2e/src/test-stack.js';
+import { startChromiumSyncPublisher } from '../e2e/test-sfu/src/browser/chromium-sync-publisher.js';
+import { createTestToken } from '../e2e/test-sfu/src/rtc-node-probe.js';
 import { avSyncProblems, measureAvSync } from '../packages/media/src/testing/av-sync.js';
 import { startTestRedis } from '../packages/protocol/src/testing/start-test-redis.js';
 import { ensurePulse } from './pulse-daemon.js';
@@ -24,12 +38,18 @@ import { ensurePulse } from './pulse-daemon.js';
 const { env: ENV } = process;
 const recordSec = Number(process.argv[2]) > 0 ? Number(process.argv[2]) : 60;
 const only = process.argv[3];
+// Each case runs in a child of its own (`--case <index>`): rtc-node cannot start again in a
+// process that disposed of it, which closing a stack does.
+const caseFlag = process.argv.indexOf('--case');
+const childCase = caseFlag > 0 ? Number(process.argv[caseFlag + 1]) : undefined;
 
 interface Case {
   name: string;
   layout: string;
   /** Silent camera bots beside the sync bot. */
   others: number;
+  /** Who sends the sync signal. @defaultValue 'rtc-node' */
+  sender?: 'rtc-node' | 'chromium';
 }
 
 const allCases: Case[] = [
@@ -38,10 +58,108 @@ const allCases: Case[] = [
   { name: 'sync bot + 3, grid', layout: 'grid-dark', others: 3 },
   { name: 'sync bot + 1, speaker', layout: 'speaker-dark', others: 1 },
   { name: 'sync bot + 3, speaker', layout: 'speaker-dark', others: 3 },
+  {
+    name: 'livekit-client in Chromium, single-speaker',
+    layout: 'single-speaker-dark',
+    others: 0,
+    sender: 'chromium',
+  },
 ];
-const cases = allCases.filter((c) => !only || c.name.includes(only));
 
 const ms = (sec: number) => Math.round(sec * 1000);
+
+/** Records one case with its own stack and returns its table row. */
+async function runCase(c: Case, index: number, redisUrl: string, redisDb: number): Promise<string> {
+  const outputDir = await mkdtemp(join(tmpdir(), 'bench-composite-av-'));
+  const room = `bench-av-${index}`;
+  const isBrowser = c.sender === 'chromium';
+  const bots: StackBot[] = [
+    ...(isBrowser
+      ? []
+      : [
+          {
+            identity: 'sync',
+            kind: 'audio-video' as const,
+            isSyncSignal: true,
+            width: 1280,
+            height: 720,
+          },
+        ]),
+    ...Array.from({ length: c.others }, (_, i) => ({
+      identity: `camera-${i + 1}`,
+      kind: 'video' as const,
+      width: 640,
+      height: 360,
+    })),
+  ];
+  const stack = await startEgressStack({
+    redisAddress: new URL(redisUrl).host,
+    redisDb,
+    outputDir,
+    room,
+    bots,
+    workers: ['composite-worker'],
+    logLevel: 'warn',
+  });
+  const publisher = isBrowser
+    ? await startChromiumSyncPublisher({
+        url: stack.sfu.url,
+        token: await createTestToken({
+          apiKey: DEMO_API_KEY,
+          apiSecret: DEMO_API_SECRET,
+          room,
+          identity: 'browser-sync',
+        }),
+      })
+    : undefined;
+  try {
+    const started = await startRoomCompositeMp4(stack, room, 'av.mp4', c.layout);
+    const clock = new RecordingClock();
+    await waitForEgress(stack.client, started.egressId, {
+      until: (i) => statusName(i.status) === 'EGRESS_ACTIVE',
+      deadlineMs: 90_000,
+      onPoll: (i) => clock.observe(i),
+    });
+    while (clock.seconds(started.egressId) < recordSec) await sleep(200);
+    const load = loadavg()[0] ?? 0;
+    await stack.client.stopEgress(started.egressId);
+    const ended = await waitForEgress(stack.client, started.egressId, {
+      until: isEnded,
+      deadlineMs: 90_000,
+    });
+    const location = ended.fileResults[0]?.location;
+    if (!location) return `| ${c.name} | ${statusName(ended.status)}: ${ended.error} | | | | | |`;
+    const sync = await measureAvSync(location);
+    const gapError = Math.max(0, ...sync.beepGapsSec.map((g) => Math.abs(g - 1)));
+    const pairs = sync.pairOffsetsSec;
+    const problems = avSyncProblems(sync, {
+      minSignals: recordSec - 3,
+      maxGapError: 0.005,
+      maxPairOffsetSec: 0.06,
+      maxMedianOffsetSec: 0.04,
+    });
+    if (ENV.BENCH_VERBOSE) {
+      process.stderr.write(`${c.name}: ${JSON.stringify({ ...sync, problems })}\n`);
+    }
+    const verdict = problems.length === 0 ? 'met' : `${problems.length} misses`;
+    return `| ${c.name} | ${sync.audioOnsetsSec.length} / ${sync.videoOnsetsSec.length} | ${ms(gapError)} | ${ms(Math.min(...pairs))}…${ms(Math.max(...pairs))} | ${ms(sync.medianOffsetSec)} | ${verdict} | ${load.toFixed(2)} |`;
+  } finally {
+    await publisher?.close();
+    await stack.close();
+    await rm(outputDir, { recursive: true, force: true });
+  }
+}
+
+const ROW_PREFIX = 'ROW ';
+
+if (childCase !== undefined) {
+  const c = allCases[childCase];
+  if (!c) throw new Error(`no case ${childCase}`);
+  const row = await runCase(c, childCase, ENV.BENCH_REDIS_URL ?? '', Number(ENV.BENCH_REDIS_DB));
+  process.stdout.write(`${ROW_PREFIX}${row}\n`);
+  process.exit(0);
+}
+
 const redis = await startTestRedis(
   ENV.EGRESS_TEST_REDIS_URL ? { url: ENV.EGRESS_TEST_REDIS_URL } : {},
 );
@@ -52,69 +170,35 @@ const rows = [
   '| --- | --- | --- | --- | --- | --- | --- |',
 ];
 try {
-  for (const [index, c] of cases.entries()) {
-    const outputDir = await mkdtemp(join(tmpdir(), 'bench-composite-av-'));
-    const room = `bench-av-${index}`;
-    const bots: StackBot[] = [
-      { identity: 'sync', kind: 'audio-video', isSyncSignal: true, width: 1280, height: 720 },
-      ...Array.from({ length: c.others }, (_, i) => ({
-        identity: `camera-${i + 1}`,
-        kind: 'video' as const,
-        width: 640,
-        height: 360,
-      })),
-    ];
-    const stack = await startEgressStack({
-      redisAddress: new URL(redis.url).host,
-      // the test run's Redis has 32 databases; this one is private to the bench
-      redisDb: ENV.EGRESS_TEST_REDIS_URL ? 30 : 0,
-      outputDir,
-      room,
-      bots,
-      workers: ['composite-worker'],
-      logLevel: 'warn',
-    });
-    try {
-      const started = await startRoomCompositeMp4(stack, room, 'av.mp4', c.layout);
-      const clock = new RecordingClock();
-      await waitForEgress(stack.client, started.egressId, {
-        until: (i) => statusName(i.status) === 'EGRESS_ACTIVE',
-        deadlineMs: 90_000,
-        onPoll: (i) => clock.observe(i),
-      });
-      while (clock.seconds(started.egressId) < recordSec) await sleep(200);
-      const load = loadavg()[0] ?? 0;
-      await stack.client.stopEgress(started.egressId);
-      const ended = await waitForEgress(stack.client, started.egressId, {
-        until: (i) =>
-          ['EGRESS_COMPLETE', 'EGRESS_FAILED', 'EGRESS_ABORTED', 'EGRESS_LIMIT_REACHED'].includes(
-            statusName(i.status),
-          ),
-        deadlineMs: 90_000,
-      });
-      const location = ended.fileResults[0]?.location;
-      if (!location) {
-        rows.push(`| ${c.name} | ${statusName(ended.status)}: ${ended.error} | | | | | |`);
-        continue;
-      }
-      const sync = await measureAvSync(location);
-      const gapError = Math.max(0, ...sync.beepGapsSec.map((g) => Math.abs(g - 1)));
-      const pairs = sync.pairOffsetsSec;
-      const problems = avSyncProblems(sync, {
-        minSignals: recordSec - 3,
-        maxGapError: 0.005,
-        maxPairOffsetSec: 0.06,
-        maxMedianOffsetSec: 0.04,
-      });
-      rows.push(
-        `| ${c.name} | ${sync.audioOnsetsSec.length} / ${sync.videoOnsetsSec.length} | ${ms(gapError)} | ${ms(Math.min(...pairs))}…${ms(Math.max(...pairs))} | ${ms(sync.medianOffsetSec)} | ${problems.length === 0 ? 'met' : `${problems.length} misses`} | ${load.toFixed(2)} |`,
-      );
-      if (ENV.BENCH_VERBOSE)
-        process.stderr.write(`${c.name}: ${JSON.stringify({ ...sync, problems })}\n`);
-    } finally {
-      await stack.close();
-      await rm(outputDir, { recursive: true, force: true });
-    }
+  for (const [index, c] of allCases.entries()) {
+    if (only && !c.name.includes(only)) continue;
+    const child = spawnSync(
+      process.execPath,
+      [
+        ...process.execArgv,
+        fileURLToPath(import.meta.url),
+        String(recordSec),
+        '',
+        '--case',
+        String(index),
+      ],
+      {
+        // the test run's Redis has 32 databases and 30 is the bench's; a private one has 16
+        env: {
+          ...ENV,
+          BENCH_REDIS_URL: redis.url,
+          BENCH_REDIS_DB: ENV.EGRESS_TEST_REDIS_URL ? '30' : '0',
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+        encoding: 'utf8',
+      },
+    );
+    const row = child.stdout.split('\n').find((line) => line.startsWith(ROW_PREFIX));
+    rows.push(
+      row
+        ? row.slice(ROW_PREFIX.length)
+        : `| ${c.name} | failed (exit ${child.status}) | | | | | |`,
+    );
   }
 } finally {
   await pulse.stop();

@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 /** Least mean-luma step between dark and flash frames that counts as flashing (8-bit luma). */
-const MIN_FLASH_LUMA_STEP = 20;
+const MIN_FLASH_LUMA_STEP = 5;
 
 /** What {@link measureAvSync} found in a recording of the test SFU's sync bot. */
 export interface AvSync {
