@@ -14,7 +14,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import {
   DEMO_API_KEY,
@@ -22,13 +21,8 @@ import {
   type StackBot,
   startEgressStack,
 } from '../e2e/src/demo/egress-stack.js';
-import {
-  isEnded,
-  RecordingClock,
-  statusName,
-  waitForEgress,
-} from '../e2e/src/demo/egress-watch.js';
-import { startRoomCompositeMp4 } from '../e2e/src/test-stack.js';
+import { statusName } from '../e2e/src/demo/egress-watch.js';
+import { recordRoomCompositeMp4 } from '../e2e/src/test-stack.js';
 import { startChromiumSyncPublisher } from '../e2e/test-sfu/src/browser/chromium-sync-publisher.js';
 import { createTestToken } from '../e2e/test-sfu/src/rtc-node-probe.js';
 import { avSyncProblems, measureAvSync } from '../packages/media/src/testing/av-sync.js';
@@ -113,20 +107,12 @@ async function runCase(c: Case, index: number, redisUrl: string, redisDb: number
       })
     : undefined;
   try {
-    const started = await startRoomCompositeMp4(stack, room, 'av.mp4', c.layout);
-    const clock = new RecordingClock();
-    await waitForEgress(stack.client, started.egressId, {
-      until: (i) => statusName(i.status) === 'EGRESS_ACTIVE',
-      deadlineMs: 90_000,
-      onPoll: (i) => clock.observe(i),
+    const { ended } = await recordRoomCompositeMp4(stack, room, {
+      filepath: 'av.mp4',
+      seconds: recordSec,
+      layout: c.layout,
     });
-    while (clock.seconds(started.egressId) < recordSec) await sleep(200);
     const load = loadavg()[0] ?? 0;
-    await stack.client.stopEgress(started.egressId);
-    const ended = await waitForEgress(stack.client, started.egressId, {
-      until: isEnded,
-      deadlineMs: 90_000,
-    });
     const location = ended.fileResults[0]?.location;
     if (!location) return `| ${c.name} | ${statusName(ended.status)}: ${ended.error} | | | | | |`;
     const sync = await measureAvSync(location);

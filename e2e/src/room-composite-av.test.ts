@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type AvSync, avSyncProblems, measureAvSync } from '@egress/media/testing';
-import { EgressStatus } from 'livekit-server-sdk';
-import { RecordingClock, statusName, waitForEgress } from './demo/egress-watch.js';
+import { statusName } from './demo/egress-watch.js';
 import { skipWithoutTestNetwork } from './test-env.js';
-import { startRoomCompositeMp4, startTestStack, type TestStack } from './test-stack.js';
+import { recordRoomCompositeMp4, startTestStack, type TestStack } from './test-stack.js';
 
 // Lip sync of the main job: the sync bot (a beep and a white frame at the start of every second)
 // alone in a room, recorded by a room composite through the Twirp door (Chromium plays the room,
 // GStreamer captures the screen and PulseAudio), and the MP4 measured beep by beep. The bounds
-// are loose on purpose (a correctness check on a busy 2-core machine); the tight figures of the
-// lip sync issue come from `bench/composite-av.ts`. Before the fix (composite worker README, "Lip
+// are loose on purpose (a correctness check on a busy 2-core machine): NetEq still adds or drops
+// a 10–20 ms frame now and then, which the ± 2 % spacing lets through while the ~5 % pace error
+// and the jumps of the defect fail it. The tight figures come from `bench/composite-av.ts`. Before the fix (composite worker README, "Lip
 // sync") beeps came ~0.95 s apart and pairs spread over ±500 ms.
 const RECORD_SEC = 15;
 const ROOM = 'e2e-room-composite-av';
@@ -31,24 +30,10 @@ describe('room composite lip sync (sync bot)', { skip: skipWithoutTestNetwork() 
         { identity: 'sync', kind: 'audio-video', isSyncSignal: true, width: 1280, height: 720 },
       ],
     });
-    const { client } = testStack.stack;
-    const started = await startRoomCompositeMp4(
-      testStack.stack,
-      ROOM,
-      'av.mp4',
-      'single-speaker-dark',
-    );
-    const clock = new RecordingClock();
-    await waitForEgress(client, started.egressId, {
-      until: (i) => i.status === EgressStatus.EGRESS_ACTIVE,
-      deadlineMs: 90_000,
-      onPoll: (i) => clock.observe(i),
-    });
-    while (clock.seconds(started.egressId) < RECORD_SEC) await sleep(100);
-    await client.stopEgress(started.egressId);
-    const ended = await waitForEgress(client, started.egressId, {
-      until: (i) => i.status === EgressStatus.EGRESS_COMPLETE,
-      deadlineMs: 90_000,
+    const { ended } = await recordRoomCompositeMp4(testStack.stack, ROOM, {
+      filepath: 'av.mp4',
+      seconds: RECORD_SEC,
+      layout: 'single-speaker-dark',
     });
     status = statusName(ended.status);
     const location = ended.fileResults[0]?.location;
@@ -64,10 +49,10 @@ describe('room composite lip sync (sync bot)', { skip: skipWithoutTestNetwork() 
     assert.ok(sync);
   });
 
-  it('keeps the audio at its pace: beeps 1 s ± 1 % apart', (t) => {
+  it('keeps the audio at its pace: beeps 1 s ± 2 % apart', (t) => {
     assert.ok(sync);
     t.diagnostic(`beep gaps (ms): ${sync.beepGapsSec.map((g) => Math.round(g * 1000)).join(' ')}`);
-    assert.deepEqual(avSyncProblems(sync, { minSignals: RECORD_SEC - 3, maxGapError: 0.01 }), []);
+    assert.deepEqual(avSyncProblems(sync, { minSignals: RECORD_SEC - 3, maxGapError: 0.02 }), []);
   });
 
   it('keeps every beep within 120 ms of its flash', (t) => {

@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { type EgressInfo, EgressStatus } from 'livekit-server-sdk';
+import type { EgressInfo } from 'livekit-server-sdk';
 import type { EgressStack } from './demo/egress-stack.js';
-import { RecordingClock, statusName, waitForEgress } from './demo/egress-watch.js';
+import { statusName } from './demo/egress-watch.js';
 import { outputMismatches } from './demo/expectations.js';
 import { frameLumaDeviation, type OutputProbe, probeOutput } from './demo/probe-output.js';
 import { skipWithoutTestNetwork } from './test-env.js';
 import {
   assertListedComplete,
-  startRoomCompositeMp4,
+  recordRoomCompositeMp4,
   startTestStack,
   type TestStack,
 } from './test-stack.js';
@@ -46,23 +45,11 @@ describe('room composite through the Twirp door', { skip: skipWithoutTestNetwork
       ],
     });
     ({ stack, outputDir } = testStack);
-    const { client } = stack;
-    const started = await startRoomCompositeMp4(stack, ROOM, 'room.mp4');
-    egressId = started.egressId;
-    const clock = new RecordingClock();
-    const observe = (info: EgressInfo) => clock.observe(info);
-    await waitForEgress(client, egressId, {
-      until: (i) => i.status === EgressStatus.EGRESS_ACTIVE,
-      deadlineMs: 90_000,
-      onPoll: observe,
-    });
-    while (clock.seconds(egressId) < RECORD_SEC) await sleep(100);
-    recordedSec = clock.seconds(egressId);
-    await client.stopEgress(egressId);
-    ended = await waitForEgress(client, egressId, {
-      until: (i) => i.status === EgressStatus.EGRESS_COMPLETE,
-      deadlineMs: 90_000,
-    });
+    ({ ended, recordedSec } = await recordRoomCompositeMp4(stack, ROOM, {
+      filepath: 'room.mp4',
+      seconds: RECORD_SEC,
+    }));
+    egressId = ended.egressId;
     filePath = ended.fileResults[0]?.location ?? '';
     probe = await probeOutput(filePath);
   });

@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type EgressInfo,
+  EgressStatus,
   EncodedFileOutput,
   EncodedFileType,
   EncodingOptionsPreset,
@@ -13,7 +15,7 @@ import {
   type EgressStackOptions,
   startEgressStack,
 } from './demo/egress-stack.js';
-import { statusName } from './demo/egress-watch.js';
+import { isEnded, RecordingClock, statusName, waitForEgress } from './demo/egress-watch.js';
 import { testRedisAddress } from './test-env.js';
 
 /** Options of {@link startTestStack}: the stack's, less what every test sets the same way. */
@@ -86,6 +88,32 @@ export function startRoomCompositeMp4(
     { file: new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath }) },
     { layout, encodingOptions: EncodingOptionsPreset.H264_720P_30 },
   );
+}
+
+/**
+ * Records a room composite of `room` to one MP4 (`startRoomCompositeMp4`): waits for ACTIVE,
+ * records `seconds` by the egress's own clock, stops it and waits for its final status.
+ */
+export async function recordRoomCompositeMp4(
+  stack: EgressStack,
+  room: string,
+  options: { filepath: string; seconds: number; layout?: string },
+): Promise<{ ended: EgressInfo; recordedSec: number }> {
+  const started = await startRoomCompositeMp4(stack, room, options.filepath, options.layout);
+  const clock = new RecordingClock();
+  await waitForEgress(stack.client, started.egressId, {
+    until: (i) => i.status === EgressStatus.EGRESS_ACTIVE,
+    deadlineMs: 90_000,
+    onPoll: (i) => clock.observe(i),
+  });
+  while (clock.seconds(started.egressId) < options.seconds) await sleep(100);
+  const recordedSec = clock.seconds(started.egressId);
+  await stack.client.stopEgress(started.egressId);
+  const ended = await waitForEgress(stack.client, started.egressId, {
+    until: isEnded,
+    deadlineMs: 90_000,
+  });
+  return { ended, recordedSec };
 }
 
 /** Asserts that List by `room` shows the egress `egressId` as EGRESS_COMPLETE. */

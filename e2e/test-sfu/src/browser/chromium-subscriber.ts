@@ -19,6 +19,26 @@ export async function hasChromium(path = CHROMIUM_PATH): Promise<boolean> {
   }
 }
 
+/**
+ * Headless Chromium for a test participant: no sandbox or GPU, audio that plays without a
+ * gesture, timers that run in the background, and host candidates with real IPs (no mDNS), as
+ * the test network needs.
+ */
+export function launchHeadlessChromium(chromiumPath = CHROMIUM_PATH): Promise<Browser> {
+  return puppeteer.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--autoplay-policy=no-user-gesture-required',
+      '--disable-features=WebRtcHideLocalIpsWithMdns',
+      '--disable-background-timer-throttling',
+    ],
+  });
+}
+
 /** Options for {@link openChromiumSubscriber}. */
 export interface ChromiumSubscriberOptions {
   /** The SFU's signalling URL. */
@@ -58,17 +78,7 @@ export async function openChromiumSubscriber(
   let browser: Browser | undefined;
   try {
     pageServer = await startSubscriberPageServer();
-    browser = await puppeteer.launch({
-      executablePath: options.chromiumPath ?? CHROMIUM_PATH,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--autoplay-policy=no-user-gesture-required',
-        '--disable-features=WebRtcHideLocalIpsWithMdns',
-      ],
-    });
+    browser = await launchHeadlessChromium(options.chromiumPath);
     const page: Page = await browser.newPage();
     await page.goto(pageServer.url);
     await page.evaluate(

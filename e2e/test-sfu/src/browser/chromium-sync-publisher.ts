@@ -1,5 +1,5 @@
-import puppeteer, { type Browser } from 'puppeteer-core';
-import { CHROMIUM_PATH } from './chromium-subscriber.js';
+import type { Browser } from 'puppeteer-core';
+import { launchHeadlessChromium } from './chromium-subscriber.js';
 import { type SubscriberPageServer, startSubscriberPageServer } from './subscriber-page.js';
 
 // Runs in the page (livekit-client's UMD build is the global `LivekitClient`): a canvas that
@@ -62,18 +62,7 @@ export async function startChromiumSyncPublisher(options: {
   let browser: Browser | undefined;
   try {
     pageServer = await startSubscriberPageServer();
-    browser = await puppeteer.launch({
-      executablePath: options.chromiumPath ?? CHROMIUM_PATH,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--autoplay-policy=no-user-gesture-required',
-        '--disable-features=WebRtcHideLocalIpsWithMdns',
-        '--disable-background-timer-throttling',
-      ],
-    });
+    browser = await launchHeadlessChromium(options.chromiumPath);
     const page = await browser.newPage();
     await page.goto(pageServer.url);
     await page.evaluate(

@@ -142,7 +142,8 @@ export function avSyncProblems(sync: AvSync, bounds: AvSyncBounds): string[] {
   if (bounds.maxGapError !== undefined) {
     const limit = bounds.maxGapError;
     sync.beepGapsSec.forEach((gap, i) => {
-      if (Math.abs(gap - 1) > limit) {
+      // compared in whole milliseconds: a bound of 10 ms lets a gap of 1.010 s through
+      if (Math.round(Math.abs(gap - 1) * 1000) > Math.round(limit * 1000)) {
         problems.push(`beep ${i + 1}→${i + 2} ${ms(gap)} apart, want 1 s ± ${ms(limit)}`);
       }
     });
