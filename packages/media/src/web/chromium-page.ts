@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EgressError, type Logger } from '@egress/protocol';
 import puppeteer, { type Browser, type ConsoleMessage, type Page } from 'puppeteer-core';
 import { type ChromeFlags, chromeArgs, defaultArgsToIgnore } from './chrome-args.js';
-import { CHROME_AUDIO_LATENCY_MS } from './room-playout.js';
+import { CHROME_AUDIO_LATENCY_MS, EGRESS_CONSOLE_PREFIX } from './room-playout.js';
 
 /** Options of {@link ChromiumPage.launch}. */
 export interface ChromiumPageOptions {
@@ -227,7 +227,10 @@ export class ChromiumPage {
   }
 
   #onConsole(msg: ConsoleMessage): void {
-    this.#log.debug({ type: msg.type(), text: msg.text() }, 'chrome console');
+    const text = msg.text();
+    // the room page script's own warnings (ROOM_PLAYOUT_SCRIPT) say why lip sync may suffer
+    if (text.startsWith(EGRESS_CONSOLE_PREFIX)) this.#log.warn({ text }, 'room page');
+    else this.#log.debug({ type: msg.type(), text }, 'chrome console');
     for (const arg of msg.args()) {
       const value = arg.remoteObject();
       if (value.type !== 'string') continue;

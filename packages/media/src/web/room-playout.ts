@@ -34,6 +34,9 @@ export const CHROME_AUDIO_LATENCY_MS = 150;
  */
 export const PLAYOUT_WARMUP_LIMIT_MS = 3000;
 
+/** How the page script's console warnings start; the recorder logs them at warn level. */
+export const EGRESS_CONSOLE_PREFIX = 'egress:';
+
 /** How often the page re-aligns each participant's video with their audio. */
 export const ALIGN_INTERVAL_MS = 500;
 
@@ -86,9 +89,15 @@ export const ROOM_PLAYOUT_SCRIPT = `(() => {
     await nativeSetRemote.call(sender, receiver.localDescription);
     while (!(await isPulled(receiver))) await sleep(20);
   }
+  let isWarm = false;
   const outputRuns = Promise.race([
-    startOutput().catch((err) => console.warn('egress: audio output warm-up failed', err)),
-    sleep(${PLAYOUT_WARMUP_LIMIT_MS}),
+    startOutput().then(
+      () => { isWarm = true; },
+      (err) => console.warn('${EGRESS_CONSOLE_PREFIX} audio output warm-up failed', String(err)),
+    ),
+    sleep(${PLAYOUT_WARMUP_LIMIT_MS}).then(() => {
+      if (!isWarm) console.warn('${EGRESS_CONSOLE_PREFIX} audio output not running after ${PLAYOUT_WARMUP_LIMIT_MS} ms; joining anyway');
+    }),
   ]);
 
   const connections = new Set();
