@@ -28,6 +28,11 @@ export interface AvSyncBounds {
   minSignals: number;
   /** Largest |gap − 1 s| between consecutive beeps, as a fraction of a second (0.01 = 1 %). */
   maxGapError?: number;
+  /**
+   * How many gaps may break {@link maxGapError}: one jitter buffer adaptation is a single long or
+   * short gap, a playout running fast or slow is many. @defaultValue 0
+   */
+  gapMissesAllowed?: number;
   /** Largest |offset| of any beep-to-flash pair, seconds. */
   maxPairOffsetSec?: number;
   /** Largest |median offset|, seconds. */
@@ -140,13 +145,16 @@ export function avSyncProblems(sync: AvSync, bounds: AvSyncBounds): string[] {
     problems.push(`${sync.videoOnsetsSec.length} flashes, want ≥ ${bounds.minSignals}`);
   }
   if (bounds.maxGapError !== undefined) {
-    const limit = bounds.maxGapError;
-    sync.beepGapsSec.forEach((gap, i) => {
-      // compared in whole milliseconds: a bound of 10 ms lets a gap of 1.010 s through
-      if (Math.round(Math.abs(gap - 1) * 1000) > Math.round(limit * 1000)) {
-        problems.push(`beep ${i + 1}→${i + 2} ${ms(gap)} apart, want 1 s ± ${ms(limit)}`);
+    const limitMs = Math.round(bounds.maxGapError * 1000);
+    // compared in whole milliseconds: a bound of 10 ms lets a gap of 1.010 s through
+    const misses = sync.beepGapsSec
+      .map((gap, i) => ({ i, gapMs: Math.round(gap * 1000) }))
+      .filter(({ gapMs }) => Math.abs(gapMs - 1000) > limitMs);
+    if (misses.length > (bounds.gapMissesAllowed ?? 0)) {
+      for (const { i, gapMs } of misses) {
+        problems.push(`beep ${i + 1}→${i + 2} ${gapMs} ms apart, want 1 s ± ${limitMs} ms`);
       }
-    });
+    }
   }
   if (bounds.maxPairOffsetSec !== undefined) {
     const limit = bounds.maxPairOffsetSec;

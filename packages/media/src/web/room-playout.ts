@@ -34,6 +34,12 @@ export const CHROME_AUDIO_LATENCY_MS = 150;
  */
 export const PLAYOUT_WARMUP_LIMIT_MS = 3000;
 
+/**
+ * The video delay a participant's video starts with, before their audio's is measured: the
+ * output buffer plus NetEq's usual delay.
+ */
+export const INITIAL_VIDEO_DELAY_MS = CHROME_AUDIO_LATENCY_MS + 50;
+
 /** How the page script's console warnings start; the recorder logs them at warn level. */
 export const EGRESS_CONSOLE_PREFIX = 'egress:';
 
@@ -46,8 +52,9 @@ export const ALIGN_INTERVAL_MS = 500;
  * - the first remote description with audio waits (at most {@link PLAYOUT_WARMUP_LIMIT_MS})
  *   until a silent loopback track is being pulled by the audio output; the loopback stays for
  *   the page's life, so the output never stops between speakers;
- * - every {@link ALIGN_INTERVAL_MS} it reads each connection's stats and sets each video
- *   receiver's `jitterBufferTarget` to the delay of the same participant's audio (NetEq's
+ * - each video receiver starts with {@link INITIAL_VIDEO_DELAY_MS}, and every
+ *   {@link ALIGN_INTERVAL_MS} it reads each connection's stats and sets each video receiver's
+ *   `jitterBufferTarget` to the delay of the same participant's audio (NetEq's
  *   delay over the last interval plus the output's playout delay), so a participant's picture
  *   is shown when their sound is heard. Tracks are matched to participants by LiveKit's
  *   MediaStream id (`<participant sid>|...`).
@@ -151,6 +158,9 @@ export const ROOM_PLAYOUT_SCRIPT = `(() => {
       this.addEventListener('track', (e) => {
         const stream = e.streams[0];
         if (stream) participantOfTrack.set(e.track.id, stream.id.split('|')[0]);
+        // Chromium moves a video delay by ~100 ms a second, but starts a stream at its target:
+        // a first guess now keeps the recording's first seconds close.
+        if (e.track.kind === 'video') e.receiver.jitterBufferTarget = ${INITIAL_VIDEO_DELAY_MS};
       });
     }
     if (!description || typeof description.sdp !== 'string' || !/^m=audio /m.test(description.sdp)) {
