@@ -110,9 +110,12 @@ export const ROOM_PLAYOUT_SCRIPT = `(() => {
   const connections = new Set();
   const participantOfTrack = new Map();
   const previous = new Map();
-  // Since the last reading; the first reading counts from the stream's start.
-  function delta(id, name, value) {
-    const key = id + ' ' + name;
+  const connectionIds = new WeakMap();
+  let nextConnectionId = 0;
+  // Since the last reading of this connection's stat; the first counts from the stream's start.
+  function delta(pc, id, name, value) {
+    if (!connectionIds.has(pc)) connectionIds.set(pc, nextConnectionId++);
+    const key = connectionIds.get(pc) + ' ' + id + ' ' + name;
     const before = previous.get(key) ?? 0;
     previous.set(key, value);
     return value - before;
@@ -122,15 +125,15 @@ export const ROOM_PLAYOUT_SCRIPT = `(() => {
     let playoutMs = 0;
     stats.forEach((r) => {
       if (r.type !== 'media-playout') return;
-      const delay = delta(r.id, 'delay', r.totalPlayoutDelay);
-      const count = delta(r.id, 'count', r.totalSamplesCount);
+      const delay = delta(pc, r.id, 'delay', r.totalPlayoutDelay);
+      const count = delta(pc, r.id, 'count', r.totalSamplesCount);
       if (count > 0) playoutMs = (delay / count) * 1000;
     });
     const audioMs = new Map();
     stats.forEach((r) => {
       if (r.type !== 'inbound-rtp' || r.kind !== 'audio') return;
-      const delay = delta(r.id, 'jb', r.jitterBufferDelay);
-      const emitted = delta(r.id, 'emitted', r.jitterBufferEmittedCount);
+      const delay = delta(pc, r.id, 'jb', r.jitterBufferDelay);
+      const emitted = delta(pc, r.id, 'emitted', r.jitterBufferEmittedCount);
       const participant = participantOfTrack.get(r.trackIdentifier);
       if (participant && emitted > 0) {
         audioMs.set(participant, (delay / emitted) * 1000 + playoutMs);
