@@ -6,7 +6,7 @@
 // median. The lip sync issue's targets: spacing 1 s ± 0.5 %, every pair ± 60 ms, median ± 40 ms.
 // Run (WebRTC needs the network namespace; root):
 //   scripts/netns-run node --import tsx bench/composite-av.ts [seconds per case, default 60] [only]
-// only: run just the cases whose name contains it. Uses EGRESS_TEST_REDIS_URL when set, else
+// only: run just the cases whose name contains it (or one of its comma-separated parts). Uses EGRESS_TEST_REDIS_URL when set, else
 // starts its own redis-server; PulseAudio likewise (bench/pulse-daemon.ts). The services, the
 // SFU and the bots share this machine's cores: the load average is printed with each row.
 // bench/ is not a package, so the sources are imported by path.
@@ -157,7 +157,7 @@ const rows = [
 ];
 try {
   for (const [index, c] of allCases.entries()) {
-    if (only && !c.name.includes(only)) continue;
+    if (only && !only.split(',').some((part) => c.name.includes(part))) continue;
     const child = spawnSync(
       process.execPath,
       [
