@@ -109,13 +109,13 @@ export const ROOM_PLAYOUT_SCRIPT = `(() => {
 
   const connections = new Set();
   const participantOfTrack = new Map();
-  const previous = new Map();
-  const connectionIds = new WeakMap();
-  let nextConnectionId = 0;
+  // Per connection: two connections can report the same stats id.
+  const previousOf = new WeakMap();
   // Since the last reading of this connection's stat; the first counts from the stream's start.
   function delta(pc, id, name, value) {
-    if (!connectionIds.has(pc)) connectionIds.set(pc, nextConnectionId++);
-    const key = connectionIds.get(pc) + ' ' + id + ' ' + name;
+    if (!previousOf.has(pc)) previousOf.set(pc, new Map());
+    const previous = previousOf.get(pc);
+    const key = id + ' ' + name;
     const before = previous.get(key) ?? 0;
     previous.set(key, value);
     return value - before;
