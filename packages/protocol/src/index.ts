@@ -261,6 +261,12 @@ export {
   resolveEncoding,
 } from './validation/encoding.js';
 export {
+  DEFAULT_CAPTURE_INTERVAL_SEC,
+  DEFAULT_SEGMENT_DURATION_SEC,
+  STREAM_KEYFRAME_INTERVAL_SEC,
+} from './validation/output-planning.js';
+export { REQUEST_LIMITS } from './validation/request-fields.js';
+export {
   MAX_STREAM_URL_CHARS,
   MUX_INGEST_PREFIX,
   type ParsedStreamUrl,
@@ -270,21 +276,16 @@ export {
   type StreamUrlProtocol,
   TWITCH_INGEST_PREFIX,
 } from './validation/stream-url.js';
-export {
-  type AudioRoutePlan,
-  DEFAULT_CAPTURE_INTERVAL_SEC,
-  DEFAULT_SEGMENT_DURATION_SEC,
-  type EgressSource,
-  type FileOutputPlan,
-  type ImageOutputPlan,
-  REQUEST_LIMITS,
-  type SegmentOutputPlan,
-  STREAM_KEYFRAME_INTERVAL_SEC,
-  type StreamOutputPlan,
-  type UploadConfig,
-  type ValidatedEgress,
-  type ValidateRequestOptions,
-  validateRequest,
-  type WebsocketOutputPlan,
-} from './validation/validate-request.js';
+export { type ValidateRequestOptions, validateRequest } from './validation/validate-request.js';
+export type {
+  AudioRoutePlan,
+  EgressSource,
+  FileOutputPlan,
+  ImageOutputPlan,
+  SegmentOutputPlan,
+  StreamOutputPlan,
+  UploadConfig,
+  ValidatedEgress,
+  WebsocketOutputPlan,
+} from './validation/validated-egress.js';
 export { createWorkerRedis, type WorkerRedis } from './worker-redis.js';
