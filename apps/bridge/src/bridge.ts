@@ -1,5 +1,6 @@
-import { type Config, connectRedis, createRedis, EgressError, type Logger } from '@egress/protocol';
+import { type Config, EgressError, type Logger } from '@egress/protocol';
 import type { ChannelPart } from '@egress/protocol/psrpc';
+import { connectRedis, createRedis } from '@egress/service-runtime';
 import type { EgressInfo, WebhookConfig } from '@livekit/protocol';
 import { TokenVerifier } from 'livekit-server-sdk';
 import { ControlClient } from './control/control-client.js';

@@ -1,4 +1,5 @@
-import { createLogger, handleShutdown, loadServiceConfigOrExit } from '@egress/protocol';
+import { createLogger } from '@egress/protocol';
+import { handleShutdown, loadServiceConfigOrExit } from '@egress/service-runtime';
 import { startBridge } from './bridge.js';
 
 const config = loadServiceConfigOrExit(process.env, ['redis']);

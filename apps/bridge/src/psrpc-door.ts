@@ -4,7 +4,6 @@ import {
   type EgressRequest,
   isFinalStatus,
   type Logger,
-  redisOptionsOf,
 } from '@egress/protocol';
 import type { ChannelPart } from '@egress/protocol/psrpc';
 import {
@@ -14,6 +13,7 @@ import {
   RpcListActiveEgressResponse,
   RpcStartEgressRequest,
 } from '@egress/protocol/psrpc';
+import { redisOptionsOf } from '@egress/service-runtime';
 import {
   type EgressInfo,
   EgressStatus,

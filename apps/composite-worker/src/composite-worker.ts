@@ -7,8 +7,6 @@ import { fileURLToPath } from 'node:url';
 import {
   type Config,
   type ControlMessage,
-  CpuAdmission,
-  createWorkerRedis,
   DEFAULT_ENCODING,
   decodeJobInfo,
   decodeJobRequest,
@@ -21,22 +19,26 @@ import {
   encodeControlReplyError,
   encodeWorkerStatus,
   isFinalStatus,
-  JobGate,
   type JobPayload,
   type Logger,
-  loaderExecArgv,
   markFailed,
   msToNs,
-  ProcessUsage,
   parseControlMessageOn,
   parseJobPayload,
-  poolWorkerOptions,
   QUEUE_NAMES,
-  startCapacityPublisher,
-  type UsageSample,
   validateRequest,
   type WorkerStatusMessage,
 } from '@egress/protocol';
+import {
+  CpuAdmission,
+  createWorkerRedis,
+  JobGate,
+  loaderExecArgv,
+  ProcessUsage,
+  poolWorkerOptions,
+  startCapacityPublisher,
+  type UsageSample,
+} from '@egress/service-runtime';
 import { createOutputUploader } from '@egress/storage';
 import { type EgressInfo, EgressStatus } from '@livekit/protocol';
 import { type Job, WaitingError, Worker } from 'bullmq';

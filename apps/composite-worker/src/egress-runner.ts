@@ -25,7 +25,6 @@ import {
   EgressError,
   END_REASONS,
   type EndReason,
-  findFreePort,
   isFinalStatus,
   type JobPayload,
   type Logger,
@@ -36,6 +35,7 @@ import {
   type ValidatedEgress,
   validateRequest,
 } from '@egress/protocol';
+import { findFreePort } from '@egress/service-runtime';
 import { type EgressInfo, EgressStatus } from '@livekit/protocol';
 import type { MediaSource, MediaSourceFactory } from './media-source.js';
 

@@ -1,9 +1,5 @@
-import {
-  createLogger,
-  handleShutdown,
-  loadServiceConfigOrExit,
-  startServiceBase,
-} from '@egress/protocol';
+import { createLogger } from '@egress/protocol';
+import { handleShutdown, loadServiceConfigOrExit, startServiceBase } from '@egress/service-runtime';
 import { type CompositeWorker, startCompositeWorker } from './composite-worker.js';
 import {
   defaultTemplateDir,

@@ -12,11 +12,11 @@ import {
   isFinalStatus,
   type JobPayload,
   type Logger,
-  loaderExecArgv,
   markFailed,
   syncLegacyResult,
   validateRequest,
 } from '@egress/protocol';
+import { loaderExecArgv } from '@egress/service-runtime';
 import { createOutputUploader } from '@egress/storage';
 import { type EgressInfo, FileInfo } from '@livekit/protocol';
 import type { FromCellMessage, ToCellMessage } from './cell-messages.js';

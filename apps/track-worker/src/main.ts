@@ -1,9 +1,5 @@
-import {
-  createLogger,
-  handleShutdown,
-  loadServiceConfigOrExit,
-  startServiceBase,
-} from '@egress/protocol';
+import { createLogger } from '@egress/protocol';
+import { handleShutdown, loadServiceConfigOrExit, startServiceBase } from '@egress/service-runtime';
 import { dispose } from '@livekit/rtc-node';
 import { startTrackWorker } from './track-worker.js';
 

@@ -16,12 +16,12 @@ import {
   type Config,
   EgressError,
   type EncodingSettings,
-  findFreePort,
   type Logger,
   type NamingVars,
   type OutputFileType,
   type ValidatedEgress,
 } from '@egress/protocol';
+import { findFreePort } from '@egress/service-runtime';
 import type { EgressInfo } from '@livekit/protocol';
 
 /** Options of {@link TrackOutputs.resolve}. */

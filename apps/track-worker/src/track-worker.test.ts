@@ -4,7 +4,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type EgressRequest, JOB_DEADLINE_MESSAGE } from '@egress/protocol';
+import type { EgressRequest } from '@egress/protocol';
+import { JOB_DEADLINE_MESSAGE } from '@egress/service-runtime';
 import {
   DirectFileOutput,
   EgressStatus,

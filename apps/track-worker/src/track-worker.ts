@@ -5,24 +5,26 @@ import { join } from 'node:path';
 import {
   type Config,
   type ControlMessage,
-  CpuAdmission,
-  createWorkerRedis,
   decodeJobInfo,
   EgressError,
   egressCapacityKey,
   egressControlChannel,
   encodeWorkerStatus,
-  JobGate,
   type JobPayload,
   type Logger,
-  ProcessUsage,
   parseControlMessageOn,
   parseJobPayload,
-  poolWorkerOptions,
   QUEUE_NAMES,
-  startCapacityPublisher,
   type WorkerStatusMessage,
 } from '@egress/protocol';
+import {
+  CpuAdmission,
+  createWorkerRedis,
+  JobGate,
+  ProcessUsage,
+  poolWorkerOptions,
+  startCapacityPublisher,
+} from '@egress/service-runtime';
 import type { EgressInfo } from '@livekit/protocol';
 import { type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import { CellPool } from './cell-pool.js';

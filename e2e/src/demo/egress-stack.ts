@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { findFreePorts } from '@egress/protocol';
+import { findFreePorts } from '@egress/service-runtime';
 import { type Bot, type BotOptions, startBot, startTestSfu, type TestSfu } from '@egress/test-sfu';
 import { dispose as disposeRtcNode } from '@livekit/rtc-node';
 import { EgressClient } from 'livekit-server-sdk';

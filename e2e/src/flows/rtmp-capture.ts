@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findFreePorts } from '@egress/protocol';
+import { findFreePorts } from '@egress/service-runtime';
 
 /** A running {@link startRtmpCapture}. */
 export interface RtmpCapture {

@@ -1,31 +1,4 @@
 export {
-  type CapacityPublisher,
-  type CapacityPublisherOptions,
-  startCapacityPublisher,
-} from './admission/capacity-publisher.js';
-export { CpuAdmission, type CpuAdmissionOptions } from './admission/cpu-admission.js';
-export {
-  type GatedJob,
-  type GatedWorker,
-  JOB_DEADLINE_MESSAGE,
-  JOB_STALLED_MESSAGE,
-  JobGate,
-  type JobGateOptions,
-  type JobGateVerdict,
-  type PoolWorkerOptions,
-  poolWorkerOptions,
-} from './admission/job-gate.js';
-export {
-  type LeaderUsage,
-  type ProcessSelection,
-  ProcessUsage,
-  type ProcessUsageOptions,
-  type ProcStat,
-  readProcStat,
-  TICKS_PER_SEC,
-  type UsageSample,
-} from './admission/process-usage.js';
-export {
   type AssertServiceConfigOptions,
   assertServiceConfig,
   type ServiceConfigNeed,
@@ -123,13 +96,6 @@ export {
   httpStatusOf,
   outOfMemoryError,
 } from './errors.js';
-export { findFreePort, findFreePorts } from './free-ports.js';
-export {
-  type HealthReport,
-  type HealthServer,
-  type StartHealthServerOptions,
-  startHealthServer,
-} from './health-server.js';
 export {
   type ControlMessage,
   type ControlMessageInput,
@@ -190,7 +156,6 @@ export {
   workerCapacitySchema,
   workerStatusSchema,
 } from './jobs/worker-messages.js';
-export { loaderExecArgv } from './loader-exec-argv.js';
 export {
   type CreateLoggerOptions,
   createLogger,
@@ -220,7 +185,6 @@ export {
   type SegmentOutputNamesInput,
   segmentOutputNames,
 } from './naming/segment-output-names.js';
-export { connectRedis, createRedis, type RedisRole, redisOptionsOf } from './redis-connection.js';
 export {
   type AudioCodecName,
   type EgressRequest,
@@ -230,13 +194,6 @@ export {
   type RequestType,
   type VideoCodecName,
 } from './request-types.js';
-export {
-  loadServiceConfigOrExit,
-  type ServiceBase,
-  type StartServiceBaseOptions,
-  startServiceBase,
-} from './service-boot.js';
-export { type HandleShutdownOptions, handleShutdown } from './shutdown.js';
 export {
   CODEC_COMPATIBILITY,
   type ContainerCodecs,
@@ -288,4 +245,3 @@ export type {
   ValidatedEgress,
   WebsocketOutputPlan,
 } from './validation/validated-egress.js';
-export { createWorkerRedis, type WorkerRedis } from './worker-redis.js';

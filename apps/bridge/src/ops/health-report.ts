@@ -1,4 +1,5 @@
-import type { HealthReport, Pool } from '@egress/protocol';
+import type { Pool } from '@egress/protocol';
+import type { HealthReport } from '@egress/service-runtime';
 import type { BridgeProbe, JobState } from './bridge-probe.js';
 
 /** A pool in the bridge's health JSON. */

@@ -22,7 +22,6 @@ import {
   type Pool,
   parseControlMessageOn,
   parseJobPayload,
-  poolWorkerOptions,
   QUEUE_NAMES,
   type QueueName,
   REQUEST_TYPES,
@@ -30,6 +29,7 @@ import {
   redactStreamUrl,
   type WorkerStatusMessage,
 } from '@egress/protocol';
+import { poolWorkerOptions } from '@egress/service-runtime';
 import { type EgressInfo, EgressStatus, StreamInfo, StreamInfo_Status } from '@livekit/protocol';
 import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';

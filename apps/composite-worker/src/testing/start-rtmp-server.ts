@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findFreePort } from '@egress/protocol';
+import { findFreePort } from '@egress/service-runtime';
 
 /** A local RTMP server (node-media-server) for stream tests. */
 export interface TestRtmpServer {

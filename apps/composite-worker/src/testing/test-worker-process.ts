@@ -1,4 +1,5 @@
-import { createLogger, handleShutdown, loadConfig } from '@egress/protocol';
+import { createLogger, loadConfig } from '@egress/protocol';
+import { handleShutdown } from '@egress/service-runtime';
 import { startCompositeWorker } from '../composite-worker.js';
 
 // A composite worker on GStreamer test sources (or the browser capture with

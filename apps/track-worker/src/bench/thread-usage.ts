@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { readProcStat, TICKS_PER_SEC } from '@egress/protocol';
+import { readProcStat, TICKS_PER_SEC } from '@egress/service-runtime';
 
 /** utime + stime ticks of every thread of `roots` and their descendants, by "pid/tid". */
 type ThreadTicks = Map<string, { name: string; isMain: boolean; ticks: number }>;

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { ProcessUsage } from '@egress/protocol';
+import { ProcessUsage } from '@egress/service-runtime';
 import { WebSocketServer } from 'ws';
 import { probeVideoFile } from '../testing/probe-video-file.js';
 import { CELL_GC_FLAGS } from '../video/young-gc.js';

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findFreePort } from '@egress/protocol';
+import { findFreePort } from '@egress/service-runtime';
 
 /** An RTMP server on 127.0.0.1 that takes one publisher and writes its stream to an FLV file. */
 export interface TestRtmpReceiver {

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { loaderExecArgv } from '@egress/protocol';
+import { loaderExecArgv } from '@egress/service-runtime';
 import { CELL_GC_FLAGS, YOUNG_GC_BYTES } from './young-gc.js';
 
 const probe = fileURLToPath(new URL('../testing/young-gc-probe.ts', import.meta.url));

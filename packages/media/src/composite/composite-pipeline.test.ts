@@ -8,9 +8,9 @@ import {
   createLogger,
   DEFAULT_ENCODING,
   type EncodingSettings,
-  findFreePort,
   type OutputFileType,
 } from '@egress/protocol';
+import { findFreePort } from '@egress/service-runtime';
 import { type GstExit, GstProcess } from '../gst/gst-process.js';
 import { StreamFanout } from '../stream/stream-fanout.js';
 import {

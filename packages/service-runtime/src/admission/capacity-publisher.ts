@@ -1,5 +1,5 @@
+import type { Logger } from '@egress/protocol';
 import type { Cluster, Redis } from 'ioredis';
-import type { Logger } from '../logger.js';
 import { repeatWithoutOverlap } from '../repeat-without-overlap.js';
 
 /** Options of {@link startCapacityPublisher}. */

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '@egress/protocol';
 
 export interface HandleShutdownOptions {
   logger: Logger;

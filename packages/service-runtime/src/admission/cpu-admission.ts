@@ -1,4 +1,4 @@
-import { EgressError } from '../errors.js';
+import { EgressError } from '@egress/protocol';
 
 /** Options of {@link CpuAdmission}. */
 export interface CpuAdmissionOptions {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createLogger } from '@egress/protocol';
 import { startHealthServer } from './health-server.js';
-import { createLogger } from './logger.js';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
 

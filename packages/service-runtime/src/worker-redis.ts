@@ -1,6 +1,5 @@
+import type { Logger, RedisConfig } from '@egress/protocol';
 import type { Cluster, Redis } from 'ioredis';
-import type { RedisConfig } from './config/config-schema.js';
-import type { Logger } from './logger.js';
 import { createRedis } from './redis-connection.js';
 
 /** The Redis connections of a pool worker (see {@link createWorkerRedis}). */

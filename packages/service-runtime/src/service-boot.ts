@@ -1,9 +1,12 @@
+import {
+  assertServiceConfig,
+  type Config,
+  EgressError,
+  type Logger,
+  loadConfig,
+  type ServiceConfigNeed,
+} from '@egress/protocol';
 import type { Cluster, Redis } from 'ioredis';
-import type { Logger } from 'pino';
-import { assertServiceConfig, type ServiceConfigNeed } from './config/assert-service-config.js';
-import type { Config } from './config/config-schema.js';
-import { loadConfig } from './config/load-config.js';
-import { EgressError } from './errors.js';
 import { type HealthServer, startHealthServer } from './health-server.js';
 import { connectRedis, createRedis, type RedisRole } from './redis-connection.js';
 

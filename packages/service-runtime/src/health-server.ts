@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from 'pino';
+import type { Logger } from '@egress/protocol';
 
 /** What a service says about itself; `isHealthy: false` answers 503. */
 export interface HealthReport {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
-import { createLogger } from './logger.js';
+import { createLogger } from '@egress/protocol';
 import { handleShutdown } from './shutdown.js';
 
 const logger = createLogger({ service: 'test', level: 'silent' });

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import {
+  createEgressInfo,
+  createLogger,
+  decodeJobInfo,
+  encodeJobPayload,
+  type JobPayload,
+  parseWorkerCapacity,
+  parseWorkerStatus,
+} from '@egress/protocol';
 import { EgressStatus, RoomCompositeEgressRequest } from '@livekit/protocol';
-import { createEgressInfo } from '../egress-info/create-egress-info.js';
-import { decodeJobInfo, encodeJobPayload, type JobPayload } from '../jobs/job-payload.js';
-import { parseWorkerCapacity, parseWorkerStatus } from '../jobs/worker-messages.js';
-import { createLogger } from '../logger.js';
 import { CpuAdmission } from './cpu-admission.js';
 import {
   type GatedJob,

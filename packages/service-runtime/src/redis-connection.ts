@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
+import { EgressError, type RedisConfig } from '@egress/protocol';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { RedisConfig } from './config/config-schema.js';
-import { EgressError } from './errors.js';
 
 /**
  * How a connection behaves when Redis is away: a `producer` (request paths) fails fast so a

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadConfig } from './config/load-config.js';
+import { loadConfig } from '@egress/protocol';
 import { connectRedis, createRedis, redisOptionsOf } from './redis-connection.js';
 
 function redisBlock(yaml: string) {

@@ -1,15 +1,18 @@
-import type { EgressInfo } from '@livekit/protocol';
-import { markAborted, markFailed } from '../egress-info/transitions.js';
-import { EgressError } from '../errors.js';
-import type { JobPayload } from '../jobs/job-payload.js';
-import { JOB_LOCK_MS, type Pool } from '../jobs/queue-names.js';
 import {
+  EgressError,
   encodeWorkerCapacity,
   encodeWorkerStatus,
+  JOB_LOCK_MS,
+  type JobPayload,
+  type Logger,
+  markAborted,
+  markFailed,
+  type Pool,
+  REQUEST_TYPES,
+  type RequestType,
   type WorkerStatusMessage,
-} from '../jobs/worker-messages.js';
-import type { Logger } from '../logger.js';
-import { REQUEST_TYPES, type RequestType } from '../request-types.js';
+} from '@egress/protocol';
+import type { EgressInfo } from '@livekit/protocol';
 import type { CpuAdmission } from './cpu-admission.js';
 
 /** The error of an egress whose job reached a worker after its start deadline. */

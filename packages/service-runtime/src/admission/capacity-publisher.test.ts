@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger } from '@egress/protocol';
+import { startTestRedis, type TestRedis } from '@egress/protocol/testing';
 import { Redis } from 'ioredis';
-import { createLogger } from '../logger.js';
-import { startTestRedis, type TestRedis } from '../testing/start-test-redis.js';
 import { startCapacityPublisher } from './capacity-publisher.js';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
