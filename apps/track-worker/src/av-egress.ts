@@ -5,9 +5,9 @@ import { followRoomAudio } from './audio/follow-room-audio.js';
 import type { MixChannelChooser } from './audio/mix-channels.js';
 import type { AvEncoder, AvEncoderOptions } from './av-encoder.js';
 import { AvRecorder } from './av-recorder.js';
-import { endingLatch } from './ending-latch.js';
+import { type Ending, endingLatch } from './ending-latch.js';
 import { followReceiveDelays } from './receive-delays.js';
-import { type Ending, failedResult, leaveRoom, type TrackEgressResult } from './track-egress.js';
+import { failedResult, leaveRoom, type TrackEgressResult } from './track-egress.js';
 
 /** Options of {@link runAvEgress}. */
 export interface AvEgressOptions {

@@ -1,5 +1,14 @@
-import { END_REASONS } from '@egress/protocol';
-import type { Ending } from './track-egress.js';
+import { type EgressError, END_REASONS, type EndReason } from '@egress/protocol';
+
+/** How a recording ended: an end reason, or an error. */
+export type Ending =
+  | { ending: 'end'; endReason: EndReason }
+  | { ending: 'error'; error: EgressError };
+
+/** Tells an {@link Ending} from a track or publication. */
+export function isEnding(value: object): value is Ending {
+  return 'ending' in value;
+}
 
 /** How an SDK egress learns that it should end: once, from stop, its source or an error. */
 export interface EndingLatch {

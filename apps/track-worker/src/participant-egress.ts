@@ -8,7 +8,8 @@ import {
   TrackSource,
 } from '@livekit/rtc-node';
 import { type AvEgressOptions, type AvSource, runAvEgress } from './av-egress.js';
-import type { Ending, TrackEgressResult } from './track-egress.js';
+import type { Ending } from './ending-latch.js';
+import type { TrackEgressResult } from './track-egress.js';
 
 /** Options of {@link runParticipantEgress}. */
 export interface RunParticipantEgressOptions extends AvEgressOptions {

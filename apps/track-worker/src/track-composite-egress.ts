@@ -1,14 +1,8 @@
 import { EgressError, END_REASONS } from '@egress/protocol';
 import { type RemoteTrackPublication, type Room, RoomEvent, TrackKind } from '@livekit/rtc-node';
 import { type AvEgressOptions, type AvSource, runAvEgress } from './av-egress.js';
-import {
-  type Ending,
-  type FoundTrack,
-  findTrack,
-  isEnding,
-  subscribe,
-  type TrackEgressResult,
-} from './track-egress.js';
+import { type Ending, isEnding } from './ending-latch.js';
+import { type FoundTrack, findTrack, subscribe, type TrackEgressResult } from './track-egress.js';
 
 /** Options of {@link runTrackCompositeEgress}: one audio track, one video track, or both. */
 export interface RunTrackCompositeEgressOptions extends AvEgressOptions {

@@ -18,7 +18,7 @@ import { startOggOpusSink } from './audio/ogg-opus-sink.js';
 import type { PcmSink, PcmSinkResult } from './audio/pcm-sink.js';
 import { PcmTimeline } from './audio/pcm-timeline.js';
 import { startWebsocketSink } from './audio/websocket-sink.js';
-import { endingLatch } from './ending-latch.js';
+import { type Ending, endingLatch, isEnding } from './ending-latch.js';
 import { VideoRecorder } from './video/video-recorder.js';
 
 /** Where a track egress writes. */
@@ -124,16 +124,6 @@ export function failedResult(
     ...(startedAtMs === undefined ? {} : { startedAtMs }),
     endedAtMs: Date.now(),
   };
-}
-
-/** How a recording ended: an end reason, or an error. */
-export type Ending =
-  | { ending: 'end'; endReason: EndReason }
-  | { ending: 'error'; error: EgressError };
-
-/** Tells an {@link Ending} from a track or publication. */
-export function isEnding(value: object): value is Ending {
-  return 'ending' in value;
 }
 
 const SAMPLE_RATE = 48_000;

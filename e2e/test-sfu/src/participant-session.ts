@@ -11,6 +11,7 @@ import {
   ParticipantInfo_State,
   ParticipantPermission,
   Pong,
+  type Room as RoomInfo,
   ServerInfo,
   ServerInfo_Edition,
   SignalRequest,
@@ -28,7 +29,6 @@ import { newSid } from './ids.js';
 import type { TestSfuLogger } from './logger.js';
 import { PublishedTrack } from './published-track.js';
 import { PublisherTransport } from './publisher-transport.js';
-import type { Room } from './room.js';
 import { findMediaSection, isSendingSection, msidTrackId } from './sdp.js';
 import { SerialQueue } from './serial-queue.js';
 import { SubscriberTransport } from './subscriber-transport.js';
@@ -47,9 +47,22 @@ const KIND_BY_CLAIM: Record<string, ParticipantInfo_Kind> = {
   agent: ParticipantInfo_Kind.AGENT,
 };
 
+/**
+ * The parts of a room a session calls back into (`Room` implements it); its own
+ * interface so that the session does not import the room that holds it.
+ */
+export interface SessionRoom {
+  info(): RoomInfo;
+  remove(session: ParticipantSession, reason?: DisconnectReason): Promise<void>;
+  onTrackPublished(publisher: ParticipantSession, track: PublishedTrack): void;
+  onTrackUnpublished(publisher: ParticipantSession, track: PublishedTrack): void;
+  broadcastParticipant(subject: ParticipantSession, options?: { exceptSelf?: boolean }): void;
+  findVisibleTrack(trackSid: string, viewer: ParticipantSession): PublishedTrack | undefined;
+}
+
 /** Options for {@link ParticipantSession}. */
 export interface ParticipantSessionOptions {
-  room: Room;
+  room: SessionRoom;
   socket: WebSocket;
   /** The verified access token's grants. */
   grants: ClaimGrants & { sub: string };
@@ -81,7 +94,7 @@ export class ParticipantSession {
   /** Published tracks by track sid. */
   readonly tracks = new Map<string, PublishedTrack>();
   readonly subscriber: SubscriberTransport;
-  readonly #room: Room;
+  readonly #room: SessionRoom;
   readonly #socket: WebSocket;
   readonly #log: TestSfuLogger;
   readonly #publisher: PublisherTransport;

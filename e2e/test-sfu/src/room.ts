@@ -7,7 +7,7 @@ import {
 } from '@livekit/protocol';
 import { newSid } from './ids.js';
 import type { TestSfuLogger } from './logger.js';
-import type { ParticipantSession } from './participant-session.js';
+import type { ParticipantSession, SessionRoom } from './participant-session.js';
 import type { PublishedTrack } from './published-track.js';
 import { type SpeakerLevels, speakerChanges } from './speaker-changes.js';
 
@@ -28,7 +28,7 @@ export interface RoomOptions {
  * A room: its participants and what each of them may see. Hidden participants (recorders) see
  * everyone and are seen by no one else.
  */
-export class Room {
+export class Room implements SessionRoom {
   readonly sid = newSid('RM_');
   readonly name: string;
   readonly createdAtMs = Date.now();
