@@ -22,20 +22,37 @@ import {
   UpdateStreamRequest,
   type WebhookConfig,
 } from '@livekit/protocol';
-import type { Bridge } from './bridge.js';
+import type { EgressService } from './egress-service.js';
+import type { Intake } from './intake/intake.js';
+import type { PoolCapacity } from './ops/pool-capacity.js';
 import { IoInfoReporter, type IoInfoReporterOptions } from './psrpc/io-info-reporter.js';
 import { withRequestSigningKeys } from './psrpc/io-info-signing-keys.js';
 import { PsrpcBus } from './psrpc/psrpc-bus.js';
 import { PsrpcClient } from './psrpc/psrpc-client.js';
 import { PsrpcServer } from './psrpc/psrpc-server.js';
 import { startAffinity, startPlanOf } from './psrpc/start-affinity.js';
+import type { InfoListener } from './state/egress-state.js';
+import type { EgressStore } from './state/egress-store.js';
 import { requestWebhooks } from './webhooks/webhook-notifier.js';
 
-/** The parts of the bridge the psrpc door uses. */
-export type PsrpcDoorBridge = Pick<
-  Bridge,
-  'intake' | 'service' | 'store' | 'onInfoChanged' | 'capacity' | 'requestWebhooksOf'
->;
+/**
+ * The parts of the bridge the psrpc door uses (`Bridge` has them all); declared here so that the
+ * door does not import the bridge that starts it.
+ */
+export interface PsrpcDoorBridge {
+  /** The path StartEgress goes through. */
+  readonly intake: Intake;
+  /** Stop, update stream and list, as the Twirp door serves them. */
+  readonly service: EgressService;
+  /** Which egresses livekit-server started. */
+  readonly store: EgressStore;
+  /** The workers' capacity reports, read by the StartEgress affinity. */
+  readonly capacity: PoolCapacity;
+  /** An egress's request webhooks, signing keys included. @throws when the job is gone. */
+  readonly requestWebhooksOf: (info: EgressInfo) => Promise<readonly WebhookConfig[]>;
+  /** Subscribes to every EgressInfo change; returns the unsubscribe function. */
+  onInfoChanged(listener: InfoListener): () => void;
+}
 
 /** What {@link startPsrpcDoor} takes. */
 export interface StartPsrpcDoorOptions {
