@@ -1,4 +1,3 @@
-import { posix } from 'node:path';
 import {
   EncodedFileType,
   ImageCodec,
@@ -7,7 +6,10 @@ import {
   SegmentedFileSuffix,
   StreamProtocol,
 } from '@livekit/protocol';
+import { cleanOutputPath } from '../naming/clean-output-path.js';
 import { nonRetryableOutputError } from '../naming/non-retryable-output-error.js';
+import { splitPath } from '../naming/split-path.js';
+import { stripKnownExtension } from '../naming/strip-known-extension.js';
 import type { OutputFileType } from '../request-types.js';
 import type { EgressDraft } from './egress-draft.js';
 import { invalidField } from './encoding.js';
@@ -22,30 +24,6 @@ export const DEFAULT_CAPTURE_INTERVAL_SEC = 10;
 export const DEFAULT_SEGMENT_DURATION_SEC = 4;
 /** Keyframe interval Go forces for streams when none is requested (pkg/config/output.go). */
 export const STREAM_KEYFRAME_INTERVAL_SEC = 4;
-
-/** Go's `clean`: path.Clean, leading `../` stripped, a trailing `/` kept. */
-function cleanPath(filepath: string): string {
-  if (filepath === '') return '';
-  const hasEndingSlash = filepath.endsWith('/');
-  let cleaned = posix.normalize(filepath);
-  if (cleaned.length > 1 && cleaned.endsWith('/')) cleaned = cleaned.slice(0, -1);
-  while (cleaned.startsWith('../')) cleaned = cleaned.slice(3);
-  if (cleaned === '' || cleaned === '.' || cleaned === '..') return '';
-  return hasEndingSlash ? `${cleaned}/` : cleaned;
-}
-
-function splitPath(p: string): [dir: string, name: string] {
-  const slash = p.lastIndexOf('/');
-  return slash === -1 ? ['', p] : [p.slice(0, slash + 1), p.slice(slash + 1)];
-}
-
-const KNOWN_EXTENSIONS = ['.raw', '.ogg', '.mp3', '.ivf', '.mp4', '.ts', '.webm', '.m3u8', '.jpeg'];
-
-function removeKnownExtension(name: string): string {
-  // Go also cuts unknown extensions here (egress-go-behavior.md §9); we cut only known ones.
-  const dot = name.lastIndexOf('.');
-  return dot > -1 && KNOWN_EXTENSIONS.includes(name.slice(dot)) ? name.slice(0, dot) : name;
-}
 
 /**
  * Checks a file output and plans it; the name is computed later by `fileOutputName`.
@@ -72,7 +50,7 @@ export function planFile(draft: EgressDraft, raw: RawFile, field: string): FileO
   const filepath = checkText(`${field}.filepath`, raw.filepath, {
     maxChars: REQUEST_LIMITS.maxPathChars,
   });
-  checkRetryPath(draft, cleanPath(filepath), `${field}.filepath`);
+  checkRetryPath(draft, cleanOutputPath(filepath, `${field}.filepath`), `${field}.filepath`);
   const out: FileOutputPlan = { filepath, disableManifest: raw.disableManifest === true };
   if (fileType) out.fileType = fileType;
   if (raw.upload) out.upload = raw.upload;
@@ -180,9 +158,9 @@ function planSegments(draft: EgressDraft, raw: RawSegments, field: string): Segm
     'use whole seconds, at least 1, or 0 for the default (4)',
   );
 
-  const prefix = cleanPath(filenamePrefix);
-  const playlist = cleanPath(playlistName);
-  const live = cleanPath(livePlaylistName);
+  const prefix = cleanOutputPath(filenamePrefix, `${field}.filename_prefix`);
+  const playlist = cleanOutputPath(playlistName, `${field}.playlist_name`);
+  const live = cleanOutputPath(livePlaylistName, `${field}.live_playlist_name`);
   if (draft.retryCount > 0) {
     // Segment names derive from the prefix, or from the playlist when the prefix is empty.
     if (prefix !== '' && !prefix.includes('{retry}')) {
@@ -201,8 +179,8 @@ function planSegments(draft: EgressDraft, raw: RawSegments, field: string): Segm
       'live_playlist_name must be in same directory as playlist_name',
     );
   }
-  const liveName = removeKnownExtension(liveBase);
-  const playlistNameOnly = removeKnownExtension(playlistBase) || splitPath(prefix)[1];
+  const liveName = stripKnownExtension(liveBase);
+  const playlistNameOnly = stripKnownExtension(playlistBase) || splitPath(prefix)[1];
   if (liveName !== '' && liveName === playlistNameOnly) {
     throw invalidField(
       `${field}.live_playlist_name`,
