@@ -1,89 +1,27 @@
-export {
-  type AssertServiceConfigOptions,
-  assertServiceConfig,
-  type ServiceConfigNeed,
-} from './config/assert-service-config.js';
-export type {
-  AdminConfig,
-  AliOssStorageConfig,
-  AzureStorageConfig,
-  Config,
-  CpuCostConfig,
-  GcpStorageConfig,
-  LogLevel,
-  RedisConfig,
-  S3StorageConfig,
-  SessionLimitsConfig,
-  StorageConfig,
-  StorageProxyConfig,
-  WebhookConfig,
-} from './config/config-schema.js';
-export {
-  type AudioTempoControllerConfig,
-  type ConfigEnv,
-  type ConfigSchemaOptions,
-  createConfigSchema,
-  type DebugConfig,
-  type LatencyConfig,
-  LOG_LEVELS,
-  type LoggingConfig,
-  MEMORY_SOURCES,
-  type MemorySource,
-  type RedisTlsConfig,
-} from './config/config-schema.js';
+export { assertServiceConfig, type ServiceConfigNeed } from './config/assert-service-config.js';
+export type { AdminConfig, Config, RedisConfig, StorageConfig } from './config/config-schema.js';
 export { parseGoDuration } from './config/go-duration.js';
-export { type LoadConfigOptions, loadConfig, MAX_CONFIG_BYTES } from './config/load-config.js';
-export { CONFIG_SECRET_KEYS, redactConfig } from './config/redact-config.js';
-export { type CpuCosts, cpuCostOf, DEFAULT_CPU_COSTS } from './egress-info/cpu-cost.js';
-export {
-  type CreateEgressInfoOptions,
-  createEgressInfo,
-} from './egress-info/create-egress-info.js';
-export {
-  EGRESS_ID_PATTERN,
-  EGRESS_ID_PREFIX,
-  GUID_ALPHABET,
-  GUID_SIZE,
-  newEgressId,
-  newGuid,
-} from './egress-info/egress-id.js';
-export {
-  EGRESS_TOKEN_TTL_SEC,
-  type MintEgressTokenOptions,
-  mintEgressToken,
-} from './egress-info/egress-token.js';
+export { loadConfig } from './config/load-config.js';
+export { type CpuCosts, cpuCostOf } from './egress-info/cpu-cost.js';
+export { createEgressInfo } from './egress-info/create-egress-info.js';
+export { newEgressId, newGuid } from './egress-info/egress-id.js';
+export { mintEgressToken } from './egress-info/egress-token.js';
 export { syncLegacyResult } from './egress-info/legacy-result.js';
 export { msToNs } from './egress-info/ns-time.js';
-export {
-  type RedactRequestOptions,
-  type RedactUrl,
-  redactRequest,
-} from './egress-info/redact-request.js';
-export {
-  isSdkRoomComposite,
-  poolOfRequest,
-  queueOf,
-  requestTypeOf,
-} from './egress-info/request-type.js';
-export { egressSourceTypeOf, isSdkSourceRequest } from './egress-info/source-type.js';
+export { poolOfRequest, queueOf, requestTypeOf } from './egress-info/request-type.js';
+export { isSdkSourceRequest } from './egress-info/source-type.js';
 export {
   applyClose,
   applyLimitReached,
   applyStop,
-  type CloseOptions,
-  canTransition,
   END_REASONS,
-  type EndingOptions,
   type EndReason,
-  endReasonDetails,
   isFinalStatus,
   markAborted,
   markActive,
   markComplete,
   markEnding,
   markFailed,
-  markLimitReached,
-  type TransitionOptions,
 } from './egress-info/transitions.js';
 export {
   cpuExhaustedError,
@@ -91,43 +29,30 @@ export {
   type EgressErrorJson,
   ERROR_CODES,
   type ErrorCode,
-  egressErrorCodeOf,
   GO_MESSAGES,
-  httpStatusOf,
   outOfMemoryError,
 } from './errors.js';
 export {
   type ControlMessage,
   type ControlMessageInput,
-  type ControlMessageType,
-  type ControlReply,
-  controlMessageSchema,
   controlReplyResult,
-  controlReplySchema,
   encodeControlMessage,
   encodeControlReplyError,
   encodeControlReplyOk,
-  parseControlMessage,
   parseControlMessageOn,
   parseControlReply,
 } from './jobs/control-messages.js';
 export {
   decodeJobInfo,
   decodeJobRequest,
-  type EncodeJobPayloadInput,
   egressInfoFromJson,
   egressInfoToJson,
   encodeJobPayload,
   type JobPayload,
-  jobPayloadSchema,
   parseJobPayload,
-  REQUEST_CASES,
-  type RequestJson,
   requestFromJson,
-  requestJsonSchema,
-  requestToJson,
 } from './jobs/job-payload.js';
-export { MESSAGE_VERSION, parseVersioned } from './jobs/parse-versioned.js';
+export { MESSAGE_VERSION } from './jobs/parse-versioned.js';
 export {
   egressCapacityKey,
   egressCapacityPattern,
@@ -137,15 +62,12 @@ export {
   JOB_LOCK_MS,
   POOLS,
   type Pool,
-  poolOf,
   QUEUE_NAMES,
   type QueueName,
-  queueForRequestType,
   STALL_CHECK_INTERVAL_MS,
 } from './jobs/queue-names.js';
 export {
   AFFINITY,
-  type AffinityOptions,
   affinityFor,
   encodeWorkerCapacity,
   encodeWorkerStatus,
@@ -153,15 +75,8 @@ export {
   parseWorkerStatus,
   type WorkerCapacity,
   type WorkerStatusMessage,
-  workerCapacitySchema,
-  workerStatusSchema,
 } from './jobs/worker-messages.js';
-export {
-  type CreateLoggerOptions,
-  createLogger,
-  type Logger,
-  REDACTED_LOG_PATHS,
-} from './logger.js';
+export { createLogger, type Logger } from './logger.js';
 export { expandTemplate } from './naming/expand-template.js';
 export { type FileOutputNameInput, fileOutputName } from './naming/file-output-name.js';
 export {
@@ -188,11 +103,9 @@ export {
 export {
   type AudioCodecName,
   type EgressRequest,
-  OUTPUT_FILE_TYPES,
   type OutputFileType,
   REQUEST_TYPES,
   type RequestType,
-  type VideoCodecName,
 } from './request-types.js';
 export {
   CODEC_COMPATIBILITY,
