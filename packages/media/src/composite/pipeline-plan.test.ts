@@ -281,6 +281,22 @@ describe('planCompositePipeline', () => {
       want: /hls output cannot carry opus/,
     },
     {
+      name: 'rejects mp3 audio in an RTMP stream, as Go does',
+      input: {
+        outputs: { stream: { protocol: 'rtmp', port: 5000 } },
+        encoding: { audioCodec: 'mp3' },
+      },
+      want: /rtmp output cannot carry mp3 audio; use aac$/,
+    },
+    {
+      name: 'rejects opus audio in an SRT stream, as Go does',
+      input: {
+        outputs: { stream: { protocol: 'srt', port: 5001 } },
+        encoding: { audioCodec: 'opus' },
+      },
+      want: /srt output cannot carry opus audio; use aac$/,
+    },
+    {
       name: 'rejects an ogg file without an audio source',
       input: {
         outputs: { file: { fileType: 'ogg', localPath: '/a.ogg' } },

@@ -1,7 +1,9 @@
 import {
   type AudioCodecName,
+  CODEC_COMPATIBILITY,
   EgressError,
   type EncodingSettings,
+  type OutputContainer,
   type OutputFileType,
 } from '@egress/protocol';
 import { fileSinkElement } from '../gst/file-sink.js';
@@ -176,17 +178,6 @@ const DEFAULT_CUT_KEYFRAME_INTERVAL_SEC = 1;
 /** GOP when the request leaves it open and only streams or images are produced. */
 const DEFAULT_KEYFRAME_INTERVAL_SEC = 2;
 
-/** Audio codecs each container can carry. */
-const CONTAINER_AUDIO: Readonly<Record<string, readonly AudioCodecName[]>> = {
-  mp4: ['aac', 'opus'],
-  ogg: ['opus'],
-  mp3: ['mp3'],
-  webm: ['opus'],
-  hls: ['aac'],
-  rtmp: ['aac', 'mp3'],
-  srt: ['aac', 'opus'],
-};
-
 type Element = readonly string[];
 
 /** `a ! b ! c` as arguments. */
@@ -216,8 +207,9 @@ function positiveInt(value: number, field: string): number {
   return value;
 }
 
-function checkAudioCodec(container: string, codec: AudioCodecName): void {
-  const allowed = CONTAINER_AUDIO[container] ?? [];
+/** The one codec-per-container table is protocol's, which validation picked the codecs from. */
+function checkAudioCodec(container: OutputContainer, codec: AudioCodecName): void {
+  const allowed = CODEC_COMPATIBILITY[container].audio;
   if (!allowed.includes(codec)) {
     throw EgressError.invalidArgument(
       `${container} output cannot carry ${codec} audio; use ${allowed.join(' or ')}`,

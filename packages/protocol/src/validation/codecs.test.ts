@@ -25,6 +25,8 @@ describe('isCodecCompatible', () => {
     { name: 'hls carries aac', input: ['hls', 'aac'], want: true },
     { name: 'hls does not carry opus', input: ['hls', 'opus'], want: false },
     { name: 'rtmp does not carry opus', input: ['rtmp', 'opus'], want: false },
+    { name: 'rtmp does not carry mp3 (Go: aac only)', input: ['rtmp', 'mp3'], want: false },
+    { name: 'srt does not carry opus (Go: aac only)', input: ['srt', 'opus'], want: false },
     { name: 'srt carries h264', input: ['srt', 'h264'], want: true },
     { name: 'webm carries vp9', input: ['webm', 'vp9'], want: true },
     { name: 'ivf does not carry opus', input: ['ivf', 'opus'], want: false },

@@ -12,7 +12,9 @@ export interface ContainerCodecs {
 }
 
 /**
- * Which codecs each container carries, after pkg/types/types.go (egress-go-behavior.md §3).
+ * Which codecs each container carries, after pkg/types/types.go `CodecCompatibility`
+ * (egress-go-behavior.md §3). The one such table: validation picks codecs with it, and media's
+ * pipeline plan checks the codecs it is given against it.
  * MP3 carries only MP3 here: Go also lists Opus, AAC and PCM for MP3, which lets an AAC stream
  * feed xingmux and write a broken file, so we leave them out.
  */
