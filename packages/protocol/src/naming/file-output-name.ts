@@ -3,7 +3,7 @@ import { cleanOutputPath } from './clean-output-path.js';
 import { defaultBaseName } from './default-base-name.js';
 import { expandTemplate } from './expand-template.js';
 import type { NamingVars } from './naming-vars.js';
-import { nonRetryableOutputError } from './non-retryable-output-error.js';
+import { assertRetrySafeFilepath } from './retry-safe-paths.js';
 import { stripKnownExtension } from './strip-known-extension.js';
 
 /** What {@link fileOutputName} needs. */
@@ -40,14 +40,7 @@ export interface FileOutputNameInput {
 export function fileOutputName(input: FileOutputNameInput): string {
   const { fileType, identifier, vars, now } = input;
   const template = cleanOutputPath(input.filepath, 'filepath');
-  if (
-    (vars.retryCount ?? 0) > 0 &&
-    template !== '' &&
-    !template.endsWith('/') &&
-    !template.includes('{retry}')
-  ) {
-    throw nonRetryableOutputError('filepath');
-  }
+  assertRetrySafeFilepath(template, vars.retryCount ?? 0, 'filepath');
 
   const filepath = cleanOutputPath(expandTemplate(template, vars, now), 'filepath');
   const ext = `.${fileType}`;

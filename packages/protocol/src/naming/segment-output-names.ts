@@ -6,8 +6,8 @@ import { defaultBaseName } from './default-base-name.js';
 import { expandTemplate } from './expand-template.js';
 import { formatUtcStamp } from './naming-time.js';
 import type { NamingVars } from './naming-vars.js';
-import { nonRetryableOutputError } from './non-retryable-output-error.js';
 import { printfEscape } from './printf-escape.js';
+import { assertRetrySafeSegments } from './retry-safe-paths.js';
 import { splitPath } from './split-path.js';
 import { stripKnownExtension } from './strip-known-extension.js';
 
@@ -83,16 +83,13 @@ export function segmentOutputNames(input: SegmentOutputNamesInput): SegmentOutpu
   const playlistTemplate = cleanOutputPath(output.playlistName, 'playlist_name');
   const liveTemplate = cleanOutputPath(output.livePlaylistName, 'live_playlist_name');
 
-  // segments are "<prefix>_<index>.ts", so a retry must change the prefix, or the playlist name
-  // the prefix is derived from
-  if ((vars.retryCount ?? 0) > 0) {
-    if (prefixTemplate !== '' && !prefixTemplate.includes('{retry}')) {
-      throw nonRetryableOutputError('filename_prefix');
-    }
-    if (prefixTemplate === '' && playlistTemplate !== '' && !playlistTemplate.includes('{retry}')) {
-      throw nonRetryableOutputError('playlist_name');
-    }
-  }
+  assertRetrySafeSegments(
+    {
+      prefix: { path: prefixTemplate, field: 'filename_prefix' },
+      playlist: { path: playlistTemplate, field: 'playlist_name' },
+    },
+    vars.retryCount ?? 0,
+  );
 
   const expand = (template: string, field: string) =>
     cleanOutputPath(expandTemplate(template, vars, now), field);

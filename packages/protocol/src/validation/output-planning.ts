@@ -7,7 +7,7 @@ import {
   StreamProtocol,
 } from '@livekit/protocol';
 import { cleanOutputPath } from '../naming/clean-output-path.js';
-import { nonRetryableOutputError } from '../naming/non-retryable-output-error.js';
+import { assertRetrySafeFilepath, assertRetrySafeSegments } from '../naming/retry-safe-paths.js';
 import { splitPath } from '../naming/split-path.js';
 import { stripKnownExtension } from '../naming/strip-known-extension.js';
 import type { OutputFileType } from '../request-types.js';
@@ -50,23 +50,15 @@ export function planFile(draft: EgressDraft, raw: RawFile, field: string): FileO
   const filepath = checkText(`${field}.filepath`, raw.filepath, {
     maxChars: REQUEST_LIMITS.maxPathChars,
   });
-  checkRetryPath(draft, cleanOutputPath(filepath, `${field}.filepath`), `${field}.filepath`);
+  assertRetrySafeFilepath(
+    cleanOutputPath(filepath, `${field}.filepath`),
+    draft.retryCount,
+    `${field}.filepath`,
+  );
   const out: FileOutputPlan = { filepath, disableManifest: raw.disableManifest === true };
   if (fileType) out.fileType = fileType;
   if (raw.upload) out.upload = raw.upload;
   return out;
-}
-
-function checkRetryPath(draft: EgressDraft, cleaned: string, field: string): void {
-  // On retry an explicit path would overwrite the first attempt's file (pkg/config/output_file.go).
-  if (
-    draft.retryCount > 0 &&
-    cleaned !== '' &&
-    !cleaned.endsWith('/') &&
-    !cleaned.includes('{retry}')
-  ) {
-    throw nonRetryableOutputError(field);
-  }
 }
 
 function streamProtocolOf(protocol: StreamProtocol, field: string): StreamUrlProtocol | undefined {
@@ -161,15 +153,13 @@ function planSegments(draft: EgressDraft, raw: RawSegments, field: string): Segm
   const prefix = cleanOutputPath(filenamePrefix, `${field}.filename_prefix`);
   const playlist = cleanOutputPath(playlistName, `${field}.playlist_name`);
   const live = cleanOutputPath(livePlaylistName, `${field}.live_playlist_name`);
-  if (draft.retryCount > 0) {
-    // Segment names derive from the prefix, or from the playlist when the prefix is empty.
-    if (prefix !== '' && !prefix.includes('{retry}')) {
-      throw nonRetryableOutputError(`${field}.filename_prefix`);
-    }
-    if (prefix === '' && playlist !== '' && !playlist.includes('{retry}')) {
-      throw nonRetryableOutputError(`${field}.playlist_name`);
-    }
-  }
+  assertRetrySafeSegments(
+    {
+      prefix: { path: prefix, field: `${field}.filename_prefix` },
+      playlist: { path: playlist, field: `${field}.playlist_name` },
+    },
+    draft.retryCount,
+  );
 
   const [playlistDir, playlistBase] = splitPath(playlist);
   const [liveDir, liveBase] = splitPath(live);
