@@ -13,7 +13,6 @@ export {
 } from './composite/live-playlist.js';
 export { outputsFinalCheck } from './composite/outputs-final.js';
 export {
-  type AudioSourceSpec,
   type CompositeOutputPlan,
   type CompositePipelinePlan,
   type FileOutputSpec,
@@ -23,10 +22,10 @@ export {
   planCompositePipeline,
   type SegmentOutputSpec,
   type StreamOutputSpec,
-  type VideoSourceSpec,
   X264_SPEED_PRESETS,
   type X264SpeedPreset,
 } from './composite/pipeline-plan.js';
+export type { AudioSourceSpec, VideoSourceSpec } from './composite/pipeline-sources.js';
 export { fileSinkElement } from './gst/file-sink.js';
 export {
   type GstExit,

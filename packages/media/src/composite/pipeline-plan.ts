@@ -8,62 +8,13 @@ import {
 } from '@egress/protocol';
 import { fileSinkElement } from '../gst/file-sink.js';
 import { escapePrintf, gstProp } from '../gst/gst-prop.js';
-import { i420Size } from './i420-size.js';
-
-/**
- * Where the picture comes from: an X display (Xvfb + Chromium), raw frames on a file descriptor
- * (the track worker's decoded WebRTC frames) or a test pattern.
- */
-export type VideoSourceSpec =
-  | {
-      kind: 'x11';
-      /** X display name, e.g. `:99`. */
-      display: string;
-      /** Captured region in pixels, from the top-left corner; scaled to the encoding size. */
-      width: number;
-      height: number;
-    }
-  | {
-      kind: 'fd';
-      /**
-       * Descriptor of the `gst-launch-1.0` child the frames arrive on (0 for its stdin): raw I420,
-       * one whole frame after another, at the encoding's frame rate (each frame is stamped by
-       * its index, so the writer keeps the rate, repeating or black frames over gaps).
-       */
-      fd: number;
-      /** Size of the written frames in pixels; scaled to the encoding size. */
-      width: number;
-      height: number;
-    }
-  | {
-      kind: 'test';
-      /** `videotestsrc` pattern nick. @defaultValue 'ball' */
-      pattern?: string;
-    };
-
-/**
- * Where the sound comes from: a PulseAudio monitor source, raw samples on a file descriptor (the
- * track worker's decoded WebRTC audio) or a test tone.
- */
-export type AudioSourceSpec =
-  | {
-      kind: 'pulse';
-      /** PulseAudio source, e.g. `egress.monitor`. */
-      device: string;
-    }
-  | {
-      kind: 'fd';
-      /**
-       * Descriptor of the `gst-launch-1.0` child the samples arrive on: S16LE, 48 kHz,
-       * interleaved stereo, without gaps (silence written for them), stamped by sample count.
-       */
-      fd: number;
-    }
-  | {
-      kind: 'test';
-      /** Sine frequency. @defaultValue 440 */
-      frequencyHz?: number;
-    };
+import { chain, type Element, positiveInt, queue } from './pipeline-elements.js';
+import {
+  type AudioSourceSpec,
+  audioSource,
+  type VideoSourceSpec,
+  videoSource,
+} from './pipeline-sources.js';
 
 /** The live sources of a composite pipeline; a missing one means no audio or no video. */
 export interface PipelineSources {
@@ -164,8 +115,6 @@ export interface CompositePipelinePlan {
   video?: { codec: 'h264' | 'vp8'; keyIntMax: number; speedPreset?: X264SpeedPreset };
 }
 
-/** Muxer queues hold time, not buffers: Go's pipeline latency of 3 s (egress-go-behavior.md §4). */
-const QUEUE_TIME_NS = 3_000_000_000;
 /**
  * libvpx speed in real-time mode (`deadline=1`): 16 is the fastest, about 0.15 core at 720p30
  * here (x264 veryfast: 0.2); 8 costs half as much again for little gain at a fixed bitrate.
@@ -177,35 +126,6 @@ const VERYFAST_MAX_PIXEL_RATE = 1280 * 720 * 30;
 const DEFAULT_CUT_KEYFRAME_INTERVAL_SEC = 1;
 /** GOP when the request leaves it open and only streams or images are produced. */
 const DEFAULT_KEYFRAME_INTERVAL_SEC = 2;
-
-type Element = readonly string[];
-
-/** `a ! b ! c` as arguments. */
-function chain(...elements: Element[]): string[] {
-  const out: string[] = [];
-  for (const element of elements) {
-    if (out.length > 0) out.push('!');
-    out.push(...element);
-  }
-  return out;
-}
-
-function queue(isLeaky: boolean, limit: { timeNs?: number; buffers?: number } = {}): Element {
-  return [
-    'queue',
-    ...(isLeaky ? ['leaky=downstream'] : []),
-    `max-size-time=${limit.timeNs ?? (limit.buffers === undefined ? QUEUE_TIME_NS : 0)}`,
-    `max-size-buffers=${limit.buffers ?? 0}`,
-    'max-size-bytes=0',
-  ];
-}
-
-function positiveInt(value: number, field: string): number {
-  if (!Number.isInteger(value) || value <= 0) {
-    throw EgressError.invalidArgument(`${field} must be a positive integer, got ${value}`);
-  }
-  return value;
-}
 
 /** The one codec-per-container table is protocol's, which validation picked the codecs from. */
 function checkAudioCodec(container: OutputContainer, codec: AudioCodecName): void {
@@ -219,104 +139,6 @@ function checkAudioCodec(container: OutputContainer, codec: AudioCodecName): voi
 
 function joinLocal(dir: string, pattern: string): string {
   return `${escapePrintf(dir.replace(/\/+$/, ''))}/${pattern}`;
-}
-
-function fdNumber(fd: number): number {
-  if (!Number.isInteger(fd) || fd < 0) {
-    throw EgressError.invalidArgument(`a source fd must be a non-negative integer, got ${fd}`);
-  }
-  return fd;
-}
-
-function videoSource(source: VideoSourceSpec, enc: EncodingSettings): string[] {
-  const raw = `video/x-raw,format=I420,width=${enc.width},height=${enc.height},framerate=${enc.framerate}/1,pixel-aspect-ratio=1/1`;
-  if (source.kind === 'test') {
-    return chain(
-      ['videotestsrc', 'is-live=true', gstProp('pattern', source.pattern ?? 'ball')],
-      [raw],
-    );
-  }
-  if (source.kind === 'fd') {
-    // Not leaky: the writer already keeps the rate, and a dropped frame would shorten the file.
-    // Reads of a whole frame: fdsrc's 4 KiB default makes ~340 buffers of every 720p frame.
-    const width = positiveInt(source.width, 'video source width');
-    const height = positiveInt(source.height, 'video source height');
-    return chain(
-      ['fdsrc', `fd=${fdNumber(source.fd)}`, `blocksize=${i420Size(width, height)}`],
-      [
-        'rawvideoparse',
-        'use-sink-caps=false',
-        'format=i420',
-        `width=${width}`,
-        `height=${height}`,
-        `framerate=${enc.framerate}/1`,
-      ],
-      queue(false, { timeNs: 1_000_000_000 }),
-      ['videoscale'],
-      [raw],
-    );
-  }
-  const width = positiveInt(source.width, 'video source width');
-  const height = positiveInt(source.height, 'video source height');
-  // Go: ximagesrc → queue → videoconvert → videorate → framerate caps (builder/video.go)
-  return chain(
-    [
-      'ximagesrc',
-      gstProp('display-name', source.display),
-      'use-damage=false',
-      'show-pointer=false',
-      'startx=0',
-      'starty=0',
-      `endx=${width - 1}`,
-      `endy=${height - 1}`,
-    ],
-    [`video/x-raw,framerate=${enc.framerate}/1`],
-    queue(true, { buffers: 5 }),
-    ['videoconvert'],
-    ['videoscale'],
-    ['videorate'],
-    [raw],
-  );
-}
-
-function audioCapture(source: AudioSourceSpec): Element[] {
-  switch (source.kind) {
-    case 'test':
-      return [
-        [
-          'audiotestsrc',
-          'is-live=true',
-          'wave=sine',
-          `freq=${source.frequencyHz ?? 440}`,
-          'volume=0.5',
-        ],
-      ];
-    case 'pulse':
-      return [['pulsesrc', gstProp('device', source.device)]];
-    case 'fd':
-      return [
-        ['fdsrc', `fd=${fdNumber(source.fd)}`],
-        [
-          'rawaudioparse',
-          'use-sink-caps=false',
-          'format=pcm',
-          'pcm-format=s16le',
-          'sample-rate=48000',
-          'num-channels=2',
-        ],
-      ];
-  }
-}
-
-function audioSource(source: AudioSourceSpec, enc: EncodingSettings): string[] {
-  const rate = enc.audioCodec === 'opus' ? 48000 : enc.audioFrequencyHz;
-  return chain(
-    ...audioCapture(source),
-    queue(false, { timeNs: 1_000_000_000 }),
-    ['audioconvert'],
-    ['audioresample'],
-    [`audio/x-raw,rate=${rate},channels=2`],
-  );
 }
 
 function audioEncoder(enc: EncodingSettings): string[] {
