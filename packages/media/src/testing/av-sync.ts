@@ -2,8 +2,18 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-/** Least mean-luma step between dark and flash frames that counts as flashing (8-bit luma). */
-const MIN_FLASH_LUMA_STEP = 5;
+/**
+ * Luma from which a pixel counts as white (8-bit, limited range: the bot's white is 235, the
+ * brightest part of its pattern, a yellow bar, ~183).
+ */
+const WHITE_LUMA = 200;
+/** Least share of the frame a flash must whiten: a small tile of a 4-participant layout is ~3 %. */
+const MIN_FLASH_AREA = 0.005;
+/**
+ * Longest white pulse that counts as a flash, seconds: the bot's flash is 100 ms, and a video
+ * that stalls on the flash frame shows it a few frames longer; a layout change stays longer.
+ */
+const FLASH_SPAN_SEC = 0.5;
 
 /** What {@link measureAvSync} found in a recording of the test SFU's sync bot. */
 export interface AvSync {
@@ -55,12 +65,74 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
+/** Each frame's time and the share of its pixels that are white. */
+async function whiteFractions(path: string): Promise<Array<[number, number]>> {
+  const { stdout } = await run(
+    'ffprobe',
+    [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      `movie=${path},lutyuv=y='if(gte(val\\,${WHITE_LUMA})\\,255\\,0)',signalstats`,
+      '-show_entries',
+      'frame=pts_time:frame_tags=lavfi.signalstats.YAVG',
+      '-of',
+      'csv=p=0',
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => line.split(',').map(Number))
+    .filter((f): f is [number, number] => Number.isFinite(f[0]) && Number.isFinite(f[1]))
+    .map(([time, yavg]) => [time, yavg / 255]);
+}
+
+/** Running minimum (or maximum) over `span` values centred on each one. */
+function running(values: readonly number[], span: number, pick: (a: number, b: number) => number) {
+  const half = Math.floor(span / 2);
+  return values.map((_, i) =>
+    values.slice(Math.max(0, i - half), i + half + 1).reduce((a, b) => pick(a, b)),
+  );
+}
+
+/**
+ * Flash onsets: frames where the white share jumps up for no longer than a flash lasts. A
+ * morphological opening (running minimum, then running maximum, over {@link FLASH_SPAN_SEC})
+ * keeps what changes and stays — a layout moving the bot's tile, another participant's
+ * picture — and drops short rises; what it drops is the flash (a white top-hat). A frame is
+ * flashing when that rise exceeds half the rise of the file's flashes (its 95th percentile;
+ * flashes are a tenth of the frames). A flash that a larger lasting rise follows within the
+ * span is lost, as it would be to the eye.
+ */
+export function flashOnsetsSec(frames: ReadonlyArray<readonly [number, number]>): number[] {
+  const times = frames.map(([time]) => time);
+  const whites = frames.map(([, white]) => white);
+  const frameSec = median(times.slice(1).map((t, i) => t - (times[i] ?? t))) || 1 / 30;
+  const span = 2 * Math.ceil(FLASH_SPAN_SEC / frameSec / 2) + 1;
+  const lasting = running(running(whites, span, Math.min), span, Math.max);
+  const rises = whites.map((white, i) => white - (lasting[i] ?? white));
+  const sorted = [...rises].sort((x, y) => x - y);
+  const flashRise = sorted[Math.floor(sorted.length * 0.95)] ?? 0;
+  const threshold = flashRise >= MIN_FLASH_AREA ? flashRise / 2 : Number.POSITIVE_INFINITY;
+  const onsets: number[] = [];
+  let wasFlash = false;
+  rises.forEach((rise, i) => {
+    const isFlash = rise > threshold;
+    if (isFlash && !wasFlash) onsets.push(times[i] ?? 0);
+    wasFlash = isFlash;
+  });
+  return onsets;
+}
+
 /**
  * Measures the A/V sync of a recording of the test SFU's sync bot (a 1 kHz beep and a white
  * frame at the start of every second) with ffmpeg: beep onsets from silencedetect (a silence
- * that ends with the file is no onset), flash onsets from the mean luma of each frame
- * (signalstats), which the bot's tile raises wherever the layout puts it. The beep spacing shows whether the audio kept
- * its pace (a jitter buffer playing fast or catching up shows as gaps off 1 s); the pairs show
+ * that ends with the file is no onset), flash onsets from the share of white pixels in each
+ * frame ({@link flashOnsetsSec}). The beep spacing shows whether the audio kept its pace (a jitter buffer playing fast or catching up shows as gaps off 1 s); the pairs show
  * the offset at every second, not just on average.
  */
 export async function measureAvSync(path: string): Promise<AvSync> {
@@ -81,42 +153,7 @@ export async function measureAvSync(path: string): Promise<AvSync> {
   ]
     .map((m) => Number(m[1]))
     .filter((end) => end < audioEndSec(stderr) - EOF_MARGIN_SEC);
-  const { stdout } = await run(
-    'ffprobe',
-    [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      `movie=${path},signalstats`,
-      '-show_entries',
-      'frame=pts_time:frame_tags=lavfi.signalstats.YAVG',
-      '-of',
-      'csv=p=0',
-    ],
-    { maxBuffer: 64 * 1024 * 1024 },
-  );
-  const frames = stdout
-    .trim()
-    .split('\n')
-    .map((line) => line.split(',').map(Number))
-    .filter((f): f is [number, number] => Number.isFinite(f[0]) && Number.isFinite(f[1]));
-  // A flash brightens the bot's tile, not always the whole frame (grid and speaker layouts):
-  // bright is above the middle of the file's darkest and brightest frames (5th and 95th
-  // percentile; flashes are a tenth of the frames), and only when that middle stands apart.
-  const lumas = frames.map((f) => f[1]).sort((x, y) => x - y);
-  const dark = lumas[Math.floor(lumas.length * 0.05)] ?? 0;
-  const bright = lumas[Math.floor(lumas.length * 0.95)] ?? 0;
-  const threshold =
-    bright - dark >= MIN_FLASH_LUMA_STEP ? (dark + bright) / 2 : Number.POSITIVE_INFINITY;
-  const videoOnsetsSec: number[] = [];
-  let wasBright = false;
-  for (const [time, yavg] of frames) {
-    const isBright = yavg > threshold;
-    if (isBright && !wasBright) videoOnsetsSec.push(time);
-    wasBright = isBright;
-  }
+  const videoOnsetsSec = flashOnsetsSec(await whiteFractions(path));
   const pairOffsetsSec: number[] = [];
   for (const a of audioOnsetsSec) {
     let best: number | undefined;
