@@ -1,34 +1,24 @@
 import type { EncodingOptions, EncodingOptionsPreset, WebhookConfig } from '@livekit/protocol';
 import type { AudioCodecName, RequestType } from '../request-types.js';
-import { type EncodingSettings, requestedAudioCodec, resolveEncoding } from './encoding.js';
-import type {
-  EgressSource,
-  FileOutputPlan,
-  ImageOutputPlan,
-  SegmentOutputPlan,
-  StreamOutputPlan,
-  UploadConfig,
-  ValidatedEgress,
-  WebsocketOutputPlan,
-} from './validated-egress.js';
+import { requestedAudioCodec, resolveEncoding } from './encoding.js';
+import type { EgressSource, UploadConfig, ValidatedEgress } from './validated-egress.js';
 
 /**
  * A {@link ValidatedEgress} being built: mirrors Go's PipelineConfig while outputs and codecs are
  * applied (`planOutputs`, then `planCodecs`).
  */
-export interface EgressDraft {
-  hasAudio: boolean;
-  hasVideo: boolean;
-  encoding: EncodingSettings;
+export interface EgressDraft
+  extends Pick<
+    ValidatedEgress,
+    'hasAudio' | 'hasVideo' | 'encoding' | 'file' | 'stream' | 'segments' | 'images' | 'websocket'
+  > {
+  /** The audio codec the request asks for; undefined lets codec planning pick one. */
   requestedAudio: AudioCodecName | undefined;
+  /** The audio frequency the request asks for, in Hz; undefined for the codec's default. */
   requestedFrequencyHz: number | undefined;
   retryCount: number;
+  /** A web source (Chrome) records the encoding size; an SDK source the track size. */
   isWebSource: boolean;
-  file?: FileOutputPlan;
-  stream?: StreamOutputPlan;
-  segments?: SegmentOutputPlan;
-  images: ImageOutputPlan[];
-  websocket?: WebsocketOutputPlan;
 }
 
 /** Starts a draft from a request's encoding options and the audio/video flags of its source. */

@@ -99,28 +99,6 @@ export function encodingOf(options: EncodingOneof | undefined): {
   return {};
 }
 
-/** Go's `ShouldUseSDKSource`: an audio-only template without layout or custom URL joins as SDK. */
-export function isSdkTemplate(t: {
-  audioOnly: boolean;
-  layout: string;
-  customBaseUrl: string;
-}): boolean {
-  return t.audioOnly && t.layout === '' && t.customBaseUrl === '';
-}
-
-/**
- * Refuses `audio_only` together with `video_only`; `field` is the prefix of both names.
- * @throws `invalid_argument`.
- */
-export function checkAudioVideoFlags(audioOnly: boolean, videoOnly: boolean, field: string): void {
-  if (audioOnly && videoOnly) {
-    throw invalidField(
-      `${field}audio_only and video_only`,
-      'set at most one of audio_only and video_only',
-    );
-  }
-}
-
 /** The value of one `EgressRequest` case. */
 export type RequestValue<C extends EgressRequest['case']> = Extract<
   EgressRequest,

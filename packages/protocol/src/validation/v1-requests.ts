@@ -3,16 +3,8 @@ import { planCodecs } from './codec-planning.js';
 import { finishEgressDraft, newEgressDraft } from './egress-draft.js';
 import { audioFrequencyFor, invalidField } from './encoding.js';
 import { planFile, planOutputs } from './output-planning.js';
-import {
-  checkAudioVideoFlags,
-  checkHttpUrl,
-  checkText,
-  encodingOf,
-  isSdkTemplate,
-  listOf,
-  type RequestValue,
-  uploadOf,
-} from './request-fields.js';
+import { checkTemplateSource, checkWebSource } from './page-sources.js';
+import { checkText, encodingOf, listOf, type RequestValue, uploadOf } from './request-fields.js';
 import {
   type FileLike,
   type ImageLike,
@@ -87,12 +79,7 @@ export function validateRoomComposite(
   retryCount: number,
 ): ValidatedEgress {
   const roomName = checkText('room_name', req.roomName, { required: true });
-  const layout = checkText('layout', req.layout);
-  const customBaseUrl = checkHttpUrl('custom_base_url', req.customBaseUrl, false);
-  const audioOnly = req.audioOnly === true;
-  const videoOnly = req.videoOnly === true;
-  checkAudioVideoFlags(audioOnly, videoOnly, '');
-  const isSdk = isSdkTemplate({ audioOnly, layout, customBaseUrl });
+  const page = checkTemplateSource(req, '');
   const encoding = encodingOf(req.options);
   checkNotPassthrough(encoding);
   const audioMixing = req.audioMixing ?? AudioMixing.DEFAULT_MIXING;
@@ -102,14 +89,16 @@ export function validateRoomComposite(
       'use DEFAULT_MIXING, DUAL_CHANNEL_AGENT or DUAL_CHANNEL_ALTERNATE',
     );
   }
-  const draft = newEgressDraft(encoding, retryCount, !isSdk, !videoOnly, !audioOnly);
+  page.source.audioMixing = audioMixing;
+  const isWebSource = page.sourceKind === 'web';
+  const draft = newEgressDraft(encoding, retryCount, isWebSource, page.hasAudio, page.hasVideo);
   planOutputs(draft, v1Outputs(req));
   planCodecs(draft);
   return finishEgressDraft(draft, {
     apiVersion: 1,
     requestType: 'room-composite',
-    sourceKind: isSdk ? 'sdk' : 'web',
-    source: { kind: 'template', layout, customBaseUrl, audioMixing, awaitStartSignal: true },
+    sourceKind: page.sourceKind,
+    source: page.source,
     roomName,
     isPassthrough: false,
     webhooks: req.webhooks,
@@ -118,20 +107,17 @@ export function validateRoomComposite(
 
 /** Validates a v1 `WebEgressRequest`. */
 export function validateWeb(req: RequestValue<'web'>, retryCount: number): ValidatedEgress {
-  const url = checkHttpUrl('url', req.url, true);
-  const audioOnly = req.audioOnly === true;
-  const videoOnly = req.videoOnly === true;
-  checkAudioVideoFlags(audioOnly, videoOnly, '');
+  const page = checkWebSource(req, '');
   const encoding = encodingOf(req.options);
   checkNotPassthrough(encoding);
-  const draft = newEgressDraft(encoding, retryCount, true, !videoOnly, !audioOnly);
+  const draft = newEgressDraft(encoding, retryCount, true, page.hasAudio, page.hasVideo);
   planOutputs(draft, v1Outputs(req));
   planCodecs(draft);
   return finishEgressDraft(draft, {
     apiVersion: 1,
     requestType: 'web',
-    sourceKind: 'web',
-    source: { kind: 'web', url, awaitStartSignal: req.awaitStartSignal === true },
+    sourceKind: page.sourceKind,
+    source: page.source,
     roomName: '',
     isPassthrough: false,
     webhooks: req.webhooks,

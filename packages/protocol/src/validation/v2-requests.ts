@@ -1,6 +1,5 @@
 import {
   type AudioChannel,
-  AudioMixing,
   EncodedFileType,
   EncodingOptionsPreset,
   type ParticipantInfo_Kind,
@@ -10,16 +9,8 @@ import { planCodecs } from './codec-planning.js';
 import { finishEgressDraft, newEgressDraft } from './egress-draft.js';
 import { invalidField } from './encoding.js';
 import { planFile, planOutputs } from './output-planning.js';
-import {
-  checkAudioVideoFlags,
-  checkHttpUrl,
-  checkText,
-  encodingOf,
-  isSdkTemplate,
-  listOf,
-  type RequestValue,
-  uploadOf,
-} from './request-fields.js';
+import { checkTemplateSource, checkWebSource } from './page-sources.js';
+import { checkText, encodingOf, listOf, type RequestValue, uploadOf } from './request-fields.js';
 import {
   type FileLike,
   type ImageLike,
@@ -155,45 +146,30 @@ export function validateV2Request(
 
   switch (source?.case) {
     case 'template': {
-      const t = source.value;
       const roomName = checkText('room_name', roomNameRaw, { required: true });
-      const layout = checkText('source.template.layout', t.layout);
-      const customBaseUrl = checkHttpUrl('source.template.custom_base_url', t.customBaseUrl, false);
-      const audioOnly = t.audioOnly === true;
-      const videoOnly = t.videoOnly === true;
-      checkAudioVideoFlags(audioOnly, videoOnly, 'source.template.');
-      const isSdk = isSdkTemplate({ audioOnly, layout, customBaseUrl });
-      const draft = newEgressDraft(encoding, retryCount, !isSdk, !videoOnly, !audioOnly);
+      const page = checkTemplateSource(source.value, 'source.template.');
+      const isWebSource = page.sourceKind === 'web';
+      const draft = newEgressDraft(encoding, retryCount, isWebSource, page.hasAudio, page.hasVideo);
       planOutputs(draft, v2Outputs(outputs));
       planCodecs(draft);
       return finishEgressDraft(draft, {
         ...base,
         requestType: 'room-composite',
-        sourceKind: isSdk ? 'sdk' : 'web',
-        source: {
-          kind: 'template',
-          layout,
-          customBaseUrl,
-          audioMixing: AudioMixing.DEFAULT_MIXING,
-          awaitStartSignal: true,
-        },
+        sourceKind: page.sourceKind,
+        source: page.source,
         roomName,
       });
     }
     case 'web': {
-      const w = source.value;
-      const url = checkHttpUrl('source.web.url', w.url, true);
-      const audioOnly = w.audioOnly === true;
-      const videoOnly = w.videoOnly === true;
-      checkAudioVideoFlags(audioOnly, videoOnly, 'source.web.');
-      const draft = newEgressDraft(encoding, retryCount, true, !videoOnly, !audioOnly);
+      const page = checkWebSource(source.value, 'source.web.');
+      const draft = newEgressDraft(encoding, retryCount, true, page.hasAudio, page.hasVideo);
       planOutputs(draft, v2Outputs(outputs));
       planCodecs(draft);
       return finishEgressDraft(draft, {
         ...base,
         requestType: 'web',
-        sourceKind: 'web',
-        source: { kind: 'web', url, awaitStartSignal: w.awaitStartSignal === true },
+        sourceKind: page.sourceKind,
+        source: page.source,
         roomName: roomNameRaw,
       });
     }

@@ -21,6 +21,21 @@ export interface ValidateRequestOptions {
   retryCount?: number;
 }
 
+type Validator<C extends EgressRequest['case']> = (
+  value: RequestValue<C>,
+  retryCount: number,
+) => ValidatedEgress;
+
+/** The validator of each request case: the five v1 messages and the v2 `StartEgressRequest`. */
+const VALIDATORS: { readonly [C in EgressRequest['case']]: Validator<C> } = {
+  roomComposite: validateRoomComposite,
+  web: validateWeb,
+  participant: validateParticipant,
+  trackComposite: validateTrackComposite,
+  track: validateTrack,
+  egress: validateV2Request,
+};
+
 /**
  * Validates an egress request and plans its outputs: every rule of Go's `PipelineConfig.Update`
  * (pkg/config/pipeline.go, output*.go, encoding.go, urls.go; egress-go-behavior.md §3), with the
@@ -41,20 +56,13 @@ export function validateRequest(
   if (typeof value !== 'object' || value === null) {
     throw invalidField('request', 'send one of the egress request messages');
   }
-  switch (kind) {
-    case 'roomComposite':
-      return validateRoomComposite(value as RequestValue<'roomComposite'>, retryCount);
-    case 'web':
-      return validateWeb(value as RequestValue<'web'>, retryCount);
-    case 'participant':
-      return validateParticipant(value as RequestValue<'participant'>, retryCount);
-    case 'trackComposite':
-      return validateTrackComposite(value as RequestValue<'trackComposite'>, retryCount);
-    case 'track':
-      return validateTrack(value as RequestValue<'track'>, retryCount);
-    case 'egress':
-      return validateV2Request(value as RequestValue<'egress'>, retryCount);
-    default:
-      throw invalidField('request', 'send one of the egress request messages');
+  if (typeof kind !== 'string' || !Object.hasOwn(VALIDATORS, kind)) {
+    throw invalidField('request', 'send one of the egress request messages');
   }
+  // The table pairs each case with its own validator, so the value fits the one picked.
+  const validate = VALIDATORS[kind as EgressRequest['case']] as (
+    value: unknown,
+    retryCount: number,
+  ) => ValidatedEgress;
+  return validate(value, retryCount);
 }
