@@ -8,7 +8,7 @@
  * and the receive delays the session stats report (jitter buffer delay per emitted sample/frame,
  * over the last second), to see whether they predict the audio/video difference.
  *
- *   scripts/netns-run node --import tsx apps/track-worker/src/bench/av-clock-probe.ts [runs] [seconds]
+ *   scripts/netns-run node --import tsx bench/av-clock-probe.ts [runs] [seconds]
  */
 import { randomUUID } from 'node:crypto';
 import { createTestToken, startBot, startTestSfu } from '@egress/test-sfu';

@@ -5,7 +5,7 @@
  * (beep onsets against flash frames, `measureAvSync`) and ffprobe (duration against the wall
  * clock between ACTIVE and the end).
  *
- *   scripts/netns-run node --import tsx apps/track-worker/src/bench/av-offset.ts [runs] [seconds]
+ *   scripts/netns-run node --import tsx bench/av-offset.ts [runs] [seconds]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,9 +13,8 @@ import { join } from 'node:path';
 import { measureAvSync } from '@egress/media/testing';
 import { createLogger } from '@egress/protocol';
 import { startTestSfu } from '@egress/test-sfu';
+import { probeVideoFile, recordSyncBot } from '@egress/track-worker/testing';
 import { dispose } from '@livekit/rtc-node';
-import { probeVideoFile } from '../testing/probe-video-file.js';
-import { recordSyncBot } from '../testing/record-sync-bot.js';
 
 const apiKey = 'av-offset-key';
 const apiSecret = 'av-offset-secret-av-offset-secret-000000';

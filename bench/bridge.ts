@@ -2,10 +2,9 @@
 // through each door of the bridge. Run: node --import tsx bench/bridge.ts [concurrency] [requests]
 // Uses EGRESS_TEST_REDIS_URL when set, else starts its own redis-server; the bridge runs in this
 // process (Twirp on 127.0.0.1, port 0) and no worker takes the jobs.
-// bench/ is not a package, so the bridge sources are imported by path.
 
-import { type DoorBenchRow, runDoorBench } from '../apps/bridge/src/testing/door-bench.js';
-import { startTestRedis } from '../packages/protocol/src/testing/start-test-redis.js';
+import { startTestRedis } from '@egress/protocol/testing';
+import { type DoorBenchRow, runDoorBench } from './bridge/door-bench.js';
 
 const [concurrencyArg, requestsArg] = process.argv.slice(2).map(Number);
 const concurrency = concurrencyArg && concurrencyArg > 0 ? concurrencyArg : 16;

@@ -9,7 +9,6 @@
 // only: run just the cases whose name contains it (or one of its comma-separated parts). Uses EGRESS_TEST_REDIS_URL when set, else
 // starts its own redis-server; PulseAudio likewise (bench/pulse-daemon.ts). The services, the
 // SFU and the bots share this machine's cores: the load average is printed with each row.
-// bench/ is not a package, so the sources are imported by path.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -18,15 +17,14 @@ import { fileURLToPath } from 'node:url';
 import {
   DEMO_API_KEY,
   DEMO_API_SECRET,
+  recordRoomCompositeMp4,
   type StackBot,
   startEgressStack,
-} from '../e2e/src/demo/egress-stack.js';
-import { statusName } from '../e2e/src/demo/egress-watch.js';
-import { recordRoomCompositeMp4 } from '../e2e/src/test-stack.js';
-import { startChromiumSyncPublisher } from '../e2e/test-sfu/src/browser/chromium-sync-publisher.js';
-import { createTestToken } from '../e2e/test-sfu/src/rtc-node-probe.js';
-import { avSyncProblems, measureAvSync } from '../packages/media/src/testing/av-sync.js';
-import { startTestRedis } from '../packages/protocol/src/testing/start-test-redis.js';
+  statusName,
+} from '@egress/e2e';
+import { avSyncProblems, measureAvSync } from '@egress/media/testing';
+import { startTestRedis } from '@egress/protocol/testing';
+import { createTestToken, startChromiumSyncPublisher } from '@egress/test-sfu';
 import { ensurePulse } from './pulse-daemon.js';
 
 const { env: ENV } = process;

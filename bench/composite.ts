@@ -3,14 +3,14 @@
 // start latency through a composite worker process (request → ACTIVE and → PLAYING, 720p30),
 // cold (warm_pool_size 0) and warm (1).
 // Run: node --import tsx bench/composite.ts [seconds per configuration, default 15] [cpu|start|all]
-// The start part runs the compiled worker: pnpm turbo run build --filter @egress/composite-worker...
+// The start part runs the built service (apps/composite-worker/dist/main.js, BullMQ's default
+// prefix): pnpm turbo run build --filter @egress/composite-worker...
 // It uses EGRESS_TEST_REDIS_URL when set, else starts its own redis-server.
 // Uses the PulseAudio daemon of PULSE_RUNTIME_PATH when one answers there; otherwise starts a
 // private one with scripts/services (stopped again at the end). No network namespace is needed.
 // CPU: utime + stime deltas from /proc over a fixed window after a warm-up, summed per process
 // tree (Chromium: its process group, where its helpers live). The machine may be shared, so
 // compare rows of one run, not runs.
-// bench/ is not a package, so the sources are imported by path.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -22,17 +22,14 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import {
-  runStartLatencyBench,
-  type StartLatencyRow,
-} from '../apps/composite-worker/src/testing/start-latency-bench.js';
-import {
   GstProcess,
   planCompositePipeline,
   startWebSource,
   type X264SpeedPreset,
-} from '../packages/media/src/index.js';
-import { createLogger, DEFAULT_ENCODING } from '../packages/protocol/src/index.js';
-import { startTestRedis } from '../packages/protocol/src/testing/start-test-redis.js';
+} from '@egress/media';
+import { createLogger, DEFAULT_ENCODING } from '@egress/protocol';
+import { startTestRedis } from '@egress/protocol/testing';
+import { runStartLatencyBench, type StartLatencyRow } from './composite/start-latency-bench.js';
 import { ensurePulse } from './pulse-daemon.js';
 
 const run = promisify(execFile);

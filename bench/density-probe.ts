@@ -1,8 +1,8 @@
 /**
- * One-off measurement behind the isolation choice in ../../README.md: CPU and RSS of rtc-node
+ * One-off measurement behind the isolation choice in apps/track-worker/README.md: CPU and RSS of rtc-node
  * subscribers of N audio tracks, in one process or one process each, with and without encoding.
  * Run inside the network namespace:
- *   scripts/netns-run node --import tsx apps/track-worker/src/bench/density-probe.ts <n> <mode> <layout>
+ *   scripts/netns-run node --import tsx bench/density-probe.ts <n> <mode> <layout>
  * mode: sub | appsrc | pipe; layout: shared | split.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
@@ -39,7 +39,7 @@ interface GstPipeline {
 async function child(url: string, room: string, mode: string, identities: string[]): Promise<void> {
   if (mode === 'egress' || mode === 'video-egress') {
     // The real code path: runTrackEgress per track, OGG/Opus file output.
-    const { runTrackEgress } = await import('../track-egress.js');
+    const { runTrackEgress } = await import('@egress/track-worker/testing');
     const { createLogger } = await import('@egress/protocol');
     const logger = createLogger({ service: 'density', level: 'silent' });
     const dir = await mkdtemp(join(tmpdir(), 'density-'));

@@ -1,19 +1,18 @@
 // Upload throughput per storage backend against the local emulators, next to the speed of
 // writing the same bytes to local disk. Run: node --import tsx bench/storage.ts [MiB ...]
 // s3rver and the GCS fake run inside this process (they share its CPU); Azurite is a child.
-// bench/ is not a package, so the storage sources are imported by path.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createUploader, type StorageConfig } from '../packages/storage/src/index.js';
+import { createUploader, type StorageConfig } from '@egress/storage';
 import {
   captureLogger,
   startAzurite,
   startGcsFakeServer,
   startS3rver,
-} from '../packages/storage/src/testing/index.js';
+} from '@egress/storage/testing';
 
 const MIB = 1024 * 1024;
 // Sizes in MiB may be given as arguments: node --import tsx bench/storage.ts 10 50

@@ -7,16 +7,17 @@
 // in a room of 2 camera bots. Run inside the test network namespace (WebRTC needs its veth pair):
 //   pnpm --filter @egress/templates build && \
 //     bash scripts/netns-run node --import tsx bench/templates.ts [switches, default 30]
-// bench/ is not a package, so the sources are imported by path.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import {
+  disposeRtcNode,
+  LAYOUT_EVENT,
+  launchChromium,
+  serveDirectory,
+} from '@egress/templates/testing';
+import { type Bot, createTestToken, startBot, startTestSfu } from '@egress/test-sfu';
 import type { Page } from 'puppeteer-core';
-import { disposeRtcNode } from '../apps/templates/src/test-support/dispose-rtc-node.js';
-import { launchChromium } from '../apps/templates/src/test-support/launch-chromium.js';
-import { serveDirectory } from '../apps/templates/src/test-support/serve-directory.js';
-import { LAYOUT_EVENT } from '../apps/templates/src/use-layout.js';
-import { type Bot, createTestToken, startBot, startTestSfu } from '../e2e/test-sfu/src/index.js';
 
 const { env: ENV } = process;
 const API_KEY = 'bench-templates-key';

@@ -17,12 +17,7 @@
 // not get through. Whole-file coverage, which includes the joins, and the first tone's delay after
 // ACTIVE (subscription, DTLS) are shown apart.
 // The machine may be shared: compare rows of one run, not runs.
-// bench/ is not a package, so the sources are imported by path.
-import {
-  runTrackBench,
-  type TrackBenchCase,
-  type TrackBenchRow,
-} from '../apps/track-worker/src/bench/track-bench.js';
+import { runTrackBench, type TrackBenchCase, type TrackBenchRow } from './track/track-bench.js';
 
 const windowSec = Number(process.argv[2]) > 0 ? Number(process.argv[2]) : 15;
 const counts = (process.argv[3] ?? '50')

@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# The track worker: track, track composite and participant egress (@livekit/rtc-node feeding
-# GStreamer through the gstreamer-superficial appsrc binding).
+# The track worker: track, track composite and participant egress (@livekit/rtc-node's decoded
+# frames written to `gst-launch-1.0 fdsrc` children over a pipe). Nothing to compile: rtc-node's
+# FFI bindings come prebuilt.
 #   docker build -f docker/track-worker.Dockerfile -t egress-track-worker .   (from the repo root)
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -10,14 +11,6 @@ FROM ${NODE_IMAGE} AS build
 # /usr, where Debian's nodejs puts them).
 ENV npm_config_nodedir=/usr/local \
     PUPPETEER_SKIP_DOWNLOAD=1 TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
-COPY scripts/system-packages.txt /tmp/system-packages.txt
-COPY docker/install-system-packages /usr/local/sbin/
-# gstreamer-superficial is a node-gyp build: GStreamer headers from the shared list (they bring
-# pkg-config and python3), and a C++ toolchain that stays in this stage.
-RUN install-system-packages /tmp/system-packages.txt --only '.*-dev' \
- && apt-get update -qq \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends g++ make \
- && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY package.json ./
 # The pnpm version comes from package.json's packageManager, as in scripts/setup.

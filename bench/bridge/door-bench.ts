@@ -1,6 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import {
+  type Bridge,
+  FakeLivekitServer,
+  FIRST_AVAILABLE,
+  type PsrpcSelectionOptions,
+  removeTestKeys,
+  START_EGRESS_SELECTION,
+  startBridge,
+  TEST_API_KEY,
+  TEST_API_SECRET,
+  testConfig,
+  testLogger,
+} from '@egress/bridge/testing';
 import { newEgressId } from '@egress/protocol';
 import { RpcStartEgressRequest } from '@egress/protocol/psrpc';
 import {
@@ -12,12 +25,6 @@ import {
 } from '@livekit/protocol';
 import { Redis } from 'ioredis';
 import { AccessToken, EgressClient } from 'livekit-server-sdk';
-import { type Bridge, startBridge } from '../bridge.js';
-import { FIRST_AVAILABLE, type PsrpcSelectionOptions } from '../psrpc/psrpc-client.js';
-import { FakeLivekitServer, START_EGRESS_SELECTION } from '../psrpc/testing/fake-livekit-server.js';
-import { testLogger } from '../psrpc/testing/test-logger.js';
-import { removeTestKeys } from './start-test-bridge.js';
-import { TEST_API_KEY, TEST_API_SECRET, testConfig } from './test-config.js';
 
 /** Options of {@link runDoorBench}. */
 export interface DoorBenchOptions {

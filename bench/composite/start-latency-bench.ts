@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { enqueue, sendStop, waitForResult } from '@egress/composite-worker/testing';
 import { type EgressRequest, parseWorkerStatus, QUEUE_NAMES } from '@egress/protocol';
 import {
   AudioCodec,
@@ -18,11 +18,13 @@ import {
 } from '@livekit/protocol';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import { enqueue, sendStop, waitForResult } from './job-driver.js';
 
 /** Options of {@link runStartLatencyBench}. */
 export interface StartLatencyBenchOptions {
-  /** Redis the worker and the queue use. */
+  /**
+   * Redis the worker and the queue use. The worker is the service itself, on BullMQ's default
+   * prefix: give it a Redis (or `db`) where no other worker takes composite jobs.
+   */
   redisUrl: string;
   /** The page to record; it should log START_RECORDING at once. */
   pageUrl: string;
@@ -100,11 +102,12 @@ async function until(what: string, check: () => boolean): Promise<void> {
 }
 
 /**
- * The compiled worker entry: services run compiled JS, and tsx would add its own start time to
- * every egress process (CONVENTIONS §6), which is part of what is measured.
+ * The built service, as the image runs it (`node dist/main.js`): services run compiled JS, and
+ * tsx would add its own start time to every egress process (CONVENTIONS §6), which is part of
+ * what is measured.
  */
 function workerEntry(): string {
-  const path = fileURLToPath(new URL('../../dist/testing/test-worker-process.js', import.meta.url));
+  const path = fileURLToPath(new URL('../../apps/composite-worker/dist/main.js', import.meta.url));
   if (!existsSync(path)) {
     throw new Error(
       `${path} is missing: pnpm turbo run build --filter @egress/composite-worker...`,
@@ -133,7 +136,6 @@ async function runMode(
   options: StartLatencyBenchOptions,
 ): Promise<StartLatencyRow[]> {
   const dir = await mkdtemp(join(tmpdir(), `bench-start-${mode}-`));
-  const prefix = `bench-${randomUUID()}`;
   const url = new URL(options.redisUrl);
   const yaml = [
     'redis:',
@@ -149,13 +151,7 @@ async function runMode(
     '  max_cpu_utilization: 1',
   ].join('\n');
   const worker: ChildProcess = spawn(process.execPath, [workerEntry()], {
-    env: {
-      ...process.env,
-      EGRESS_CONFIG_BODY: yaml,
-      EGRESS_TEST_PREFIX: prefix,
-      EGRESS_TEST_TMP: join(dir, 'tmp'),
-      EGRESS_TEST_MEDIA_SOURCE: 'web',
-    },
+    env: { ...process.env, EGRESS_CONFIG_BODY: yaml },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
@@ -166,9 +162,9 @@ async function runMode(
   if (worker.stdout) {
     // egress processes inherit the worker's stdout: their log lines come here too
     createInterface({ input: worker.stdout }).on('line', (text) => {
-      if (text.startsWith('ready ')) isReady = true;
       if (!text.startsWith('{')) return;
       const entry = JSON.parse(text) as LogLine;
+      if (entry.msg === 'service started') isReady = true;
       if (entry.msg === 'warm egress process ready') warmReady += 1;
       if (!entry.egressId) return;
       if (entry.msg === 'egress started') started.set(entry.egressId, entry);
@@ -179,9 +175,9 @@ async function runMode(
     });
   }
   const client = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue(QUEUE_NAMES.composite, { connection: client, prefix });
+  const queue = new Queue(QUEUE_NAMES.composite, { connection: client });
   const eventsConnection = client.duplicate();
-  const events = new QueueEvents(QUEUE_NAMES.composite, { connection: eventsConnection, prefix });
+  const events = new QueueEvents(QUEUE_NAMES.composite, { connection: eventsConnection });
   const activeAt = new Map<string, number>();
   events.on('progress', ({ jobId, data }) => {
     if (activeAt.has(jobId)) return;

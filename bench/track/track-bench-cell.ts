@@ -8,8 +8,8 @@
 import { join } from 'node:path';
 import { createLogger } from '@egress/protocol';
 import { createTestToken } from '@egress/test-sfu';
+import { runTrackEgress, type TrackEgressOutput } from '@egress/track-worker/testing';
 import { dispose } from '@livekit/rtc-node';
-import { runTrackEgress, type TrackEgressOutput } from '../track-egress.js';
 
 const [
   wsUrl = '',

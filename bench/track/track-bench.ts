@@ -16,9 +16,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ProcessUsage } from '@egress/service-runtime';
+import { CELL_GC_FLAGS, probeVideoFile } from '@egress/track-worker/testing';
 import { WebSocketServer } from 'ws';
-import { probeVideoFile } from '../testing/probe-video-file.js';
-import { CELL_GC_FLAGS } from '../video/young-gc.js';
 import { ThreadUsage } from './thread-usage.js';
 import type { VideoSenderStats } from './track-bench-source.js';
 

@@ -11,6 +11,8 @@ export {
   hasChromium,
   openChromiumSubscriber,
 } from './browser/chromium-subscriber.js';
+export type { ChromiumSyncPublisher } from './browser/chromium-sync-publisher.js';
+export { startChromiumSyncPublisher } from './browser/chromium-sync-publisher.js';
 export type { BrowserSubscriberStats } from './browser/subscriber-page.js';
 export type { TestSfuLogger } from './logger.js';
 export type {
