@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { PULSE_SINK_OWNER_PID } from '@egress/media';
 import type { Logger } from '@egress/protocol';
+import { isProcessAlive } from '@egress/service-runtime';
 
 const run = promisify(execFile);
 const PACTL_TIMEOUT_MS = 10_000;
@@ -64,12 +64,6 @@ export function planSinkReaps(
     if (!orphaned.has(index)) firstOrphaned.delete(index);
   }
   return toReap;
-}
-
-/** Whether a process lives; a zombie (dead, not yet waited for) counts as gone. Linux `/proc`. */
-async function isAlive(pid: number): Promise<boolean> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
 }
 
 /** Options of {@link PulseSinkReaper}. */
@@ -153,7 +147,7 @@ export class PulseSinkReaper {
       return;
     }
     const alive = new Map<number, boolean>();
-    for (const sink of sinks) alive.set(sink.ownerPid, await isAlive(sink.ownerPid));
+    for (const sink of sinks) alive.set(sink.ownerPid, await isProcessAlive(sink.ownerPid));
     const toReap = planSinkReaps(
       sinks,
       (pid) => alive.get(pid) ?? true,

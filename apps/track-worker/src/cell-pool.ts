@@ -1,11 +1,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { salvageLeftFile } from '@egress/media';
 import {
   type Config,
   decodeJobInfo,
-  decodeJobRequest,
   EgressError,
   egressInfoFromJson,
   encodeControlReplyError,
@@ -13,12 +12,9 @@ import {
   type JobPayload,
   type Logger,
   markFailed,
-  syncLegacyResult,
-  validateRequest,
 } from '@egress/protocol';
-import { loaderExecArgv } from '@egress/service-runtime';
-import { createOutputUploader } from '@egress/storage';
-import { type EgressInfo, FileInfo } from '@livekit/protocol';
+import { isProcessAlive, loaderExecArgv } from '@egress/service-runtime';
+import type { EgressInfo } from '@livekit/protocol';
 import type { FromCellMessage, ToCellMessage } from './cell-messages.js';
 import type { EgressHost, HostedEgress, RunEgressOptions } from './egress-host.js';
 import type { CrashSafeFile } from './track-egress-job.js';
@@ -42,6 +38,7 @@ export interface CellPoolOptions {
 
 interface Hosted {
   payload: JobPayload;
+  tmpDir: string;
   file?: CrashSafeFile;
   info: EgressInfo;
   onInfo: (info: EgressInfo) => Promise<void>;
@@ -111,6 +108,7 @@ export class CellPool implements EgressHost {
     });
     const hosted: Hosted = {
       payload: options.payload,
+      tmpDir: options.tmpDir,
       info: decodeJobInfo(options.payload),
       onInfo: options.onInfo,
       replies: new Map(),
@@ -250,13 +248,8 @@ export class CellPool implements EgressHost {
         continue;
       }
       this.#log.warn({ egressId }, 'egress failed with its cell');
-      void this.#saveCrashedFile(hosted)
-        .catch((err: unknown) => {
-          // The file stays on disk (tmp dir) when this fails; the egress still ends.
-          this.#log.error({ err, egressId }, 'could not upload the recording of a crashed egress');
-          return hosted.info;
-        })
-        .then((info) => hosted.resolve(markFailed(info, error)));
+      // never rejects: a failed upload is logged and the file stays in the tmp folder
+      void this.#saveCrashedFile(hosted).then((info) => hosted.resolve(markFailed(info, error)));
     }
     cell.egresses.clear();
   }
@@ -267,36 +260,16 @@ export class CellPool implements EgressHost {
     const file = hosted.file;
     if (!file) return hosted.info;
     const deadline = Date.now() + ENCODER_EXIT_DEADLINE_MS;
-    while ((await isAlive(file.encoderPid)) && Date.now() < deadline) await sleep(100);
-    const egress = validateRequest(decodeJobRequest(hosted.payload), {
-      retryCount: hosted.info.retryCount,
-    });
-    const uploaded = await createOutputUploader({
+    while ((await isProcessAlive(file.encoderPid)) && Date.now() < deadline) await sleep(100);
+    return salvageLeftFile({
+      payload: hosted.payload,
+      info: hosted.info,
+      file,
       config: this.#options.config,
-      upload: egress.file?.upload ?? egress.requestUpload,
-      logger: this.#log,
-    }).upload({ localPath: file.localPath, storagePath: file.storagePath });
-    const next = hosted.info.clone();
-    const result = next.fileResults[0] ?? new FileInfo();
-    result.filename = file.storagePath;
-    result.location = uploaded.location;
-    result.size = BigInt(uploaded.sizeBytes);
-    if (next.fileResults.length === 0) next.fileResults.push(result);
-    next.backupStorageUsed ||= uploaded.backupStorageUsed;
-    return syncLegacyResult(next);
+      logger: this.#log.child({ egressId: hosted.payload.egressId }),
+      tmpDir: hosted.tmpDir,
+    });
   }
 }
 
 const ENCODER_EXIT_DEADLINE_MS = 15_000;
-
-// Linux: a finished encoder whose parent (the cell) died may linger as a zombie until its new
-// parent reaps it, and signal 0 still reaches a zombie; its state letter tells.
-async function isAlive(pid: number): Promise<boolean> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    // ENOENT: the process is gone.
-    return false;
-  }
-}

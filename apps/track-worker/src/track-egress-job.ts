@@ -1,5 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { uploadFileResult } from '@egress/media';
 import {
   applyClose,
   applyLimitReached,
@@ -30,7 +31,6 @@ import {
   syncLegacyResult,
   validateRequest,
 } from '@egress/protocol';
-import { createOutputUploader } from '@egress/storage';
 import { type EgressInfo, EgressStatus, FileInfo } from '@livekit/protocol';
 import { avNamingVars, runAvEgressJob } from './av-egress-job.js';
 import { runTrackEgress, type TrackEgressOutput, type TrackEgressResult } from './track-egress.js';
@@ -295,29 +295,22 @@ export async function runTrackEgressJob(options: RunTrackEgressJobOptions): Prom
       await report(markEnding(info, result.endReason, { nowMs: result.endedAtMs }));
     }
     if (file) {
-      const next = info.clone();
-      const fileInfo = next.fileResults[0] ?? new FileInfo();
-      fileInfo.endedAt = msToNs(result.endedAtMs);
-      fileInfo.duration = msToNs(result.durationMs);
-      try {
-        const uploaded = await createOutputUploader({
-          config,
-          upload: egress.file?.upload ?? egress.requestUpload,
-          logger: log,
-        }).upload({ localPath: file.localPath, storagePath: file.storagePath });
-        fileInfo.size = BigInt(uploaded.sizeBytes);
-        fileInfo.location = uploaded.location;
-        next.backupStorageUsed ||= uploaded.backupStorageUsed;
-        isUploaded = true;
-      } catch (err) {
-        info = next;
-        await report(markFailed(info, EgressError.from(err)));
+      const done = await uploadFileResult({
+        info,
+        file,
+        config,
+        upload: egress.file?.upload ?? egress.requestUpload,
+        logger: log,
+        endedAtMs: result.endedAtMs,
+        durationMs: result.durationMs,
+      });
+      info = done.info;
+      if (done.error) {
+        await report(markFailed(info, done.error));
         return info;
       }
-      info = next;
-    } else {
-      isUploaded = true;
     }
+    isUploaded = true;
     await report(markComplete(info, { nowMs: Date.now() }));
     return info;
   } catch (err) {
@@ -328,6 +321,11 @@ export async function runTrackEgressJob(options: RunTrackEgressJobOptions): Prom
     unregister();
     await trackOutputs?.close();
     // The local recording is kept until its upload is confirmed (never lose a recording).
-    if (isUploaded) await rm(options.tmpDir, { recursive: true, force: true }).catch(() => {});
+    if (isUploaded) {
+      await rm(options.tmpDir, { recursive: true, force: true }).catch((err: unknown) =>
+        // Nothing is lost: the outputs are stored; only a temporary folder is left behind.
+        log.warn({ err }, 'could not remove the tmp folder'),
+      );
+    }
   }
 }

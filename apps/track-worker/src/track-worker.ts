@@ -1,32 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { availableParallelism, hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type Config,
-  type ControlMessage,
-  decodeJobInfo,
-  EgressError,
-  egressCapacityKey,
-  egressControlChannel,
-  encodeWorkerStatus,
-  type JobPayload,
-  type Logger,
-  parseControlMessageOn,
-  parseJobPayload,
-  QUEUE_NAMES,
-  type WorkerStatusMessage,
-} from '@egress/protocol';
-import {
-  CpuAdmission,
-  createWorkerRedis,
-  JobGate,
-  ProcessUsage,
-  poolWorkerOptions,
-  startCapacityPublisher,
-} from '@egress/service-runtime';
+import { type Config, type Logger, QUEUE_NAMES } from '@egress/protocol';
+import { type AdmittedEgress, ProcessUsage, WorkerShell } from '@egress/service-runtime';
 import type { EgressInfo } from '@livekit/protocol';
-import { type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import { CellPool } from './cell-pool.js';
 
 /** Options of {@link startTrackWorker}. */
@@ -86,23 +64,17 @@ const TRACK_POOL_COSTS = [
 ] as const;
 
 /**
- * Starts the track worker: a BullMQ Worker on `egress-track` speaking the bridge's contract
- * (apps/bridge/src/testing/test-worker.ts): `maxStalledCount: 0`, a job whose earlier worker
- * died is FAILED and one past its start deadline ABORTED, every status change is job progress
- * (`encodeWorkerStatus`) and the final one the job's result, and stop arrives on the egress's
- * control channel and is answered on its reply channel.
+ * Starts the track worker: a BullMQ Worker on `egress-track` ({@link WorkerShell}) speaking the
+ * bridge's contract (apps/bridge/src/testing/test-worker.ts): `maxStalledCount: 0`, a job whose
+ * earlier worker died is FAILED and one past its start deadline ABORTED, every status change is
+ * job progress (`encodeWorkerStatus`) and the final one the job's result, and stop arrives on the
+ * egress's control channel and is answered on its reply channel. Egresses run in cell processes
+ * ({@link CellPool}).
  */
 export async function startTrackWorker(options: TrackWorkerOptions): Promise<TrackWorker> {
   const { config } = options;
-  if (!config.redis) throw EgressError.invalidArgument('redis.address: required');
   const log = options.logger.child({ component: 'track-worker' });
   const tmpRoot = options.tmpRoot ?? join(tmpdir(), 'egress-track');
-  const {
-    connection,
-    subscriber,
-    commands: publisher,
-  } = await createWorkerRedis(config.redis, log);
-
   const cells = new CellPool({
     config,
     logger: options.logger,
@@ -110,37 +82,11 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
     ...(options.cellIdleMs ? { idleMs: options.cellIdleMs } : {}),
     ...(options.trackWaitMs ? { trackWaitMs: options.trackWaitMs } : {}),
   });
-  const handlers = new Map<string, (message: ControlMessage) => Promise<void>>();
-  const workerId =
-    options.workerId ??
-    `${hostname().replace(/[^A-Za-z0-9_.-]/g, '-')}-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const capacityKey = egressCapacityKey('track', workerId);
+  const usage = new ProcessUsage({ select: 'tree' });
+
   // Go's monitor (egress-go-behavior.md §1): a new egress counts its cost for 15 s, then what
   // it measurably uses; an egress's share is its cell's process tree (the cell and its encoder
   // children) split evenly over the cell's egresses.
-  const admission = new CpuAdmission({
-    cpuTotal: options.cpuTotal ?? availableParallelism(),
-    maxCpuUtilization: config.cpuCost.maxCpuUtilization,
-    ...(options.cpuPendingMs ? { pendingMs: options.cpuPendingMs } : {}),
-  });
-  const usage = new ProcessUsage({ select: 'tree' });
-  const worker = new Worker<JobPayload, WorkerStatusMessage>(
-    QUEUE_NAMES.track,
-    (job, token) => processJob(job, token),
-    poolWorkerOptions({
-      connection,
-      prefix: options.prefix,
-      concurrency: options.concurrency ?? 100,
-    }),
-  );
-  worker.on('error', (err) => log.warn({ err }, 'worker error'));
-  const gate = new JobGate({
-    admission,
-    minCost: Math.min(...TRACK_POOL_COSTS.map((key) => config.cpuCost[key])),
-    worker,
-    logger: log,
-  });
-
   let measuredAtMs = Number.NEGATIVE_INFINITY;
   async function measureCells(): Promise<void> {
     // CPU time comes in 10 ms ticks: an audio egress uses ~0.3 of one per 100 ms, so a window
@@ -153,113 +99,48 @@ export async function startTrackWorker(options: TrackWorkerOptions): Promise<Tra
     for (const [pid, egressIds] of cellsNow) {
       const cores = trees.get(pid)?.cpu ?? 0;
       if (egressIds.length === 0) idle += cores;
-      for (const id of egressIds) admission.measure(id, cores / egressIds.length);
+      for (const id of egressIds) shell.admission.measure(id, cores / egressIds.length);
     }
-    admission.measureIdle(idle);
+    shell.admission.measureIdle(idle);
   }
 
-  const capacity = startCapacityPublisher({
-    redis: publisher,
-    key: capacityKey,
-    report: async () => {
-      await measureCells();
-      gate.update();
-      return gate.capacity({ workerId, pool: 'track' });
-    },
-    logger: log,
-    intervalMs: options.capacityIntervalMs,
-    ttlMs: options.capacityTtlMs,
-  });
-  subscriber.on('message', (channel: string, raw: string) => {
-    const message = parseControlMessageOn(channel, raw);
-    if (!message) return;
-    const handler = handlers.get(message.egressId);
-    void handler?.(message).catch((err: unknown) =>
-      log.warn({ err, egressId: message.egressId }, 'control message failed'),
-    );
-  });
-
-  async function processJob(
-    job: Job<JobPayload, WorkerStatusMessage>,
-    token: string | undefined,
-  ): Promise<WorkerStatusMessage> {
-    let payload: JobPayload;
-    let info: EgressInfo;
-    try {
-      payload = parseJobPayload(job.data);
-      info = decodeJobInfo(payload);
-    } catch (err) {
-      // The bridge reads an EgressError as JSON from the failed reason (egress-state.ts).
-      throw new UnrecoverableError(JSON.stringify(EgressError.from(err).toJSON()));
-    }
-    const verdict = await gate.admit(job, token, payload, info);
-    if (verdict.action === 'answer') return verdict.result;
-    if (verdict.action === 'wait') throw new WaitingError();
-    try {
-      return await runJob(job, payload);
-    } finally {
-      gate.release(payload.egressId);
-    }
-  }
-
-  async function runJob(
-    job: Job<JobPayload, WorkerStatusMessage>,
-    payload: JobPayload,
-  ): Promise<WorkerStatusMessage> {
-    const egressId = payload.egressId;
-    const channel = egressControlChannel(egressId);
-    const tmpDir = join(tmpRoot, `${egressId}-${randomUUID().slice(0, 8)}`);
+  /** Runs one admitted egress in a cell, relaying its status and control messages. */
+  async function runEgress(egress: AdmittedEgress): Promise<EgressInfo> {
+    const tmpDir = join(tmpRoot, `${egress.payload.egressId}-${randomUUID().slice(0, 8)}`);
     await mkdir(tmpDir, { recursive: true });
-    const replies = new Map<string, string>();
     const hosted = cells.run({
-      payload,
+      payload: egress.payload,
       tmpDir,
-      onInfo: async (next) => {
-        await job.updateProgress(encodeWorkerStatus(next));
-      },
+      onInfo: async (next) => egress.reportStatus(next),
     });
-    handlers.set(egressId, async (message) => {
-      // A retried request (same requestId) gets the same answer, not a second stop.
-      let reply = replies.get(message.requestId);
-      if (!reply) {
-        reply = await hosted.control(message);
-        replies.set(message.requestId, reply);
-      }
-      await publisher.publish(message.replyTo, reply);
-    });
-    await subscriber.subscribe(channel);
-    try {
-      return encodeWorkerStatus(await hosted.done);
-    } finally {
-      handlers.delete(egressId);
-      await subscriber.unsubscribe(channel).catch(() => undefined);
-    }
+    egress.onControl((message) => hosted.control(message));
+    return hosted.done;
   }
 
-  await worker.waitUntilReady();
-  void worker.run().catch((err: unknown) => log.error({ err }, 'track worker stopped'));
-  log.info({ queue: QUEUE_NAMES.track }, 'track worker started');
+  const shell = await WorkerShell.open({
+    pool: 'track',
+    config,
+    logger: log,
+    prefix: options.prefix,
+    workerId: options.workerId,
+    cpuTotal: options.cpuTotal,
+    cpuPendingMs: options.cpuPendingMs,
+    concurrency: options.concurrency ?? 100,
+    minCost: Math.min(...TRACK_POOL_COSTS.map((key) => config.cpuCost[key])),
+    capacityIntervalMs: options.capacityIntervalMs,
+    capacityTtlMs: options.capacityTtlMs,
+    measure: measureCells,
+    run: runEgress,
+  });
+  // After the running egresses ended (the shell waits for them first).
+  shell.addCloseStep('cells', () => cells.close());
+  await shell.start();
+  log.info({ queue: QUEUE_NAMES.track, workerId: shell.workerId }, 'track worker started');
 
-  let closing: Promise<void> | undefined;
   return {
-    workerId,
-    activeEgressIds: () => [...handlers.keys()],
+    workerId: shell.workerId,
+    activeEgressIds: () => shell.activeEgressIds(),
     pidOf: (egressId) => cells.pidOf(egressId),
-    close() {
-      closing ??= (async () => {
-        gate.drain();
-        await capacity.publish().catch(() => undefined);
-        try {
-          // Not forced: running egresses finish (a stop still reaches them meanwhile).
-          await worker.close();
-        } catch (err) {
-          log.warn({ err }, 'worker close failed');
-        }
-        await cells.close();
-        await capacity.close();
-        await Promise.allSettled([subscriber.quit(), publisher.quit(), connection.quit()]);
-      })();
-      return closing;
-    },
+    close: () => shell.close(),
   };
 }

@@ -45,6 +45,13 @@ export {
   withOutputNames,
 } from './outputs/egress-outputs.js';
 export {
+  type RecordedFile,
+  type SalvageLeftFileOptions,
+  salvageLeftFile,
+  type UploadFileResultOptions,
+  uploadFileResult,
+} from './outputs/file-result-upload.js';
+export {
   type FinishedOutputs,
   type FinishOutputsOptions,
   OutputUploads,

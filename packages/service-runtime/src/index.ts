@@ -25,6 +25,7 @@ export {
   TICKS_PER_SEC,
   type UsageSample,
 } from './admission/process-usage.js';
+export { type CloseStep, CloseSteps } from './close-steps.js';
 export { findFreePort, findFreePorts } from './free-ports.js';
 export {
   type HealthReport,
@@ -33,6 +34,13 @@ export {
   startHealthServer,
 } from './health-server.js';
 export { loaderExecArgv } from './loader-exec-argv.js';
+export {
+  type AdmittedEgress,
+  defaultWorkerId,
+  WorkerShell,
+  type WorkerShellOptions,
+} from './pool-worker/worker-shell.js';
+export { isProcessAlive } from './process-alive.js';
 export { connectRedis, createRedis, type RedisRole, redisOptionsOf } from './redis-connection.js';
 export {
   loadServiceConfigOrExit,
