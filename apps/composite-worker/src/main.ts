@@ -36,7 +36,8 @@ if (hasTemplateDir(templateDir)) {
 } else {
   logger.warn({ templateDir }, 'no built templates to serve; room composite needs template_base');
 }
-worker = await startCompositeWorker({ config, logger });
+// Go egress up to v1.5 named the working folder `local_directory`; absent: the OS temp folder.
+worker = await startCompositeWorker({ config, logger, tmpRoot: config.localDirectory });
 logger.info({ workerId: worker.workerId, healthPort: base.health?.port }, 'service started');
 // First SIGTERM: no new job is taken and running egresses finish (worker.close waits for them);
 // the health endpoint stays up until they have.

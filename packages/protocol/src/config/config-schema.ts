@@ -336,7 +336,14 @@ export interface Config {
   readonly ioWorkers: number;
   /** `session_limits`. */
   readonly sessionLimits: SessionLimitsConfig;
-  /** `storage`: where outputs go when a request names no storage; `undefined` = local files. */
+  /**
+   * `storage`: where outputs go when a request names no storage; `undefined` = local files. Go
+   * egress up to v1.8 read the providers at the top level (`s3`, `azure`, `gcp`, `alioss`, as its
+   * README still shows): without `storage` they are read as it; with it, the config is refused.
+   * Empty credentials fall back to the env the Go README names: `AWS_ACCESS_KEY_ID`,
+   * `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_DEFAULT_REGION`, `AZURE_STORAGE_ACCOUNT`,
+   * `AZURE_STORAGE_KEY` (GCS reads `GOOGLE_APPLICATION_CREDENTIALS` itself).
+   */
   readonly storage: StorageConfig | undefined;
   /** `backup`: used when an upload to the primary storage fails; `undefined` = none. */
   readonly backup: StorageConfig | undefined;
@@ -421,6 +428,12 @@ export interface Config {
    * process working directory (Go writes relative to `/`). @defaultValue `<cwd>/out`
    */
   readonly localOutputDir: string;
+  /**
+   * `local_directory` (Go egress up to v1.5): where workers write media before it is uploaded (a
+   * folder per egress), resolved against the process working directory; it does not change where
+   * outputs without storage end up (`local_output_dir`). `undefined`: the OS temp folder.
+   */
+  readonly localDirectory: string | undefined;
 }
 
 /** Environment variables the schema reads (only these). */
@@ -429,6 +442,12 @@ export interface ConfigEnv {
   readonly LIVEKIT_API_SECRET?: string | undefined;
   readonly LIVEKIT_WS_URL?: string | undefined;
   readonly LOG_LEVEL?: string | undefined;
+  readonly AWS_ACCESS_KEY_ID?: string | undefined;
+  readonly AWS_SECRET_ACCESS_KEY?: string | undefined;
+  readonly AWS_SESSION_TOKEN?: string | undefined;
+  readonly AWS_DEFAULT_REGION?: string | undefined;
+  readonly AZURE_STORAGE_ACCOUNT?: string | undefined;
+  readonly AZURE_STORAGE_KEY?: string | undefined;
 }
 
 /** Options of {@link createConfigSchema}. */
@@ -668,6 +687,30 @@ type StorageInput = {
   alioss?: AliOssStorageConfig | undefined;
 };
 
+/** The provider keys Go egress up to v1.8 read at the top level, as the `storage` block now. */
+const TOP_LEVEL_PROVIDERS = ['s3', 'azure', 'gcp', 'alioss'] as const;
+
+/** Empty credentials of a storage block, filled from the env the Go README names. */
+function withEnvCredentials(storage: StorageConfig, env: ConfigEnv): StorageConfig {
+  const { s3, azure } = storage;
+  const hasS3Key = s3 !== undefined && s3.accessKey !== '';
+  return {
+    ...storage,
+    s3: s3 && {
+      ...s3,
+      accessKey: s3.accessKey || (env.AWS_ACCESS_KEY_ID ?? ''),
+      secret: hasS3Key ? s3.secret : s3.secret || (env.AWS_SECRET_ACCESS_KEY ?? ''),
+      sessionToken: hasS3Key ? s3.sessionToken : s3.sessionToken || (env.AWS_SESSION_TOKEN ?? ''),
+      region: s3.region || (env.AWS_DEFAULT_REGION ?? ''),
+    },
+    azure: azure && {
+      ...azure,
+      accountName: azure.accountName || (env.AZURE_STORAGE_ACCOUNT ?? ''),
+      accountKey: azure.accountKey || (env.AZURE_STORAGE_KEY ?? ''),
+    },
+  };
+}
+
 function toStorage(v: StorageInput, label: string, warn: (message: string) => void): StorageConfig {
   // Go's uploader picks the first of these (pkg/pipeline/sink/uploader/uploader.go).
   const set = (['s3', 'gcp', 'azure', 'alioss'] as const).filter((k) => v[k] !== undefined);
@@ -858,6 +901,11 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}) {
     }).prefault({}),
     storage: storageBlock('storage').optional(),
     backup: storageBlock('backup').optional(),
+    s3: s3Block.optional(),
+    azure: azureBlock.optional(),
+    gcp: gcpBlock.optional(),
+    alioss: aliOssBlock.optional(),
+    local_directory: text(),
     s3_assume_role_key: text(),
     s3_assume_role_secret: text(),
     s3_assume_role_arn: text(),
@@ -974,6 +1022,20 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}) {
       debugStorage.aliOss !== undefined;
     const reapSec = v.pulse_sink_reap_grace_sec;
 
+    const topLevel = TOP_LEVEL_PROVIDERS.filter((k) => v[k] !== undefined);
+    for (const key of v.storage ? topLevel : []) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `conflicts with storage: keep one (storage.${key} is the current form of top-level ${key})`,
+      });
+    }
+    const storage =
+      v.storage ??
+      (topLevel.length > 0
+        ? toStorage({ ...v, prefix: '', generate_presigned_url: false }, 'top-level storage', warn)
+        : undefined);
+
     return {
       redis: v.redis ?? undefined,
       apiKey,
@@ -997,8 +1059,8 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}) {
         segmentOutputMaxDurationMs: v.session_limits.segment_output_max_duration,
         imageOutputMaxDurationMs: v.session_limits.image_output_max_duration,
       },
-      storage: v.storage ?? undefined,
-      backup: v.backup ?? undefined,
+      storage: storage && withEnvCredentials(storage, env),
+      backup: v.backup && withEnvCredentials(v.backup, env),
       s3AssumeRoleKey: v.s3_assume_role_key,
       s3AssumeRoleSecret: v.s3_assume_role_secret,
       s3AssumeRoleArn: v.s3_assume_role_arn,
@@ -1037,6 +1099,7 @@ export function createConfigSchema(options: ConfigSchemaOptions = {}) {
       warmPoolSize: v.warm_pool_size,
       queuedStartAffinity: v.queued_start_affinity,
       localOutputDir: path.resolve(cwd, v.local_output_dir),
+      localDirectory: v.local_directory ? path.resolve(cwd, v.local_directory) : undefined,
     };
   });
 }

@@ -450,6 +450,84 @@ const valueCases: { name: string; input: Input; want: Record<string, unknown> }[
     },
   },
   {
+    name: "reads the Go README's top-level storage and local_directory (Go egress up to v1.8)",
+    input: {
+      yaml: `local_directory: /out/output
+s3:
+  access_key: AKIA
+  secret: s3secret
+  region: eu-west-1
+  endpoint: http://minio:9000
+  bucket: rec
+`,
+    },
+    want: {
+      'storage.prefix': '',
+      'storage.generatePresignedUrl': false,
+      'storage.s3.accessKey': 'AKIA',
+      'storage.s3.bucket': 'rec',
+      'storage.s3.endpoint': 'http://minio:9000',
+      'storage.s3.maxRetries': 5,
+      'storage.azure': undefined,
+      localDirectory: '/out/output',
+      localOutputDir: `${CWD}/out`,
+    },
+  },
+  {
+    name: 'reads a top-level azure or gcp block as the storage',
+    input: { yaml: 'gcp:\n  credentials_json: "{}"\n  bucket: g\n' },
+    want: {
+      'storage.gcp.bucket': 'g',
+      'storage.gcp.credentialsJson': '{}',
+      'storage.s3': undefined,
+    },
+  },
+  {
+    name: 'resolves a relative local_directory against cwd; absent, none',
+    input: { yaml: 'local_directory: tmp/egress\n' },
+    want: { localDirectory: `${CWD}/tmp/egress`, storage: undefined },
+  },
+  {
+    name: 'fills empty storage credentials from the env the Go README names',
+    input: {
+      yaml: 'storage:\n  s3:\n    bucket: b\nbackup:\n  azure:\n    container_name: c\n',
+      env: {
+        AWS_ACCESS_KEY_ID: 'AKIAENV',
+        AWS_SECRET_ACCESS_KEY: 'envsecret',
+        AWS_SESSION_TOKEN: 'envtoken',
+        AWS_DEFAULT_REGION: 'ap-south-1',
+        AZURE_STORAGE_ACCOUNT: 'envacct',
+        AZURE_STORAGE_KEY: 'envkey',
+      },
+    },
+    want: {
+      'storage.s3.accessKey': 'AKIAENV',
+      'storage.s3.secret': 'envsecret',
+      'storage.s3.sessionToken': 'envtoken',
+      'storage.s3.region': 'ap-south-1',
+      'backup.azure': { accountName: 'envacct', accountKey: 'envkey', containerName: 'c' },
+    },
+  },
+  {
+    name: 'keeps configured credentials over the env, never mixing a key with an env secret',
+    input: {
+      yaml: 'azure:\n  account_name: acct\n  account_key: key\n  container_name: c\nbackup:\n  s3:\n    access_key: AKIA\n    bucket: b\n    region: us-east-2\n',
+      env: {
+        AWS_ACCESS_KEY_ID: 'AKIAENV',
+        AWS_SECRET_ACCESS_KEY: 'envsecret',
+        AWS_DEFAULT_REGION: 'ap-south-1',
+        AZURE_STORAGE_ACCOUNT: 'envacct',
+        AZURE_STORAGE_KEY: 'envkey',
+      },
+    },
+    want: {
+      'storage.azure': { accountName: 'acct', accountKey: 'key', containerName: 'c' },
+      'backup.s3.accessKey': 'AKIA',
+      'backup.s3.secret': '',
+      'backup.s3.region': 'us-east-2',
+    },
+  },
+  {
     name: 'gives S3 the Go retry defaults',
     input: { yaml: 'storage:\n  s3:\n    bucket: b\n' },
     want: {
@@ -738,6 +816,14 @@ cluster_id: eu-1
 
 const errorCases: { name: string; input: Input; want: string[] }[] = [
   {
+    name: 'refuses top-level storage next to a storage block, naming each key',
+    input: { yaml: 'storage:\n  s3:\n    bucket: b\ns3:\n  bucket: a\ngcp:\n  bucket: g\n' },
+    want: [
+      's3: conflicts with storage: keep one (storage.s3 is the current form of top-level s3)',
+      'gcp: conflicts with storage',
+    ],
+  },
+  {
     name: 'rejects a string for a port',
     input: { yaml: 'health_port: "8080"\n' },
     want: ['health_port: expected a port number between 0 and 65535'],
@@ -982,6 +1068,11 @@ g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
 ];
 
 const warningCases: { name: string; input: Input; want: string[] }[] = [
+  {
+    name: 'warns that only the first of several top-level providers is used, as Go',
+    input: { yaml: 'gcp:\n  bucket: g\ns3:\n  bucket: a\n' },
+    want: ['top-level storage: more than one provider set (s3, gcp); only s3 is used'],
+  },
   {
     name: 'warns about nothing for a clean config',
     input: { yaml: 'api_key: k\nstorage:\n  s3:\n    bucket: b\n' },

@@ -72,6 +72,12 @@ export function loadConfig(
     LIVEKIT_API_SECRET: env.LIVEKIT_API_SECRET,
     LIVEKIT_WS_URL: env.LIVEKIT_WS_URL,
     LOG_LEVEL: env.LOG_LEVEL,
+    AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY,
+    AWS_SESSION_TOKEN: env.AWS_SESSION_TOKEN,
+    AWS_DEFAULT_REGION: env.AWS_DEFAULT_REGION,
+    AZURE_STORAGE_ACCOUNT: env.AZURE_STORAGE_ACCOUNT,
+    AZURE_STORAGE_KEY: env.AZURE_STORAGE_KEY,
   };
 
   // First pass: find unknown keys (warned, then removed) and wrong types. Transforms run here
