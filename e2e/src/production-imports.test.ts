@@ -1,19 +1,29 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-// What a built app ships: the files its tsconfig.build.json compiles, and everything they load at
-// run time, followed through relative imports and into the workspace packages they name. None of
-// it may be test or bench code, or import a package that the importing package does not list in
-// `dependencies` (a devDependency is not installed in an image: `pnpm deploy --prod`).
-// Type-only imports are left out: the compiler drops them.
+// What a built app or library ships (an image holds the app's build and, through `pnpm deploy`,
+// those of the libraries it uses): the files its tsconfig.build.json compiles, and everything
+// they load at run time, followed through relative imports and into the workspace packages they
+// name. None of it may be test or bench code, or import a package that the importing package
+// does not list in `dependencies` (a devDependency is not installed in an image: `pnpm deploy
+// --prod`). Type-only imports are left out: the compiler drops them. `./testing` subpaths point
+// at sources that no build compiles.
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const APPS = ['bridge', 'composite-worker', 'track-worker'] as const;
+/** The apps with an image, and the libraries under packages/ (the test SFU is a test tool). */
+const BUILT = [
+  'apps/bridge',
+  'apps/composite-worker',
+  'apps/track-worker',
+  ...readdirSync(path.join(repoRoot, 'packages'))
+    .filter((name) => name !== 'test-sfu')
+    .map((name) => `packages/${name}`),
+];
 
 /** Folders and files that hold test or bench code, wherever they sit under a `src/`. */
 const TEST_CODE = /\/src\/(?:.*\/)?(?:testing|bench|test-support)\/|\.test\.tsx?$/;
@@ -115,9 +125,9 @@ function relativeSource(file: string, specifier: string): string {
   return sourceOf(path.dirname(file), `./${specifier.replace(/^\.\//, '')}`);
 }
 
-/** The files the production build of `app` compiles. */
-function buildFiles(app: string): string[] {
-  const configPath = path.join(repoRoot, 'apps', app, 'tsconfig.build.json');
+/** The files the production build of the package in `dir` (from the repository root) compiles. */
+function buildFiles(dir: string): string[] {
+  const configPath = path.join(repoRoot, dir, 'tsconfig.build.json');
   const { config, error } = ts.readConfigFile(configPath, ts.sys.readFile);
   assert.equal(error, undefined, `${configPath} does not parse`);
   return ts.parseJsonConfigFileContent(config, ts.sys, path.dirname(configPath)).fileNames;
@@ -162,18 +172,18 @@ function productionProblems(entries: readonly string[]): string[] {
 }
 
 describe('production imports', () => {
-  for (const app of APPS) {
-    it(`${app}: builds no test or bench code`, () => {
-      const built = buildFiles(app).map((file) => path.relative(repoRoot, file));
-      assert.ok(built.length > 0, `${app}: tsconfig.build.json compiles nothing`);
+  for (const dir of BUILT) {
+    it(`${dir}: builds no test or bench code`, () => {
+      const built = buildFiles(dir).map((file) => path.relative(repoRoot, file));
+      assert.ok(built.length > 0, `${dir}: tsconfig.build.json compiles nothing`);
       assert.deepEqual(
         built.filter((file) => TEST_CODE.test(`/${file}`)),
         [],
       );
     });
 
-    it(`${app}: loads neither test code nor a devDependency at run time`, () => {
-      assert.deepEqual(productionProblems(buildFiles(app)), []);
+    it(`${dir}: loads neither test code nor a devDependency at run time`, () => {
+      assert.deepEqual(productionProblems(buildFiles(dir)), []);
     });
   }
 

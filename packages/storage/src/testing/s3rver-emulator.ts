@@ -1,3 +1,6 @@
+// Consumers type-check this file from its source (the ./testing export): bring s3rver's types.
+/// <reference path="./s3rver-module.d.ts" />
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
