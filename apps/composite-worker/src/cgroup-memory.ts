@@ -19,6 +19,8 @@ const LAYOUTS = [
  * @param root - the cgroup file system. @defaultValue '/sys/fs/cgroup'
  */
 export async function readCgroupMemoryBytes(root = '/sys/fs/cgroup'): Promise<number | undefined> {
+  // A file that cannot be read means this layout (v1 or v2) is not the machine's: the next is
+  // tried, and none at all is Go's fallback to proc_rss (undefined).
   for (const layout of LAYOUTS) {
     const usage = Number((await readFile(join(root, layout.usage), 'utf8').catch(() => '')).trim());
     if (!(usage > 0)) continue;

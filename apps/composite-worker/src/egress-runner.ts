@@ -228,6 +228,8 @@ export class EgressRunner {
 
       // ACTIVE once the pipeline plays, unless stopped first
       const started = pipeline.whenPlaying().then(() => 'started');
+      // Its failure is read from the race below (or `exited`); this only keeps a failure that
+      // comes after the race from being an unhandled rejection.
       started.catch(() => {});
       const first = await Promise.race([
         started,
@@ -299,12 +301,21 @@ export class EgressRunner {
     } finally {
       this.#stopLimits();
       uploads?.stopSyncing();
-      await this.#streams?.close().catch(() => {});
+      // Failures from here on lose nothing recorded (the outputs are final): they are logged.
+      await this.#streams
+        ?.close()
+        .catch((err: unknown) => this.#log.warn({ err }, 'could not close the streams'));
       if (gst) await gst.kill();
-      if (source) await source.close().catch(() => {});
+      if (source) {
+        await source
+          .close()
+          .catch((err: unknown) => this.#log.warn({ err }, 'could not close the media source'));
+      }
       // keep local files only when a recording exists that could not be uploaded
       if (isUploaded || this.#activeAtMs === 0) {
-        await rm(this.#options.tmpDir, { recursive: true, force: true }).catch(() => {});
+        await rm(this.#options.tmpDir, { recursive: true, force: true }).catch((err: unknown) =>
+          this.#log.warn({ err }, 'could not remove the tmp folder'),
+        );
       }
     }
   }

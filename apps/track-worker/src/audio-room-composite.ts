@@ -145,6 +145,7 @@ export async function runAudioRoomComposite(
 
     const ending = await ended;
     // A start under way (the sink launching) finishes first, so it is closed, not leaked.
+    // Its failure already ended the egress through the track reader that awaited it.
     await starting?.catch(() => undefined);
     clearInterval(mixTimer);
     mixTimer = undefined;

@@ -162,6 +162,9 @@ export class TrackOutputs {
   /** Stops everything at once (after a failure). Idempotent. */
   async close(): Promise<void> {
     this.ending();
-    await this.#streams?.close().catch(() => {});
+    await this.#streams
+      ?.close()
+      // Nothing recorded is lost: the streams are live only; the failure is logged.
+      .catch((err: unknown) => this.#options.logger.warn({ err }, 'could not close the streams'));
   }
 }

@@ -42,7 +42,10 @@ export function startCapacityPublisher(options: CapacityPublisherOptions): Capac
     publish,
     close: async () => {
       stop();
-      await options.redis.del(key).catch(() => undefined);
+      await options.redis
+        .del(key)
+        // the report expires after its TTL anyway; until then the bridge may still pick us
+        .catch((err: unknown) => options.logger.warn({ err }, 'could not remove the capacity'));
     },
   };
 }
