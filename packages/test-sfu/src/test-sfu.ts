@@ -90,7 +90,7 @@ export interface TestSfu {
 
 /**
  * Starts a LiveKit-signalling-compatible SFU on werift for tests: rtc-node and livekit-client
- * can join, publish (Opus, VP8, H264) and subscribe. See e2e/test-sfu/README.md.
+ * can join, publish (Opus, VP8, H264) and subscribe. See packages/test-sfu/README.md.
  *
  * @throws Error when the port cannot be bound or werift is not the version the workarounds need
  */

@@ -240,7 +240,7 @@ function requireMethod(
   const original = record[name];
   if (typeof original !== 'function') {
     throw new Error(
-      `werift ${WERIFT_VERSION} workaround: ${prototype.constructor.name}.${name} is gone; werift changed, update e2e/test-sfu/src/werift-workarounds.ts`,
+      `werift ${WERIFT_VERSION} workaround: ${prototype.constructor.name}.${name} is gone; werift changed, update packages/test-sfu/src/werift-workarounds.ts`,
     );
   }
   return {
