@@ -187,7 +187,11 @@ async function runMode(
   const rows: StartLatencyRow[] = [];
   try {
     await events.waitUntilReady();
-    await until('the worker is ready', () => isReady);
+    await until('the worker is ready', () => {
+      // a service that cannot start (bad config, stale build) exits: say so now, not at WAIT_MS
+      if (worker.exitCode !== null) throw new Error(`the worker exited ${worker.exitCode} first`);
+      return isReady;
+    });
     for (let i = 0; i < options.runs; i++) {
       if (mode === 'warm') await until('a warm process is ready', () => warmReady > i);
       await sleep(options.settleMs ?? 3000);

@@ -54,7 +54,7 @@ function owningPackage(file: string): { dir: string; json: PackageJson } {
   }
 }
 
-/** The workspace packages by name (apps/, packages/, e2e/). */
+/** The workspace packages by name (apps/, packages/, e2e/, bench/). */
 function workspacePackages(): Map<string, string> {
   const byName = new Map<string, string>();
   const listed = ts.sys.readDirectory(
