@@ -11,8 +11,8 @@ import {
   type MixChannelChooser,
 } from './audio/mix-channels.js';
 import { runAudioRoomComposite } from './audio-room-composite.js';
-import { pcmSinkOf } from './audio-room-composite-job.js';
 import { startAvEncoder } from './av-encoder.js';
+import { pcmSinkOf } from './sdk-audio-room-composite.js';
 import { bandVolumeDb } from './testing/band-volume.js';
 import { probeAudioFile } from './testing/probe-audio-file.js';
 import { type SfuHarness, startSfuHarness } from './testing/sfu-harness.js';

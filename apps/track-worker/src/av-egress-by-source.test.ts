@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ValidatedEgress } from '@egress/protocol';
 import { AudioChannel } from '@livekit/protocol';
-import { mediaTargets } from './av-egress-job.js';
+import { mediaTargets } from './av-egress-by-source.js';
 
 type MediaSource = Extract<ValidatedEgress['source'], { kind: 'media' }>;
 type Route = NonNullable<MediaSource['audio']>['routes'][number];

@@ -1,14 +1,14 @@
 import { EgressError, type NamingVars, type ValidatedEgress } from '@egress/protocol';
 import { AudioChannel } from '@livekit/protocol';
 import { channelsByMixing, channelsByRoutes } from './audio/mix-channels.js';
-import { runAudioRoomCompositeJob } from './audio-room-composite-job.js';
 import type { AvEgressOptions } from './av-egress.js';
 import { runParticipantEgress } from './participant-egress.js';
+import { runSdkAudioRoomComposite } from './sdk-audio-room-composite.js';
 import { runTrackCompositeEgress } from './track-composite-egress.js';
 import type { TrackEgressResult } from './track-egress.js';
 
-/** What {@link runAvEgressJob} takes besides the request: the room, the outputs, the callbacks. */
-export type AvEgressJobOptions = Omit<AvEgressOptions, 'video' | 'audio'>;
+/** What {@link runAvEgressBySource} takes besides the request: the room, the outputs, the callbacks. */
+export type AvEgressBySourceOptions = Omit<AvEgressOptions, 'video' | 'audio'>;
 
 /** Naming variables of an SDK egress's outputs: a participant egress names its participant (Go). */
 export function avNamingVars(egress: ValidatedEgress): Partial<NamingVars> {
@@ -79,13 +79,15 @@ export function mediaTargets(
 }
 
 /**
- * Runs a validated track composite, participant or SDK audio room composite egress with its
- * encoding (output size, frame rate, bitrates): the source side of the SDK audio/video pipeline.
+ * Picks the runner of a validated track composite, participant or SDK audio room composite
+ * egress by its source ({@link runTrackCompositeEgress}, {@link runParticipantEgress},
+ * {@link runSdkAudioRoomComposite}) and runs it with the egress's encoding (output size, frame
+ * rate, bitrates): the source side of the SDK audio/video pipeline.
  * @throws EgressError (invalid_argument) for other sources
  */
-export function runAvEgressJob(
+export function runAvEgressBySource(
   egress: ValidatedEgress,
-  options: AvEgressJobOptions,
+  options: AvEgressBySourceOptions,
 ): Promise<TrackEgressResult> {
   const e = egress.encoding;
   const av: AvEgressOptions = {
@@ -110,7 +112,7 @@ export function runAvEgressJob(
     case 'media': {
       const target = mediaTargets(source);
       if (target.kind === 'mixed-audio') {
-        return runAudioRoomCompositeJob({ ...options, channelOf: channelsByRoutes(target.audio) });
+        return runSdkAudioRoomComposite({ ...options, channelOf: channelsByRoutes(target.audio) });
       }
       const { mixedAudio, ...picked } = target;
       const routed = mixedAudio ? { audioChannelOf: channelsByRoutes(mixedAudio) } : {};
@@ -133,7 +135,7 @@ export function runAvEgressJob(
     case 'template':
       // validateRequest makes a template an SDK source only when isSdkRoomComposite holds.
       if (egress.sourceKind === 'sdk') {
-        return runAudioRoomCompositeJob({
+        return runSdkAudioRoomComposite({
           ...options,
           channelOf: channelsByMixing(source.audioMixing),
         });

@@ -1,5 +1,5 @@
 import type { Config, ControlMessage, JobPayload } from '@egress/protocol';
-import type { CrashSafeFile } from './track-egress-job.js';
+import type { CrashSafeFile } from './track-pool-egress.js';
 
 /**
  * Worker → cell: run an egress. Sent over IPC (never argv or env: the payload holds the room

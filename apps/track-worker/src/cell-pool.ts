@@ -17,7 +17,7 @@ import { isProcessAlive, loaderExecArgv } from '@egress/service-runtime';
 import type { EgressInfo } from '@livekit/protocol';
 import type { FromCellMessage, ToCellMessage } from './cell-messages.js';
 import type { EgressHost, HostedEgress, RunEgressOptions } from './egress-host.js';
-import type { CrashSafeFile } from './track-egress-job.js';
+import type { CrashSafeFile } from './track-pool-egress.js';
 import { CELL_GC_FLAGS } from './video/young-gc.js';
 
 /** Options of {@link CellPool}. */

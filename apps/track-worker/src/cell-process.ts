@@ -11,7 +11,7 @@ import {
 import type { EgressInfo } from '@livekit/protocol';
 import { dispose } from '@livekit/rtc-node';
 import type { FromCellMessage, ToCellMessage } from './cell-messages.js';
-import { runTrackEgressJob } from './track-egress-job.js';
+import { runTrackPoolEgress } from './track-pool-egress.js';
 
 // The entry of a cell: a process running several track egresses on one rtc-node runtime
 // (README: the runtime costs ~5 % of a core per process). Started by CellPool with IPC.
@@ -27,7 +27,7 @@ async function start(message: Extract<ToCellMessage, { type: 'start' }>): Promis
   const egressId = message.payload.egressId;
   running += 1;
   try {
-    const info = await runTrackEgressJob({
+    const info = await runTrackPoolEgress({
       payload: message.payload,
       config: message.config,
       logger,

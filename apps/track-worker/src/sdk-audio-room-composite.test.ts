@@ -23,7 +23,9 @@ import {
 } from './testing/track-worker-harness.js';
 
 // Real Redis, BullMQ, test SFU, GStreamer and ffprobe: the job as the bridge enqueues it.
-describe('audio-only room composite job in the track worker', { timeout: 180_000 }, () => {
+describe('runSdkAudioRoomComposite: audio-only room composite in the track worker', {
+  timeout: 180_000,
+}, () => {
   let harness: TrackWorkerHarness;
   before(async () => {
     harness = await startTrackWorkerHarness();

@@ -7,8 +7,8 @@ import {
 import { type AvEncoder, startAvEncoder } from './av-encoder.js';
 import type { TrackEgressResult } from './track-egress.js';
 
-/** What {@link runAudioRoomCompositeJob} takes: the room, the outputs, the callbacks. */
-export interface AudioRoomCompositeJobOptions
+/** What {@link runSdkAudioRoomComposite} takes: the room, the outputs, the callbacks. */
+export interface SdkAudioRoomCompositeOptions
   extends Omit<RunAudioRoomCompositeOptions, 'startSink'> {
   /** Every output at the egress's encoding (`TrackOutputs.plan`), written by one encoder. */
   outputs: CompositeOutputPlan;
@@ -19,8 +19,8 @@ export interface AudioRoomCompositeJobOptions
  * ({@link runAudioRoomComposite}) into the SDK egresses' encoder with the egress's output plan
  * (file OGG/MP4/MP3, HLS, RTMP/SRT), started once audio flows.
  */
-export function runAudioRoomCompositeJob(
-  options: AudioRoomCompositeJobOptions,
+export function runSdkAudioRoomComposite(
+  options: SdkAudioRoomCompositeOptions,
 ): Promise<TrackEgressResult> {
   const { outputs, ...source } = options;
   return runAudioRoomComposite({

@@ -32,12 +32,12 @@ import {
   validateRequest,
 } from '@egress/protocol';
 import { type EgressInfo, EgressStatus, FileInfo } from '@livekit/protocol';
-import { avNamingVars, runAvEgressJob } from './av-egress-job.js';
+import { avNamingVars, runAvEgressBySource } from './av-egress-by-source.js';
 import { runTrackEgress, type TrackEgressOutput, type TrackEgressResult } from './track-egress.js';
 import { TrackOutputs } from './track-outputs.js';
 
-/** Options of {@link runTrackEgressJob}. */
-export interface RunTrackEgressJobOptions {
+/** Options of {@link runTrackPoolEgress}. */
+export interface RunTrackPoolEgressOptions {
   payload: JobPayload;
   config: Pick<
     Config,
@@ -67,12 +67,19 @@ export interface CrashSafeFile {
 }
 
 /**
- * Runs one `track` job from STARTING to a final status: resolves the output (Go's file naming;
- * OGG for audio), runs the track egress, answers stop on the control channel (ACTIVE → ENDING,
- * STARTING → ABORTED), uploads the file through `packages/storage` (no storage configured:
- * `local_output_dir`), and returns the final info. Never rejects.
+ * Runs one track-pool egress (every job of `egress-track`: track, track composite, participant,
+ * and SDK audio-only room composite) from STARTING to a final status, inside a cell process.
+ * Validates the request, mints the token when the job has none, then:
+ * - `track`: names the file once the track is known (Go's naming; OGG for audio, WebM or MP4
+ *   for video) or streams PCM to the WebSocket, runs {@link runTrackEgress}, uploads the file;
+ * - the others: resolves the shared SDK outputs ({@link TrackOutputs}: file, HLS, images,
+ *   RTMP/SRT, session limits) and runs {@link runAvEgressBySource}, then uploads them all.
+ * It answers control messages (stop: ACTIVE → ENDING, STARTING → ABORTED; UpdateStream on
+ * streams), reports every status change through `onInfo`, tells the cell where its file is
+ * (`onFileOutput`, for the crash salvage) and keeps the tmp folder when an upload failed. Returns
+ * the final info; never rejects.
  */
-export async function runTrackEgressJob(options: RunTrackEgressJobOptions): Promise<EgressInfo> {
+export async function runTrackPoolEgress(options: RunTrackPoolEgressOptions): Promise<EgressInfo> {
   const { payload, config } = options;
   let info = decodeJobInfo(payload);
   const log = options.logger.child({ egressId: payload.egressId, pool: 'track' });
@@ -186,7 +193,7 @@ export async function runTrackEgressJob(options: RunTrackEgressJobOptions): Prom
       trackOutputs = outputs;
       const avFile = outputs.outputs.file;
       if (avFile) file = { storagePath: avFile.storagePath, localPath: avFile.localPath };
-      result = await runAvEgressJob(egress, {
+      result = await runAvEgressBySource(egress, {
         wsUrl,
         token,
         outputs: outputs.plan(egress.encoding),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { type Config, type ControlMessage, type EgressRequest, loadConfig } from '@egress/protocol';
 import { type EgressInfo, EgressStatus } from '@livekit/protocol';
-import { runTrackEgressJob } from '../track-egress-job.js';
+import { runTrackPoolEgress } from '../track-pool-egress.js';
 import { type SfuHarness, startSfuHarness } from './sfu-harness.js';
 import { testJob } from './test-job.js';
 
@@ -31,7 +31,7 @@ export interface TrackJobHarness extends SfuHarness {
 
 /**
  * Starts the test SFU and a config with `local_output_dir` storage, and runs track pool jobs
- * (`runTrackEgressJob`) as the worker's cell would, with the status reports and control
+ * (`runTrackPoolEgress`) as the worker's cell would, with the status reports and control
  * messages in the test's hands.
  */
 export async function startTrackJobHarness(): Promise<TrackJobHarness> {
@@ -65,7 +65,7 @@ export async function startTrackJobHarness(): Promise<TrackJobHarness> {
       const active = new Promise<void>((resolve) => {
         onActive = resolve;
       });
-      const done = runTrackEgressJob({
+      const done = runTrackPoolEgress({
         payload,
         config: options.configYaml ? configOf(options.configYaml) : config,
         logger,
