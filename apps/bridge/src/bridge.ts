@@ -1,6 +1,6 @@
 import { type Config, EgressError, type Logger } from '@egress/protocol';
 import type { ChannelPart } from '@egress/protocol/psrpc';
-import { connectRedis, createRedis } from '@egress/service-runtime';
+import { CloseSteps, connectRedis, createRedis } from '@egress/service-runtime';
 import type { EgressInfo, WebhookConfig } from '@livekit/protocol';
 import { TokenVerifier } from 'livekit-server-sdk';
 import { ControlClient } from './control/control-client.js';
@@ -116,27 +116,14 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
   }
 
   const log = logger.child({ component: 'bridge' });
-  const closers: { name: string; close: () => Promise<void> }[] = [];
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      for (const closer of closers.reverse()) {
-        log.debug({ step: closer.name }, 'bridge closing');
-        try {
-          await closer.close();
-        } catch (err) {
-          // Every step runs even if one fails (CONVENTIONS §12); the failure is logged.
-          log.warn({ err, step: closer.name }, 'bridge close step failed');
-        }
-      }
-    })();
-    return closing;
-  };
+  // Every step runs even if one fails, in reverse order of start, once (CONVENTIONS §12).
+  const closers = new CloseSteps({ logger: log });
+  const close = (): Promise<void> => closers.close();
 
   try {
     const producer = createRedis(redisConfig, 'producer');
     producer.on('error', (err: unknown) => log.debug({ err }, 'redis connection error'));
-    closers.push({ name: 'redis', close: async () => void (await producer.quit()) });
+    closers.add('redis', async () => void (await producer.quit()));
     await connectRedis(producer, redisConfig);
     const store = new EgressStore({
       redis: producer,
@@ -151,7 +138,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
       ...(options.queuePrefix ? { prefix: options.queuePrefix } : {}),
       ...(options.retentionMs ? { keepFinishedMs: options.retentionMs } : {}),
     });
-    closers.push({ name: 'queues', close: () => queues.close() });
+    closers.add('queues', () => queues.close());
     await queues.ready();
 
     const state = new EgressState({
@@ -162,7 +149,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
       ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
       ...(options.stalledIntervalMs ? { stalledIntervalMs: options.stalledIntervalMs } : {}),
     });
-    closers.push({ name: 'state', close: () => state.close() });
+    closers.add('state', () => state.close());
     await state.start();
 
     const control = new ControlClient({
@@ -171,7 +158,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
       logger,
       ...(options.controlReplyTimeoutMs ? { replyTimeoutMs: options.controlReplyTimeoutMs } : {}),
     });
-    closers.push({ name: 'control', close: () => control.close() });
+    closers.add('control', () => control.close());
 
     const requestWebhooksOf = jobRequestWebhooks(queues);
     const webhooks = new WebhookNotifier({
@@ -184,12 +171,9 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
       logger,
     });
     const stopWebhooks = state.onInfoChanged(twirpEgressesOnly(store, webhooks.notify, logger));
-    closers.push({
-      name: 'webhooks',
-      close: async () => {
-        stopWebhooks();
-        await webhooks.close();
-      },
+    closers.add('webhooks', async () => {
+      stopWebhooks();
+      await webhooks.close();
     });
 
     let isDraining = false;
@@ -204,7 +188,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
       ...(options.prometheus ? { prometheus: options.prometheus } : {}),
       ...(options.nodeId ? { nodeId: options.nodeId } : {}),
     });
-    closers.push({ name: 'ops', close: () => ops.close() });
+    closers.add('ops', () => ops.close());
     await ops.start();
 
     const intake = new Intake({ config, store, queues, state, logger });
@@ -221,10 +205,10 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
         ...(options.api?.host ? { host: options.api.host } : {}),
         ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
       });
-      closers.push({ name: 'twirp', close: () => twirp.close() });
+      closers.add('twirp', () => twirp.close());
       boundPort = await twirp.listen();
     }
-    closers.push({ name: 'intake', close: async () => intake.drain() });
+    closers.add('intake', async () => intake.drain());
     const capacity = new PoolCapacity({
       redis: producer,
       maxCpuUtilization: config.cpuCost.maxCpuUtilization,
@@ -243,7 +227,7 @@ export async function startBridge(options: StartBridgeOptions): Promise<Bridge> 
       logger,
       ...(options.ioInfoTopic ? { ioInfoTopic: options.ioInfoTopic } : {}),
     });
-    closers.push({ name: 'psrpc door', close: () => door.close() });
+    closers.add('psrpc door', () => door.close());
     log.info(
       { apiPort: boundPort, healthPort: ops.healthPort, metricsPort: ops.metricsPort },
       'bridge started',

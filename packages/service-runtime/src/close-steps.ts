@@ -10,8 +10,8 @@ export interface CloseStep {
 /**
  * What a service closes, as CONVENTIONS §12 asks: steps are added in the order their parts
  * start and run in reverse, every step runs even if an earlier one fails (each failure is
- * logged with its step), and `close()` is idempotent (one promise). The bridge's close does
- * the same (apps/bridge/src/bridge.ts).
+ * logged with its step), and `close()` is idempotent (one promise). The bridge and both pool
+ * workers (`WorkerShell`) close through it.
  */
 export class CloseSteps {
   readonly #log: Logger;
@@ -31,6 +31,7 @@ export class CloseSteps {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       for (const step of [...this.#steps].reverse()) {
+        this.#log.debug({ step: step.name }, 'closing');
         try {
           await step.close();
         } catch (err) {
