@@ -30,6 +30,7 @@ const TEST_CODE = /\/src\/(?:.*\/)?(?:testing|bench|test-support)\/|\.test\.tsx?
 
 interface PackageJson {
   name: string;
+  files?: string[];
   dependencies?: Record<string, string>;
   exports?: Record<string, string | Record<string, string>>;
 }
@@ -185,6 +186,15 @@ describe('production imports', () => {
     it(`${dir}: loads neither test code nor a devDependency at run time`, () => {
       assert.deepEqual(productionProblems(buildFiles(dir)), []);
     });
+
+    // An app's image drops its src/ (Dockerfile); a library's src/ would come along with
+    // `pnpm deploy` unless its package.json says the build is all it ships.
+    if (dir.startsWith('packages/')) {
+      it(`${dir}: ships its build only (package.json files)`, () => {
+        const { json } = owningPackage(path.join(repoRoot, dir, 'package.json'));
+        assert.deepEqual(json.files, ['dist']);
+      });
+    }
   }
 
   it('notices test code and devDependencies (a check that cannot fail checks nothing)', () => {
