@@ -207,3 +207,44 @@ describe('startBridge with livekit-server-sdk EgressClient', { timeout: 60_000 }
     );
   });
 });
+
+describe('startBridge with disallow_local_storage', { timeout: 60_000 }, () => {
+  let redis: TestRedis;
+  let test: TestBridge;
+  let client: EgressClient;
+
+  before(async () => {
+    redis = await startTestRedis({ url: process.env.EGRESS_TEST_REDIS_URL });
+    test = await startTestBridge(redis.url, { extraYaml: 'disallow_local_storage: true' });
+    client = new EgressClient(test.url, TEST_API_KEY, TEST_API_SECRET);
+  });
+
+  after(async () => {
+    await test?.close();
+    if (test) await removeTestKeys(redis.url, test.prefix);
+    await redis?.close();
+  });
+
+  it('refuses a file output without storage at the door, as Go', async () => {
+    await assert.rejects(
+      client.startRoomCompositeEgress(`room-${randomUUID()}`, { file: mp4() }),
+      (err: unknown) => {
+        assert.ok(err instanceof TwirpError);
+        assert.equal(err.code, 'invalid_argument');
+        assert.match(err.message, /^file output: names no storage and disallow_local_storage/);
+        return true;
+      },
+    );
+  });
+
+  it('takes a stream output, which is stored nowhere', async () => {
+    const info = await client.startRoomCompositeEgress(`room-${randomUUID()}`, {
+      stream: new StreamOutput({
+        protocol: StreamProtocol.RTMP,
+        urls: ['rtmp://127.0.0.1:1935/live/key'],
+      }),
+    });
+    // No worker runs here: the job stays queued until removeTestKeys clears the prefix.
+    assert.equal(info.status, S.EGRESS_STARTING);
+  });
+});

@@ -16,11 +16,18 @@ import type { EgressInfo } from '@livekit/protocol';
 import type { EgressState } from '../state/egress-state.js';
 import type { EgressStore } from '../state/egress-store.js';
 import type { EgressQueues } from './egress-queues.js';
+import { outputsWithoutStorage } from './local-storage-rule.js';
 
 /** The config slice the intake reads. */
 export type IntakeConfig = Pick<
   Config,
-  'apiKey' | 'apiSecret' | 'wsUrl' | 'cpuCost' | 'jobStartDeadlineMs'
+  | 'apiKey'
+  | 'apiSecret'
+  | 'wsUrl'
+  | 'cpuCost'
+  | 'jobStartDeadlineMs'
+  | 'disallowLocalStorage'
+  | 'storage'
 >;
 
 /** Options of {@link Intake}. */
@@ -89,6 +96,14 @@ export class Intake {
     if (this.#isDraining) throw EgressError.unavailable(GO_MESSAGES.shuttingDown);
     const retryCount = options.retryCount ?? 0;
     const validated = validateRequest(request, { retryCount });
+    if (this.#config.disallowLocalStorage) {
+      const local = outputsWithoutStorage(validated, this.#config.storage);
+      if (local.length > 0) {
+        throw EgressError.invalidArgument(
+          `${local.join(', ')} output: names no storage and disallow_local_storage is set; give the output, the request or the server config an upload target`,
+        );
+      }
+    }
     const egressId = options.egressId ?? newEgressId();
     egressInfoKey(egressId); // throws invalid_argument for an id that cannot name our keys
 

@@ -29,10 +29,13 @@ export async function startTestBridge(
   redisUrl: string,
   options: TestBridgeOptions = {},
 ): Promise<TestBridge> {
-  const { jobStartDeadlineMs, ...rest } = options;
+  const { jobStartDeadlineMs, extraYaml, ...rest } = options;
   const prefix = options.queuePrefix ?? `test-${randomUUID()}`;
   const bridge = await startBridge({
-    config: testConfig(redisUrl, jobStartDeadlineMs === undefined ? {} : { jobStartDeadlineMs }),
+    config: testConfig(redisUrl, {
+      ...(jobStartDeadlineMs === undefined ? {} : { jobStartDeadlineMs }),
+      ...(extraYaml === undefined ? {} : { extraYaml }),
+    }),
     logger: testLogger(),
     api: { host: '127.0.0.1', port: 0 },
     sweepIntervalMs: 250,

@@ -11,6 +11,8 @@ export const TEST_WS_URL = 'ws://127.0.0.1:7880';
 export interface TestConfigOptions {
   /** The start deadline, milliseconds (the YAML key has a 1 s minimum; tests go lower). */
   jobStartDeadlineMs?: number;
+  /** More top-level YAML keys (`disallow_local_storage: true`). */
+  extraYaml?: string;
 }
 
 /** A bridge config for tests, through the real loader, pointing at `redisUrl`. */
@@ -23,6 +25,7 @@ export function testConfig(redisUrl: string, options: TestConfigOptions = {}): C
     'redis:',
     `  address: ${url.hostname}:${url.port || '6379'}`,
     ...(url.pathname.length > 1 ? [`  db: ${Number(url.pathname.slice(1))}`] : []),
+    ...(options.extraYaml ? [options.extraYaml] : []),
   ].join('\n');
   const config = loadConfig({ EGRESS_CONFIG_BODY: yaml }, { onWarning: () => undefined });
   return options.jobStartDeadlineMs === undefined
