@@ -8,11 +8,11 @@ import { type SfuHarness, startSfuHarness } from './testing/sfu-harness.js';
 import { streamCodecs } from './testing/stream-codecs.js';
 
 // Every path that mixes a participant's audio with their video is measured as the room composite
-// is (e2e/src/room-composite-av.test.ts): every beep lies within 120 ms of its flash, in one
-// recording of the product, no retries. The beep spacing is reported, not asserted: the recorder
-// moves its audio once, by 40-65 ms, when the first jitter buffer reading replaces its default
-// advance (README, "Known limits"). Tight figures: apps/track-worker/src/bench/av-offset.ts.
-const BOUNDS = { maxPairOffsetSec: 0.12 };
+// is (e2e/src/room-composite-av.test.ts), in one recording of the product, no retries: beeps
+// 1 s ± 2 % apart and every beep within 120 ms of its flash. Small advance changes are slewed at
+// 0.5 %, never a gap or a cut; two gaps may miss: NetEq adapting at the start, and a stall of
+// this busy machine (a gap) with the advance's correction (a cut), as the README says.
+const BOUNDS = { maxGapError: 0.02, gapMissesAllowed: 2, maxPairOffsetSec: 0.12 };
 const RECORD_MS = 8000;
 
 describe('A/V sync of SDK egress outputs (sync bot)', { timeout: 300_000 }, () => {
@@ -28,7 +28,7 @@ describe('A/V sync of SDK egress outputs (sync bot)', { timeout: 300_000 }, () =
   });
 
   for (const kind of ['track-composite', 'participant', 'participant-mixed'] as const) {
-    it(`keeps every beep within 120 ms of its flash (${kind})`, async (t) => {
+    it(`keeps the beeps 1 s apart and each within 120 ms of its flash (${kind})`, async (t) => {
       const { result, localPath } = await recordSyncBot({
         ...harness,
         kind,

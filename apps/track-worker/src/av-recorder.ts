@@ -6,6 +6,7 @@ import {
   type VideoFrame,
   VideoStream,
 } from '@livekit/rtc-node';
+import { LinearResampler } from './audio/linear-resampler.js';
 import type { PcmSinkResult } from './audio/pcm-sink.js';
 import { PcmTimeline } from './audio/pcm-timeline.js';
 import { type MixChannel, RoomAudioMixer } from './audio/room-audio-mixer.js';
@@ -22,7 +23,7 @@ export interface AvRecorderOptions {
   logger: Logger;
   /**
    * How much earlier audio is placed than rtc-node plays it out, milliseconds: its audio jitter
-   * buffer holds audio longer than the video one holds video (README, A/V sync). @defaultValue 80
+   * buffer holds audio longer than the video one holds video (README, A/V sync). @defaultValue 50
    */
   audioAdvanceMs?: number;
   /** Reading a track failed or the encoder broke: the egress fails. */
@@ -49,15 +50,23 @@ const AUDIO_STALL_MS = 1000;
 // overlap beyond it is filled or dropped).
 const AUDIO_PLACEMENT_MS = 15;
 // How much later rtc-node plays audio out than it renders the video of the same instant, until
-// the receive delays are measured (README, A/V sync: 44 to 98 ms on a quiet machine).
-const DEFAULT_AUDIO_ADVANCE_MS = 80;
+// the receive delays are measured: the jitter buffers' difference read by av-egress-sync.test.ts
+// on a quiet machine (28-40 ms, +10) rather than the older 44-98 ms (README, A/V sync), which
+// left the first seconds' audio 35-48 ms early.
+const DEFAULT_AUDIO_ADVANCE_MS = 50;
 // Audio's lag beyond the two jitter buffers' difference (audio device, 10 ms pulls); README.
 const AUDIO_EXTRA_DELAY_MS = 10;
 // One interval's jitter delays swing by tens of milliseconds around their trend: smoothed, and
-// acted on only past this much (each change is a short gap or cut in the audio).
+// acted on only past this much.
 const LAG_SMOOTHING = 0.5;
-const ADVANCE_STEP_MS = 40;
+const ADVANCE_CHANGE_MS = 10;
 const MAX_AUDIO_ADVANCE_MS = 1000;
+// The audio moves to a new advance by playing this much faster or slower (0.5 %: a twelfth of a
+// semitone, and beeps a second apart stay 1 s ± 5 ms), so the move is neither a gap nor a cut.
+const ADVANCE_SLEW = 0.005;
+// A change larger than this (NetEq grew after a stall, which already left a gap) is applied at
+// once, by a cut or a gap: slewing it would keep the audio out of lip sync for half a minute.
+const MAX_SLEWED_CHANGE_MS = 60;
 // Output video frames are chosen this long after their time, so a decoded frame that reaches
 // JavaScript late (a busy event loop) still lands where its render time puts it.
 const VIDEO_DELAY_MS = 200;
@@ -88,7 +97,10 @@ export class AvRecorder {
   readonly #options: AvRecorderOptions;
   readonly #log: Logger;
   readonly #fps: number;
+  /** Where the audio should be placed (the measured lag). */
   #advanceMs: number;
+  /** Where it is placed now: moves to {@link #advanceMs} by {@link ADVANCE_SLEW}. */
+  #placedAdvanceMs: number;
   #lagMs: number | undefined;
   readonly #fitter: I420Fitter | undefined;
   readonly #black: Buffer | undefined;
@@ -112,6 +124,7 @@ export class AvRecorder {
     this.#options = options;
     this.#log = options.logger.child({ component: 'av-recorder' });
     this.#advanceMs = options.audioAdvanceMs ?? DEFAULT_AUDIO_ADVANCE_MS;
+    this.#placedAdvanceMs = this.#advanceMs;
     const video = options.encoder.video;
     this.#fps = video?.fps ?? 30;
     if (video) {
@@ -188,9 +201,19 @@ export class AvRecorder {
     this.#lagMs =
       this.#lagMs === undefined ? lagMs : this.#lagMs + LAG_SMOOTHING * (lagMs - this.#lagMs);
     const advanceMs = Math.min(MAX_AUDIO_ADVANCE_MS, Math.max(0, Math.round(this.#lagMs)));
-    if (Math.abs(advanceMs - this.#advanceMs) <= ADVANCE_STEP_MS) return;
+    if (Math.abs(advanceMs - this.#advanceMs) <= ADVANCE_CHANGE_MS) return;
     this.#log.debug({ advanceMs, delays }, 'audio advance changed');
     this.#advanceMs = advanceMs;
+    if (Math.abs(advanceMs - this.#placedAdvanceMs) > MAX_SLEWED_CHANGE_MS) {
+      this.#placedAdvanceMs = advanceMs;
+    }
+  }
+
+  /** Moves the placed advance toward the measured one by what `elapsedMs` of audio may slew. */
+  #slewAdvance(elapsedMs: number): void {
+    const change = this.#advanceMs - this.#placedAdvanceMs;
+    const most = elapsedMs * ADVANCE_SLEW;
+    this.#placedAdvanceMs += Math.max(-most, Math.min(most, change));
   }
 
   /**
@@ -208,15 +231,25 @@ export class AvRecorder {
     });
     let samples = 0;
     let anchorMs = Number.POSITIVE_INFINITY;
+    // While the advance moves, each frame is shortened or lengthened by how far it moved since
+    // this track's previous frame, so the frames still join.
+    const resampler = new LinearResampler(CHANNELS);
+    let frameAdvanceMs = this.#placedAdvanceMs;
     const reader = this.#read(stream, 'audio', (frame) => {
       // A frame arrives once its last sample has played out.
       samples += frame.samplesPerChannel;
       const playedMs = performance.now() - (samples * 1000) / SAMPLE_RATE;
       const lateMs = playedMs - anchorMs;
       if (lateMs < 0 || lateMs > AUDIO_STALL_MS) anchorMs = playedMs;
-      const endMs = anchorMs + (samples * 1000) / SAMPLE_RATE - this.#advanceMs;
-      if (mix) this.#mixer?.push(mix.trackId, endMs, frame.data);
-      else if (this.#timeline) this.#writeAudio(this.#timeline.push(endMs, frame.data));
+      const frameMs = (frame.samplesPerChannel * 1000) / SAMPLE_RATE;
+      if (!mix) this.#slewAdvance(frameMs);
+      const movedMs = this.#placedAdvanceMs - frameAdvanceMs;
+      frameAdvanceMs = this.#placedAdvanceMs;
+      const pcm =
+        movedMs === 0 ? frame.data : resampler.process(frame.data, frameMs / (frameMs - movedMs));
+      const endMs = anchorMs + (samples * 1000) / SAMPLE_RATE - frameAdvanceMs;
+      if (mix) this.#mixer?.push(mix.trackId, endMs, pcm);
+      else if (this.#timeline) this.#writeAudio(this.#timeline.push(endMs, pcm));
     });
     if (!mix) {
       this.#audio = reader;
@@ -309,9 +342,13 @@ export class AvRecorder {
     const encoder = this.#encoder;
     if (!encoder) return;
     // Only a stall fills now: frames late by less than that still arrive and take their place.
-    const audioUntilMs = nowMs - this.#advanceMs - AUDIO_STALL_MS;
+    const audioUntilMs = nowMs - this.#placedAdvanceMs - AUDIO_STALL_MS;
     if (this.#timeline) this.#writeAudio(this.#timeline.fill(audioUntilMs));
-    if (this.#mixer) this.#encoder?.audio?.write(this.#mixer.mix(nowMs - this.#advanceMs));
+    if (this.#mixer) {
+      // Mixed tracks share one advance: it moves with the mix's clock.
+      this.#slewAdvance(FRAME_MS);
+      this.#encoder?.audio?.write(this.#mixer.mix(nowMs - this.#placedAdvanceMs));
+    }
     const video = encoder.video;
     if (!video || !this.#black) return;
     const due = framesDueAt(nowMs - this.#t0 - (isFinal ? 0 : VIDEO_DELAY_MS), this.#fps);

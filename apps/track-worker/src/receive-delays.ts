@@ -37,9 +37,10 @@ export function followReceiveDelays(
       if ((kind !== 'audio' && kind !== 'video') || ssrc === undefined) continue;
       const delaySec = value.inbound?.jitterBufferDelay ?? 0;
       const count = Number(value.inbound?.jitterBufferEmittedCount ?? 0);
-      const before = previous.get(ssrc);
+      // A stream's first reading counts from its start, so the first delays come one interval in.
+      const before = previous.get(ssrc) ?? { delaySec: 0, count: 0 };
       previous.set(ssrc, { delaySec, count });
-      if (!before || count <= before.count || delaySec < before.delaySec) continue;
+      if (count <= before.count || delaySec < before.delaySec) continue;
       // Of several streams of a kind, the one that played the most is the track recorded now.
       if ((emitted[kind] ?? 0) >= count - before.count) continue;
       emitted[kind] = count - before.count;
