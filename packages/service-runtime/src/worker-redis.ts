@@ -25,6 +25,12 @@ export async function createWorkerRedis(config: RedisConfig, log: Logger): Promi
   for (const r of Object.values(redis)) {
     r.on('error', (err: unknown) => log.warn({ err }, 'redis connection error'));
   }
-  await Promise.all([redis.subscriber.connect(), redis.commands.connect()]);
+  try {
+    await Promise.all([redis.subscriber.connect(), redis.commands.connect()]);
+  } catch (err) {
+    // Nothing is kept half open: a worker connection would retry for ever.
+    for (const r of Object.values(redis)) r.disconnect();
+    throw err;
+  }
   return redis;
 }
