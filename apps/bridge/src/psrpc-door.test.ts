@@ -153,10 +153,10 @@ describe('startPsrpcDoor through startBridge', { timeout: 60_000 }, () => {
     const otherCluster = `cluster-${randomUUID()}`;
     const door = await startPsrpcDoor({
       bridge,
-      config: { ...testConfig(redis.url), clusterId: otherCluster },
+      // io_create_timeout (15 s by default) decides how soon the door gives up.
+      config: { ...testConfig(redis.url), clusterId: otherCluster, ioCreateTimeoutMs: 500 },
       logger: testLogger(),
       ioInfoTopic: [`unserved-${randomUUID()}`],
-      ioInfo: { createTimeoutMs: 500 },
     });
     try {
       const egressId = newEgressId();

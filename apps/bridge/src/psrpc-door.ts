@@ -60,9 +60,18 @@ export interface StartPsrpcDoorOptions {
   bridge: PsrpcDoorBridge;
   /**
    * `redis` (the bus; it must be livekit-server's database), `cluster_id` (the topic), and for
-   * the StartEgress affinity `cpu_cost` and `queued_start_affinity`.
+   * the StartEgress affinity `cpu_cost` and `queued_start_affinity`, and the IOInfo call
+   * timeouts `io_create_timeout` and `io_update_timeout`.
    */
-  config: Pick<Config, 'redis' | 'clusterId' | 'cpuCost' | 'queuedStartAffinity'>;
+  config: Pick<
+    Config,
+    | 'redis'
+    | 'clusterId'
+    | 'cpuCost'
+    | 'queuedStartAffinity'
+    | 'ioCreateTimeoutMs'
+    | 'ioUpdateTimeoutMs'
+  >;
   /** Parent logger; the door logs through `logger.child({ component: 'psrpc-door' })`. */
   logger: Logger;
   /** A started bus to use (it is not closed by the door); one is made from `config.redis` when absent. */
@@ -72,7 +81,7 @@ export interface StartPsrpcDoorOptions {
    * serves IOInfo without a topic. @defaultValue []
    */
   ioInfoTopic?: ChannelPart;
-  /** Timeouts and backoff of the IOInfo reporter. */
+  /** Backoff of the IOInfo reporter (its timeouts come from `config`); tests only. */
   ioInfo?: Omit<IoInfoReporterOptions, 'client' | 'logger' | 'topic'>;
   /**
    * How long the door's alive mark lasts without a refresh, milliseconds: after a crash, its
@@ -189,6 +198,8 @@ export async function startPsrpcDoor(options: StartPsrpcDoorOptions): Promise<Ps
   const reporter = new IoInfoReporter({
     client: ioClient,
     logger: options.logger,
+    createTimeoutMs: options.config.ioCreateTimeoutMs,
+    updateTimeoutMs: options.config.ioUpdateTimeoutMs,
     ...options.ioInfo,
     ...(options.ioInfoTopic ? { topic: options.ioInfoTopic } : {}),
   });

@@ -1069,6 +1069,17 @@ g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
 
 const warningCases: { name: string; input: Input; want: string[] }[] = [
   {
+    name: 'names each Go key it reads but does not apply yet',
+    input: {
+      yaml: 'video_encoder_threads: 2\nlatency:\n  pipeline_latency: 3s\nredis:\n  address: a:1\n  pool_size: 3\n',
+    },
+    want: [
+      'video_encoder_threads: read as Go reads it, but not applied yet by this service',
+      'redis.pool_size: read as Go reads it, but not applied yet by this service',
+      'latency: read as Go reads it, but not applied yet by this service',
+    ],
+  },
+  {
     name: 'warns that only the first of several top-level providers is used, as Go',
     input: { yaml: 'gcp:\n  bucket: g\ns3:\n  bucket: a\n' },
     want: ['top-level storage: more than one provider set (s3, gcp); only s3 is used'],

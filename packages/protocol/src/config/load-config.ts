@@ -33,6 +33,34 @@ const GO_KEYS_IGNORED = new Set([
   'test_overrides',
 ]);
 
+/**
+ * Go keys the schema reads (they keep their types and defaults in {@link Config}) that no service
+ * applies yet (issue: drop-in fidelity). Setting one is a warning at start, never silent; the
+ * README's config table marks them. A block's path covers every key below it.
+ */
+export const GO_KEYS_NOT_APPLIED = [
+  'io_selection_timeout',
+  'io_workers',
+  'video_encoder_threads',
+  'max_upload_queue',
+  'cpu_cost.memory_cost',
+  'cpu_cost.sdk_audio_room_composite_memory_cost',
+  'cpu_cost.max_pulse_clients',
+  'redis.pool_timeout',
+  'redis.pool_size',
+  'redis.read_timeout',
+  'redis.write_timeout',
+  'debug_handler_port',
+  'debug.enable_profiling',
+  'debug.enable_track_logging',
+  'debug.enable_stream_logging',
+  'debug.enable_chrome_logging',
+  'latency',
+  'enable_one_shot_sender_report_sync',
+  'enable_sync_engine',
+  'audio_tempo_controller',
+] as const;
+
 /** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
   /**
@@ -107,7 +135,22 @@ export function loadConfig(
 
   const second = createConfigSchema({ env: schemaEnv, cwd, onWarning }).safeParse(tree);
   if (!second.success) throw toError(second.error.issues);
+  for (const key of GO_KEYS_NOT_APPLIED) {
+    if (valueAt(tree, key.split('.')) !== undefined) {
+      onWarning(`${key}: read as Go reads it, but not applied yet by this service`);
+    }
+  }
   return deepFreeze(second.data);
+}
+
+/** The value at `keys` in the parsed YAML; `undefined` when absent or null. */
+function valueAt(tree: unknown, keys: readonly string[]): unknown {
+  let node = tree;
+  for (const key of keys) {
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, key)) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node ?? undefined;
 }
 
 function writeWarningToStderr(message: string): void {
