@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { meanVolumeDb, probeMedia } from '@egress/media/testing';
-import { redactStreamUrl } from '@egress/protocol';
+import { redactStreamUrl, STREAM_KEYFRAME_INTERVAL_SEC } from '@egress/protocol';
 import {
   EgressStatus,
   EncodedFileOutput,
@@ -125,8 +125,10 @@ describe('composite worker srt', () => {
     assert.ok((streamA?.duration ?? 0n) > 0n);
     // the removed destination sends EOS and closes its connection: the receiver ends by itself
     await a.exited;
+    // every destination starts at a keyframe (#22): one that joins in the first GOP waits up to a
+    // GOP for the second keyframe, a later one starts up to a GOP back, at the latest keyframe
     const aSec = (removedAt - activeAt) / 1000;
-    await assertReceived(a, aSec - 3, aSec + 1.5);
+    await assertReceived(a, aSec - 3 - STREAM_KEYFRAME_INTERVAL_SEC, aSec + 1.5);
 
     // the dead destination is retried (each SRT connect times out), then fails alone
     const failed = await waitForInfo(
@@ -154,7 +156,7 @@ describe('composite worker srt', () => {
     assert.ok((streamB?.duration ?? 0n) > 0n);
     await b.exited;
     const bSec = (stoppedAt - addedAt) / 1000;
-    await assertReceived(b, bSec - 3, bSec + 1.5);
+    await assertReceived(b, bSec - 3, bSec + 1.5 + STREAM_KEYFRAME_INTERVAL_SEC);
     const file = await probeMedia(done.fileResults[0]?.location ?? '');
     assert.equal(file.video?.codec, 'h264');
     assert.ok(file.durationSec >= bSec, `file duration ${file.durationSec}`);

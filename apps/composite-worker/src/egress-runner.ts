@@ -338,7 +338,7 @@ export class EgressRunner {
 
   #startStreams(
     outputs: ResolvedOutputs,
-    plan: NonNullable<ValidatedEgress['stream']>,
+    plan: NonNullable<ResolvedOutputs['stream']>,
     port: number,
   ): StreamOutputs {
     return new StreamOutputs({

@@ -40,6 +40,7 @@ export {
   type ResolvedImageOutput,
   type ResolvedOutputs,
   type ResolvedSegmentOutput,
+  type ResolvedStreamOutput,
   type ResolveEgressOutputsOptions,
   resolveEgressOutputs,
   withOutputNames,
@@ -68,6 +69,7 @@ export {
 export {
   type StreamDestinationOptions,
   type StreamTarget,
+  type StreamTracks,
   streamDestinationArgs,
 } from './stream/stream-destination.js';
 export { StreamFanout, type StreamFanoutOptions } from './stream/stream-fanout.js';

@@ -240,8 +240,8 @@ describe('composite pipeline with GStreamer', { timeout: 120_000 }, () => {
       0,
       {
         during: async () => {
-          fanout.add('a', { kind: 'file', path: join(dir, 'dest a.flv') });
-          const b = fanout.add('b', { kind: 'file', path: join(dir, 'dest b.flv') });
+          fanout.add('a', { kind: 'file', path: join(dir, 'dest a.ts') });
+          const b = fanout.add('b', { kind: 'file', path: join(dir, 'dest b.ts') });
           // nothing listens on port 1: this RTMP destination fails on its own
           fanout.add('c', { kind: 'rtmp', url: 'rtmp://127.0.0.1:1/live/streamkey_abcdefgh' });
           await sleep(1500);
@@ -281,13 +281,13 @@ describe('composite pipeline with GStreamer', { timeout: 120_000 }, () => {
       assert.equal(await decodedVideoFrames(join(dir, image)), 1, image);
     }
 
-    const kept = await probeMedia(join(dir, 'dest a.flv'));
+    const kept = await probeMedia(join(dir, 'dest a.ts'));
     assert.equal(kept.video?.codec, 'h264');
     assert.equal(kept.audio?.codec, 'aac');
     assert.ok(kept.durationSec >= recordedSec - 1.5, `kept destination: ${kept.durationSec} s`);
     // the killed destination's file is cut short (filesink's buffer may even leave it empty)
-    const killedBytes = (await stat(join(dir, 'dest b.flv'))).size;
-    const keptBytes = (await stat(join(dir, 'dest a.flv'))).size;
+    const killedBytes = (await stat(join(dir, 'dest b.ts'))).size;
+    const keptBytes = (await stat(join(dir, 'dest a.ts'))).size;
     assert.ok(killedBytes < keptBytes / 2, `killed ${killedBytes} B, kept ${keptBytes} B`);
     t.diagnostic(
       `recorded ${recordedSec.toFixed(2)} s; mp4 ${mp4.durationSec} s; segments ${playlist.durationsSec.join(', ')}; kept destination ${kept.durationSec} s (${keptBytes} B), killed ${killedBytes} B`,

@@ -165,13 +165,23 @@ describe('planCompositePipeline', () => {
       want: {
         includes: [
           'key-int-max=60',
-          'flvmux',
-          'streamable=true',
-          'gdppay',
+          'mpegtsmux',
+          'config-interval=-1',
+          'sync-method=latest-keyframe',
           'port=5000',
           'host=127.0.0.1',
         ],
+        // GDP or TS alignment would hide the keyframe flags from the server
+        excludes: ['flvmux', 'gdppay', 'alignment=7'],
       },
+    },
+    {
+      name: 'serves an audio-only stream from the latest buffer (no keyframes to wait for)',
+      input: {
+        outputs: { stream: { protocol: 'rtmp', port: 5000 } },
+        sources: { audio: { kind: 'test' } },
+      },
+      want: { includes: ['sync-method=latest'], excludes: ['sync-method=latest-keyframe'] },
     },
     {
       name: 'writes ogg with opus and no video encoder',
@@ -236,7 +246,7 @@ describe('planCompositePipeline', () => {
           stream: { protocol: 'srt', port: 5001 },
         },
       },
-      want: { includes: ['mpegtsmux', 'alignment=7', 'tee'], encoders: 1, leakyQueues: 8 },
+      want: { includes: ['mpegtsmux', 'tee'], encoders: 1, leakyQueues: 8 },
     },
     {
       name: 'doubles a backslash in a path',

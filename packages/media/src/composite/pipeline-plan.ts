@@ -54,8 +54,8 @@ export interface ImageOutputSpec {
 }
 
 /**
- * The encoded stream for RTMP or SRT destinations: FLV (RTMP) or MPEG-TS (SRT), GDP-framed on a
- * loopback TCP server that each destination process reads ({@link streamDestinationArgs}).
+ * The encoded stream for RTMP or SRT destinations: MPEG-TS on a loopback TCP server that each
+ * destination process reads ({@link streamDestinationArgs}) from its latest keyframe on.
  */
 export interface StreamOutputSpec {
   protocol: 'rtmp' | 'srt';
@@ -126,6 +126,8 @@ const VERYFAST_MAX_PIXEL_RATE = 1280 * 720 * 30;
 const DEFAULT_CUT_KEYFRAME_INTERVAL_SEC = 1;
 /** GOP when the request leaves it open and only streams or images are produced. */
 const DEFAULT_KEYFRAME_INTERVAL_SEC = 2;
+/** How far (at the nominal bitrate) a stream destination may lag before it skips ahead, at least. */
+const STREAM_SOFT_MAX_SEC = 5;
 
 /** The one codec-per-container table is protocol's, which validation picked the codecs from. */
 function checkAudioCodec(container: OutputContainer, codec: AudioCodecName): void {
@@ -185,8 +187,10 @@ function pickSpeedPreset(enc: EncodingSettings): X264SpeedPreset {
  *   `key-int-max = fps × keyframe interval` and `scenecut=0` so segments cut on time. The live
  *   playlist is not written by GStreamer: see `writeLivePlaylist`.
  * - Images: `videorate` to 1/interval fps, `videoscale`, `jpegenc`, `multifilesink`.
- * - Streams: FLV (RTMP) or MPEG-TS (SRT), GDP-framed, on a loopback `tcpserversink`; each
- *   destination is its own process (`streamDestinationArgs`).
+ * - Streams: MPEG-TS with SPS/PPS before every IDR on a loopback `tcpserversink` that starts
+ *   each new client (a destination joining, added by UpdateStream or retried) at the latest
+ *   keyframe it holds; each destination is its own process (`streamDestinationArgs`) and RTMP
+ *   ones remux to FLV.
  *
  * - Sources: `ximagesrc` + `pulsesrc` (composite worker), or raw I420 and S16LE on two pipes
  *   of the child (`fd` kind: the track worker feeds decoded WebRTC frames), or test sources.
@@ -438,32 +442,46 @@ export function planCompositePipeline(
   if (outputs.stream) {
     const stream = outputs.stream;
     const port = positiveInt(stream.port, 'stream port');
-    const totalKbps =
-      (videoSinks.includes('stream') ? enc.videoBitrateKbps : 0) + enc.audioBitrateKbps;
+    const streamHasVideo = videoSinks.includes('stream');
+    const totalKbps = (streamHasVideo ? enc.videoBitrateKbps : 0) + enc.audioBitrateKbps;
     const bytesPerSec = totalKbps * 125;
-    const mux: Element =
-      stream.protocol === 'rtmp'
-        ? ['flvmux', 'name=streammux', 'streamable=true', 'skip-backwards-streams=true']
-        : ['mpegtsmux', 'name=streammux', 'alignment=7'];
+    // The server keeps its latest keyframe while it is within units-soft-max: at least a GOP and
+    // a second; a destination that lags that far skips ahead to a keyframe.
+    const gopSec = video ? video.keyIntMax / enc.framerate : 0;
+    const softMaxBytes = bytesPerSec * Math.max(STREAM_SOFT_MAX_SEC, Math.ceil(gopSec + 1));
     args.push(
       ...chain(
-        mux,
-        ['gdppay'],
+        // raw MPEG-TS, one buffer per packet: mpegtsmux marks the packet that starts a keyframe
+        // as the only non-delta one (GDP, or alignment, would hide that from the server) and
+        // puts PAT and PMT in the streamheader, which the server sends every joiner first
+        ['mpegtsmux', 'name=streammux'],
         [
           'tcpserversink',
           gstProp('host', stream.host ?? '127.0.0.1'),
           `port=${port}`,
           'sync=false',
-          'sync-method=latest-keyframe',
-          // a destination that falls 5 s behind skips to a keyframe; 15 s behind, it is dropped
-          'recover-policy=keyframe',
+          // A joiner (a destination started with the egress, added by UpdateStream or retried)
+          // gets the latest keyframe and what followed, at once; audio only has no keyframes.
+          // Not in the first GOP: mpegtsmux gives the first keyframe's non-delta flag to the PAT
+          // before it, so a joiner then waits for the second keyframe.
+          `sync-method=${streamHasVideo ? 'latest-keyframe' : 'latest'}`,
+          `recover-policy=${streamHasVideo ? 'keyframe' : 'latest'}`,
           'unit-format=bytes',
-          `units-soft-max=${bytesPerSec * 5}`,
-          `units-max=${bytesPerSec * 15}`,
+          `units-soft-max=${softMaxBytes}`,
+          // 3 times as far behind, a destination is dropped
+          `units-max=${softMaxBytes * 3}`,
         ],
       ),
     );
-    if (videoSinks.includes('stream')) args.push(...videoBranch(['streammux.']));
+    if (streamHasVideo) {
+      // SPS and PPS before every IDR, so any keyframe starts a decodable stream (x264 writes
+      // them once, into the caps)
+      args.push(
+        'venc.',
+        '!',
+        ...chain(queue(videoIsLeaky), ['h264parse', 'config-interval=-1'], ['streammux.']),
+      );
+    }
     if (audioSinks.includes('stream')) args.push(...audioBranch('streammux.'));
   }
 

@@ -55,12 +55,18 @@ export interface ResolvedImageOutput {
   upload: UploadConfig | undefined;
 }
 
+/** The stream output and the tracks it carries (its RTMP destinations remux each one). */
+export interface ResolvedStreamOutput extends StreamOutputPlan {
+  hasVideo: boolean;
+  hasAudio: boolean;
+}
+
 /** Every output of an egress, named and placed. */
 export interface ResolvedOutputs {
   file?: ResolvedFileOutput;
   segments?: ResolvedSegmentOutput;
   images: ResolvedImageOutput[];
-  stream?: StreamOutputPlan;
+  stream?: ResolvedStreamOutput;
 }
 
 /** What {@link resolveEgressOutputs} needs. */
@@ -164,7 +170,9 @@ export async function resolveEgressOutputs(
   });
   for (const image of out.images) await mkdir(image.localDir, { recursive: true });
 
-  if (egress.stream) out.stream = egress.stream;
+  if (egress.stream) {
+    out.stream = { ...egress.stream, hasVideo: egress.hasVideo, hasAudio: egress.hasAudio };
+  }
   return out;
 }
 

@@ -4,12 +4,12 @@ import {
   msToNs,
   parseStreamUrl,
   redactStreamUrl,
-  type StreamOutputPlan,
 } from '@egress/protocol';
 import { type EgressInfo, EgressStatus, StreamInfo, StreamInfo_Status } from '@livekit/protocol';
 import { type GstExit, GstProcess } from '../gst/gst-process.js';
 import type { StreamTarget } from '../stream/stream-destination.js';
 import { StreamFanout } from '../stream/stream-fanout.js';
+import type { ResolvedStreamOutput } from './egress-outputs.js';
 
 /**
  * How a failing stream destination is retried. Each retry waits `firstDelayMs`, doubled after
@@ -42,7 +42,8 @@ interface StreamState {
 
 /** Options of {@link StreamOutputs}. */
 export interface StreamOutputsOptions {
-  plan: StreamOutputPlan;
+  /** The URLs and the tracks the encoder's stream carries. */
+  plan: ResolvedStreamOutput;
   /** Port of the encoder pipeline's stream server (`StreamOutputSpec.port`). */
   port: number;
   logger: Logger;
@@ -78,6 +79,7 @@ export class StreamOutputs {
     this.#log = options.logger;
     this.#fanout = new StreamFanout({
       port: options.port,
+      tracks: { hasVideo: options.plan.hasVideo, hasAudio: options.plan.hasAudio },
       logger: options.logger,
       onExit: (id, exit) => this.#onExit(id, exit),
     });

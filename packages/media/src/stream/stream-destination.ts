@@ -1,3 +1,4 @@
+import { queue } from '../composite/pipeline-elements.js';
 import { gstProp } from '../gst/gst-prop.js';
 
 /** Where one destination process sends the encoded stream. */
@@ -7,8 +8,14 @@ export type StreamTarget =
       url: string;
     }
   | { kind: 'srt' /** srt:// URL. */; url: string }
-  /** Writes the received FLV or MPEG-TS to a file: for tests and debugging. */
+  /** Writes the received MPEG-TS to a file, as the server sends it: for tests and debugging. */
   | { kind: 'file'; path: string };
+
+/** The tracks the encoder's stream carries (`CompositePipelinePlan.hasVideo` / `hasAudio`). */
+export interface StreamTracks {
+  hasVideo: boolean;
+  hasAudio: boolean;
+}
 
 /** Options of {@link streamDestinationArgs}. */
 export interface StreamDestinationOptions {
@@ -17,50 +24,73 @@ export interface StreamDestinationOptions {
   /** @defaultValue '127.0.0.1' */
   host?: string;
   target: StreamTarget;
+  /** What the RTMP remux links; SRT and file targets pass the stream on whole. @defaultValue both */
+  tracks?: StreamTracks;
 }
 
 /**
- * `gst-launch-1.0` arguments of one stream destination: read the GDP-framed FLV or MPEG-TS from
- * the encoder's loopback server and push it on. GDP keeps buffer boundaries, flags and caps
- * (with the FLV stream header), so `rtmp2sink` gets exactly the tags `flvmux` made and a late
- * joiner still gets the header. Each destination is its own process: one that fails or is
- * removed never touches the encoder or the other destinations (DESIGN.md, Media).
+ * `gst-launch-1.0` arguments of one stream destination: read the MPEG-TS from the encoder's
+ * loopback server and push it on. The server starts every connection with PAT and PMT and then
+ * its latest keyframe (SPS and PPS in front), so a destination that joins late, is added by
+ * UpdateStream or is retried starts decodable at once. SRT gets the packets as they are, seven
+ * to an SRT message; RTMP remuxes them to FLV (`h264parse` drops anything before the first
+ * SPS/PPS, a second guard). Each destination is its own process: one that fails or is removed
+ * never touches the encoder or the other destinations (DESIGN.md, Media).
  */
 export function streamDestinationArgs(options: StreamDestinationOptions): string[] {
   const source = [
     'tcpclientsrc',
     gstProp('host', options.host ?? '127.0.0.1'),
     `port=${options.port}`,
-    '!',
-    'gdpdepay',
-    '!',
-    'queue',
-    'max-size-time=3000000000',
-    'max-size-buffers=0',
-    'max-size-bytes=0',
-    '!',
   ];
   const { target } = options;
   switch (target.kind) {
-    case 'rtmp':
-      // Go: rtmp2sink(async-connect=false, sync=false, async=false), builder/stream.go
+    case 'rtmp': {
+      const { hasVideo, hasAudio } = options.tracks ?? { hasVideo: true, hasAudio: true };
       return [
         ...source,
+        '!',
+        'tsdemux',
+        'name=demux',
+        // Go: flvmux(streamable, skip-backwards-streams) and
+        // rtmp2sink(async-connect=false, sync=false, async=false), builder/stream.go
+        'flvmux',
+        'name=mux',
+        'streamable=true',
+        'skip-backwards-streams=true',
+        '!',
         'rtmp2sink',
         gstProp('location', target.url),
         'async-connect=false',
         'sync=false',
         'async=false',
+        // the caps pick the demuxer's pad for each branch (its pads appear once the PMT is read)
+        ...(hasVideo
+          ? ['demux.', '!', 'video/x-h264', '!', ...queue(false), '!', 'h264parse', '!', 'mux.']
+          : []),
+        ...(hasAudio
+          ? ['demux.', '!', 'audio/mpeg', '!', ...queue(false), '!', 'aacparse', '!', 'mux.']
+          : []),
       ];
+    }
     case 'srt':
       return [
         ...source,
+        '!',
+        'tsparse',
+        'alignment=7',
+        '!',
+        ...queue(false),
+        '!',
         'srtsink',
         gstProp('uri', target.url),
         'wait-for-connection=false',
+        // a lost connection ends the process and `StreamOutputs` retries it: a new process starts
+        // at a keyframe, where srtsink's own reconnect would resume mid-GOP
+        'auto-reconnect=false',
         'sync=false',
       ];
     case 'file':
-      return [...source, 'filesink', gstProp('location', target.path), 'sync=false'];
+      return [...source, '!', 'filesink', gstProp('location', target.path), 'sync=false'];
   }
 }

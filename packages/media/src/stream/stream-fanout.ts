@@ -1,6 +1,10 @@
 import { EgressError, type Logger } from '@egress/protocol';
 import { type GstExit, GstProcess } from '../gst/gst-process.js';
-import { type StreamTarget, streamDestinationArgs } from './stream-destination.js';
+import {
+  type StreamTarget,
+  type StreamTracks,
+  streamDestinationArgs,
+} from './stream-destination.js';
 
 /** Options of {@link StreamFanout}. */
 export interface StreamFanoutOptions {
@@ -8,6 +12,8 @@ export interface StreamFanoutOptions {
   port: number;
   /** @defaultValue '127.0.0.1' */
   host?: string;
+  /** The tracks the stream carries (RTMP destinations remux each). @defaultValue both */
+  tracks?: StreamTracks;
   logger: Logger;
   /** @defaultValue 'gst-launch-1.0' */
   gstLaunchPath?: string;
@@ -58,6 +64,7 @@ export class StreamFanout {
       args: streamDestinationArgs({
         port: this.#options.port,
         ...(this.#options.host !== undefined ? { host: this.#options.host } : {}),
+        ...(this.#options.tracks !== undefined ? { tracks: this.#options.tracks } : {}),
         target,
       }),
       logger: this.#log.child({ streamId: id }),
