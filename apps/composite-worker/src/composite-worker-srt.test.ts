@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { meanVolumeDb, probeMedia } from '@egress/media/testing';
+import {
+  meanVolumeDb,
+  probeMedia,
+  type StreamReceiver,
+  startStreamReceiver,
+} from '@egress/media/testing';
 import { redactStreamUrl, STREAM_KEYFRAME_INTERVAL_SEC } from '@egress/protocol';
 import {
   EgressStatus,
@@ -20,7 +25,6 @@ import {
   waitForResult,
   waitForStatus,
 } from './testing/job-driver.js';
-import { startSrtReceiver, type TestSrtReceiver } from './testing/start-srt-receiver.js';
 import { testWebRequest } from './testing/test-web-request.js';
 import { testWorkerConfigYaml } from './testing/test-worker-config.js';
 import type { TestWorker, WorkerTestEnv } from './testing/worker-test-env.js';
@@ -32,7 +36,7 @@ const logger = testLogger('composite-srt-test');
 
 let env: WorkerTestEnv;
 let worker: TestWorker;
-const receivers: TestSrtReceiver[] = [];
+const receivers: StreamReceiver[] = [];
 
 before(async () => {
   env = await startWorkerTestEnv('composite-srt-');
@@ -49,14 +53,16 @@ after(async () => {
   await env?.close();
 });
 
-async function receiver(name: string): Promise<TestSrtReceiver> {
-  const r = await startSrtReceiver(join(env.root, `${name}.ts`));
+async function receiver(name: string): Promise<StreamReceiver> {
+  const r = await startStreamReceiver('srt', join(env.root, `${name}.ts`));
   receivers.push(r);
   return r;
 }
 
 /** Checks what an SRT receiver got: H.264 320x240 30 fps + AAC not silent, `minSec`..`maxSec` long. */
-async function assertReceived(r: TestSrtReceiver, minSec: number, maxSec: number): Promise<void> {
+async function assertReceived(r: StreamReceiver, minSec: number, maxSec: number): Promise<void> {
+  // FFmpeg decoded every frame it got: the stream started at a keyframe with its SPS/PPS (#22)
+  assert.doesNotMatch(r.stderr(), /non-existing PPS|no frame!|decode_slice_header error/);
   const probe = await probeMedia(r.path);
   logger.info({ probe, path: r.path }, 'received over srt');
   assert.equal(probe.video?.codec, 'h264');

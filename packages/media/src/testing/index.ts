@@ -7,4 +7,5 @@ export {
   probeMedia,
 } from './probe-media.js';
 export { skipWithoutPulse } from './pulse-skip.js';
+export { type StreamReceiver, startStreamReceiver } from './stream-receiver.js';
 export { TONE_PAGE } from './tone-page.js';
