@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { EgressError, type RedisConfig } from '@egress/protocol';
+import { EgressError, type Logger, type RedisConfig } from '@egress/protocol';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
 /**
@@ -103,4 +103,21 @@ export async function connectRedis(redis: Redis | Cluster, config: RedisConfig):
     }
     throw err;
   }
+}
+
+/**
+ * Logs a connection's state changes, not its retries (ioredis reconnects every few hundred
+ * milliseconds and emits an error each time): one warning when it is lost, one line when back.
+ */
+export function logRedisLostAndBack(redis: Redis | Cluster, log: Logger, name: string): void {
+  let isLost = false;
+  redis.on('error', (err: unknown) => {
+    if (isLost) return;
+    isLost = true;
+    log.warn({ err, connection: name }, 'redis connection lost');
+  });
+  redis.on('ready', () => {
+    if (isLost) log.info({ connection: name }, 'redis connection back');
+    isLost = false;
+  });
 }

@@ -8,7 +8,12 @@ import {
 } from '@egress/protocol';
 import type { Cluster, Redis } from 'ioredis';
 import { type HealthServer, startHealthServer } from './health-server.js';
-import { connectRedis, createRedis, type RedisRole } from './redis-connection.js';
+import {
+  connectRedis,
+  createRedis,
+  logRedisLostAndBack,
+  type RedisRole,
+} from './redis-connection.js';
 
 /**
  * Loads and checks a service's config; a bad config prints its message (no stack) and exits 1
@@ -55,7 +60,7 @@ export async function startServiceBase(options: StartServiceBaseOptions): Promis
   const { config, logger } = options;
   if (!config.redis) throw EgressError.invalidArgument('redis.address: required');
   const redis = createRedis(config.redis, options.redisRole);
-  redis.on('error', (err: unknown) => logger.warn({ err }, 'redis connection error'));
+  logRedisLostAndBack(redis, logger, 'service');
   await connectRedis(redis, config.redis);
   const health =
     config.healthPort > 0

@@ -1,6 +1,6 @@
 import type { Logger, RedisConfig } from '@egress/protocol';
 import type { Cluster, Redis } from 'ioredis';
-import { createRedis } from './redis-connection.js';
+import { createRedis, logRedisLostAndBack } from './redis-connection.js';
 
 /** The Redis connections of a pool worker (see {@link createWorkerRedis}). */
 export interface WorkerRedis {
@@ -14,7 +14,8 @@ export interface WorkerRedis {
 
 /**
  * Opens a pool worker's three `worker`-role connections (a subscribed connection can send no
- * other command); their errors are logged, as they reconnect on their own.
+ * other command); each logs once when it is lost and once when it is back, as they reconnect on
+ * their own.
  */
 export async function createWorkerRedis(config: RedisConfig, log: Logger): Promise<WorkerRedis> {
   const redis: WorkerRedis = {
@@ -22,9 +23,7 @@ export async function createWorkerRedis(config: RedisConfig, log: Logger): Promi
     subscriber: createRedis(config, 'worker'),
     commands: createRedis(config, 'worker'),
   };
-  for (const r of Object.values(redis)) {
-    r.on('error', (err: unknown) => log.warn({ err }, 'redis connection error'));
-  }
+  for (const [name, r] of Object.entries(redis)) logRedisLostAndBack(r, log, name);
   try {
     await Promise.all([redis.subscriber.connect(), redis.commands.connect()]);
   } catch (err) {

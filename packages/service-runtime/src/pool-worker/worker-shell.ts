@@ -19,11 +19,19 @@ import {
 } from '@egress/protocol';
 import type { EgressInfo } from '@livekit/protocol';
 import { type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
+import pTimeout from 'p-timeout';
 import { type CapacityPublisher, startCapacityPublisher } from '../admission/capacity-publisher.js';
 import { CpuAdmission } from '../admission/cpu-admission.js';
 import { JobGate, poolWorkerOptions } from '../admission/job-gate.js';
 import { CloseSteps } from '../close-steps.js';
 import { createWorkerRedis, type WorkerRedis } from '../worker-redis.js';
+
+/**
+ * How long a close step that needs Redis waits when no egress runs: past it Redis counts as away
+ * and the step gives up (the capacity report expires on its own), so SIGTERM ends an idle worker
+ * within seconds whatever Redis does.
+ */
+const REDIS_CLOSE_WAIT_MS = 1000;
 
 /** A unique worker id (`[A-Za-z0-9_.-]`): `<hostname>-<pid>-<random>`. */
 export function defaultWorkerId(): string {
@@ -121,7 +129,12 @@ export class WorkerShell {
     this.workerId = options.workerId ?? defaultWorkerId();
     this.#closeSteps = new CloseSteps({ logger: this.#log });
     for (const [name, connection] of Object.entries(redis)) {
-      this.#closeSteps.add(`redis ${name}`, async () => void (await connection.quit()));
+      this.#closeSteps.add(`redis ${name}`, async () => {
+        // QUIT waits for Redis; a connection to a Redis that is away is dropped instead.
+        await pTimeout(connection.quit(), { milliseconds: REDIS_CLOSE_WAIT_MS }).catch(() =>
+          connection.disconnect(),
+        );
+      });
     }
     const { config } = options;
     this.admission = new CpuAdmission({
@@ -142,7 +155,16 @@ export class WorkerShell {
         concurrency: options.concurrency,
       }),
     );
-    this.#worker.on('error', (err) => this.#log.warn({ err }, 'worker error'));
+    // BullMQ reports a lost connection at every retry: logged once until the connection is back.
+    let lastError = '';
+    this.#worker.on('error', (err) => {
+      if (err.message === lastError) return;
+      lastError = err.message;
+      this.#log.warn({ err }, 'worker error');
+    });
+    redis.connection.on('ready', () => {
+      lastError = '';
+    });
     this.#gate = new JobGate({
       admission: this.admission,
       minCost: options.minCost,
@@ -168,7 +190,9 @@ export class WorkerShell {
       intervalMs: options.capacityIntervalMs,
       ttlMs: options.capacityTtlMs,
     });
-    this.#closeSteps.add('capacity', () => this.#capacity.close());
+    this.#closeSteps.add('capacity', () =>
+      pTimeout(this.#capacity.close(), { milliseconds: REDIS_CLOSE_WAIT_MS }),
+    );
   }
 
   /** Whether {@link close} began: nothing new should start. */
@@ -196,8 +220,10 @@ export class WorkerShell {
   async start(): Promise<void> {
     this.#closeSteps.add('worker', async () => {
       this.#log.info({ running: this.#controls.size }, 'draining: waiting for running egresses');
-      // Not forced: running egresses finish (a stop still reaches them meanwhile).
-      await this.#worker.close();
+      // Not forced: running egresses finish (a stop still reaches them meanwhile). With none
+      // running, a Redis that is away must not keep an idle worker from exiting.
+      if (this.#controls.size > 0) await this.#worker.close();
+      else await pTimeout(this.#worker.close(), { milliseconds: REDIS_CLOSE_WAIT_MS });
     });
     await this.#worker.waitUntilReady();
     void this.#worker.run().catch((err: unknown) => this.#log.error({ err }, 'worker stopped'));
@@ -215,8 +241,7 @@ export class WorkerShell {
     if (!this.#gate.isDraining) {
       this.#gate.drain();
       this.#closeSteps.add('drain', async () => {
-        await this.#capacity
-          .publish()
+        await pTimeout(this.#capacity.publish(), { milliseconds: REDIS_CLOSE_WAIT_MS })
           // the report expires after its TTL anyway; until then the bridge may still pick us
           .catch((err: unknown) => this.#log.warn({ err }, 'could not publish draining'));
       });
