@@ -132,8 +132,10 @@ describe('update stream and layout mid-recording', { skip: skipWithoutTestNetwor
     const media = { videoCodec: 'h264', audioCodec: 'aac', width: 640, height: 360 };
     assert.deepEqual(outputMismatches(a, media), [], 'destination A');
     assert.deepEqual(outputMismatches(b, media), [], 'destination B');
-    // A was on for ~4.5 s and B for ~5 s; a retry or a late start may cost a second or two.
-    assert.ok(a.durationSec >= 2, `A received ${a.durationSec} s`);
+    // A was on for ~4.5 s and B for ~5 s. Each starts at a keyframe (#22): B, added mid-GOP, at
+    // the latest one; A, started with the egress, at the second (the first GOP, 4 s for a
+    // stream, is no sync point for the encoder's stream server), so A may get well under a second.
+    assert.ok(a.durationSec > 0, `A received ${a.durationSec} s`);
     assert.ok(b.durationSec >= 2, `B received ${b.durationSec} s`);
   });
 
