@@ -38,8 +38,13 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-function startApp(app: string, configBody: string): Started {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'apps', app, 'dist', 'main.js')], {
+/** Starts `apps/<app>/dist/main.js`, or with `viaPnpm` the README's `pnpm --filter … start`. */
+function startApp(app: string, configBody: string, viaPnpm = false): Started {
+  const [command, args] = viaPnpm
+    ? ['pnpm', ['--filter', `@egress/${app}`, 'start']]
+    : [process.execPath, [path.join(repoRoot, 'apps', app, 'dist', 'main.js')]];
+  const child = spawn(command, args, {
+    cwd: repoRoot,
     env: { PATH: process.env.PATH, EGRESS_CONFIG_BODY: configBody },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -100,6 +105,22 @@ describe('service start', () => {
       s.child.kill('SIGTERM');
       assert.equal(await s.exited, 0, s.output());
       assert.match(s.output(), /"msg":"shutdown complete"/);
+    });
+
+    it(`passes SIGTERM through \`pnpm --filter @egress/${app} start\` to ${app}`, {
+      skip: skipWithoutRedis(),
+    }, async () => {
+      const port = await freePort();
+      const s = startApp(app, serviceConfig(port), true);
+      started.push(s);
+      await waitForHealth(port);
+      await waitForOutput(s, /"msg":"(service|bridge) started"/);
+      s.child.kill('SIGTERM');
+      await s.exited;
+      // The service itself shut down (an orphaned one would still answer on its health port).
+      await waitForOutput(s, /"msg":"shutdown complete"/);
+      const res = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
+      assert.equal(res, undefined, 'the service still answers after pnpm exited');
     });
 
     it(`refuses to start ${app} with a bad config, naming the key and not the value`, async () => {
