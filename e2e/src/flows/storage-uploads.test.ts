@@ -149,9 +149,14 @@ describe('uploads to each storage emulator', { skip: skipWithoutTestNetwork() },
     flowStack = await startTestStack({
       redisDb: REDIS_DB,
       room: ROOM,
-      workers: ['track-worker'],
+      // Every service loads the README's form; the composite worker only has to start with it.
+      workers: ['composite-worker', 'track-worker'],
       bots: [{ identity: 'alice', kind: 'audio', toneHz: 440 }],
-      config: { local_directory: JSON.stringify(localDirectory), s3: s3Block },
+      config: {
+        local_directory: JSON.stringify(localDirectory),
+        s3: s3Block,
+        warm_pool_size: '0',
+      },
     });
     stack = flowStack.stack;
     trackWorker = stack.apps.find((a) => a.app === 'track-worker');
