@@ -144,11 +144,11 @@ export function loadConfig(
 }
 
 /** The value at `keys` in the parsed YAML; `undefined` when absent or null. */
-function valueAt(tree: unknown, keys: readonly string[]): unknown {
+function valueAt(tree: unknown, keys: readonly PropertyKey[]): unknown {
   let node = tree;
   for (const key of keys) {
-    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, key)) return undefined;
-    node = (node as Record<string, unknown>)[key];
+    if (!isPlainMap(node) || !Object.hasOwn(node, key)) return undefined;
+    node = node[key as string];
   }
   return node ?? undefined;
 }
@@ -286,11 +286,7 @@ function normalize(value: unknown): unknown {
 }
 
 function removeKey(tree: unknown, at: readonly PropertyKey[], key: string): void {
-  let node = tree;
-  for (const segment of at) {
-    if (!isPlainMap(node)) return;
-    node = node[segment as string];
-  }
+  const node = valueAt(tree, at);
   if (isPlainMap(node)) delete node[key];
 }
 
