@@ -4,12 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  createLogger,
-  DEFAULT_ENCODING,
-  type EncodingSettings,
-  type OutputFileType,
-} from '@egress/protocol';
+import { createLogger, type EncodingSettings, type OutputFileType } from '@egress/protocol';
 import { findFreePort } from '@egress/service-runtime';
 import { type GstExit, GstProcess } from '../gst/gst-process.js';
 import { StreamFanout } from '../stream/stream-fanout.js';
@@ -19,6 +14,7 @@ import {
   parsePlaylist,
   probeMedia,
 } from '../testing/probe-media.js';
+import { SMALL_TEST_ENCODING } from '../testing/small-encoding.js';
 import { writeLivePlaylist } from './live-playlist.js';
 import {
   type CompositeOutputPlan,
@@ -28,15 +24,7 @@ import {
 
 // Real GStreamer and ffprobe; small live test sources so the file stays well under 90 s on 2 cores.
 const logger = createLogger({ service: 'media-test', level: process.env.LOG_LEVEL ?? 'silent' });
-const encoding: EncodingSettings = {
-  ...DEFAULT_ENCODING,
-  width: 320,
-  height: 240,
-  framerate: 30,
-  videoBitrateKbps: 600,
-  audioCodec: 'aac',
-  audioFrequencyHz: 48000,
-};
+const encoding: EncodingSettings = SMALL_TEST_ENCODING;
 const testSources: PipelineSources = { video: { kind: 'test' }, audio: { kind: 'test' } };
 /** Tolerance of a recorded duration against the time between PLAYING and SIGINT. */
 const DURATION_TOLERANCE_SEC = 0.5;

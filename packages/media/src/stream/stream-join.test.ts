@@ -6,17 +6,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import {
-  createLogger,
-  DEFAULT_ENCODING,
-  type EncodingSettings,
-  parseStreamUrl,
-} from '@egress/protocol';
+import { createLogger, type EncodingSettings, parseStreamUrl } from '@egress/protocol';
 import { findFreePort } from '@egress/service-runtime';
 import { EgressInfo, EgressStatus, StreamInfo, StreamInfo_Status } from '@livekit/protocol';
 import { planCompositePipeline } from '../composite/pipeline-plan.js';
 import { GstProcess } from '../gst/gst-process.js';
 import { StreamOutputs } from '../outputs/stream-outputs.js';
+import { SMALL_TEST_ENCODING } from '../testing/small-encoding.js';
 import { type StreamReceiver, startStreamReceiver } from '../testing/stream-receiver.js';
 
 // Real GStreamer encoder and destinations, FFmpeg as the SRT listener and the RTMP server
@@ -24,13 +20,7 @@ import { type StreamReceiver, startStreamReceiver } from '../testing/stream-rece
 const logger = createLogger({ service: 'media-test', level: process.env.LOG_LEVEL ?? 'silent' });
 const run = promisify(execFile);
 const encoding: EncodingSettings = {
-  ...DEFAULT_ENCODING,
-  width: 320,
-  height: 240,
-  framerate: 30,
-  videoBitrateKbps: 600,
-  audioCodec: 'aac',
-  audioFrequencyHz: 48000,
+  ...SMALL_TEST_ENCODING,
   // a 2 s GOP, as a stream-only egress gets: a late joiner lands mid-GOP
   keyFrameIntervalSec: 2,
 };
